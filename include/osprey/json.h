@@ -1,0 +1,152 @@
+/*
+ * osprey/json.h - JSON DOM parser (into an arena) and streaming writer.
+ *
+ * Parsing builds an immutable tree in an osp_arena_t: one allocation stream,
+ * freed with the arena, no per-node malloc. Strings are unescaped and
+ * NUL-terminated in the arena; input must be valid UTF-8 (RFC 8259), with
+ * depth and size limits so hostile input cannot exhaust the stack or memory.
+ * Object members keep document order; duplicate keys are kept (lookups return
+ * the first), as Elasticsearch's parser rejects them only in strict mode.
+ *
+ * The writer appends to an osp_buf_t, tracks commas itself and escapes
+ * strings; it never fails except through the buffer's failed flag.
+ */
+#ifndef OSPREY_JSON_H
+#define OSPREY_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "osprey/arena.h"
+#include "osprey/buf.h"
+
+typedef enum osp_json_type {
+	OSP_JSON_NULL = 0,
+	OSP_JSON_BOOL,
+	OSP_JSON_NUMBER,
+	OSP_JSON_STRING,
+	OSP_JSON_ARRAY,
+	OSP_JSON_OBJECT,
+} osp_json_type_t;
+
+/* A parsed value. Lives in the arena it was parsed into; read-only after parse
+ * except through osp_json_new_* / osp_json_obj_add (which also use an arena). */
+typedef struct osp_json osp_json_t;
+struct osp_json {
+	osp_json_t *next;        /* next sibling in the parent array/object */
+	const char *key;         /* member name when the parent is an object */
+	uint32_t key_len;
+	uint8_t type;            /* osp_json_type_t */
+	uint8_t is_int;          /* NUMBER: integral literal that fits int64 */
+	uint8_t boolean;         /* BOOL */
+	uint32_t len;            /* STRING: bytes; ARRAY/OBJECT: children */
+	union {
+		const char *str;     /* STRING: NUL-terminated, len bytes */
+		osp_json_t *child;   /* ARRAY/OBJECT: first child */
+	} u;
+	const char *num;         /* NUMBER: the literal as written */
+	uint32_t num_len;
+	int64_t i;               /* NUMBER with is_int */
+	double d;                /* NUMBER: always set */
+	osp_json_t *last;        /* ARRAY/OBJECT: last child (for appends) */
+};
+
+/* Limits applied while parsing. */
+typedef struct osp_json_limits {
+	uint32_t max_depth;      /* nesting of arrays/objects; default 512 */
+	size_t max_bytes;        /* input size; default 100 MB */
+} osp_json_limits_t;
+
+/* Why a parse failed: byte offset, line and column (1-based), and a message
+ * worded like Jackson's so it can go into a json_parse_exception reason. */
+typedef struct osp_json_error {
+	size_t offset;
+	uint32_t line;
+	uint32_t column;
+	char msg[160];
+} osp_json_error_t;
+
+/* Parse exactly one JSON value (surrounding whitespace allowed).
+ * limits may be NULL for the defaults. Returns 0, -EINVAL (syntax, UTF-8,
+ * depth or size; err filled) or -ENOMEM. */
+int
+osp_json_parse(osp_arena_t *a, const char *text, size_t len,
+	       const osp_json_limits_t *limits, osp_json_t **out,
+	       osp_json_error_t *err);
+
+/* Parse the first JSON value of text and report in *consumed how many bytes
+ * it used (for NDJSON and concatenated values). */
+int
+osp_json_parse_prefix(osp_arena_t *a, const char *text, size_t len,
+		      const osp_json_limits_t *limits, osp_json_t **out,
+		      size_t *consumed, osp_json_error_t *err);
+
+/* Lookups. NULL when v is not an object/array or has no such member. */
+osp_json_t *osp_json_get(const osp_json_t *obj, const char *key);
+osp_json_t *osp_json_getn(const osp_json_t *obj, const char *key, size_t klen);
+osp_json_t *osp_json_at(const osp_json_t *arr, uint32_t idx);
+/* Follow a dotted path of object keys ("a.b.c"). */
+osp_json_t *osp_json_path(const osp_json_t *v, const char *dotted);
+
+#define OSP_JSON_FOREACH(child, parent) \
+	for (osp_json_t *child = (parent) ? (parent)->u.child : NULL; child; child = child->next)
+
+static inline bool osp_json_is(const osp_json_t *v, osp_json_type_t t) { return v && v->type == t; }
+/* Key comparison without strlen on the member. */
+bool osp_json_key_eq(const osp_json_t *member, const char *key);
+
+/* Building trees (e.g. merged mappings) in an arena. NULL on -ENOMEM. */
+osp_json_t *osp_json_new_null(osp_arena_t *a);
+osp_json_t *osp_json_new_bool(osp_arena_t *a, bool b);
+osp_json_t *osp_json_new_int(osp_arena_t *a, int64_t i);
+osp_json_t *osp_json_new_double(osp_arena_t *a, double d);
+osp_json_t *osp_json_new_string(osp_arena_t *a, const char *s, size_t n);
+osp_json_t *osp_json_new_array(osp_arena_t *a);
+osp_json_t *osp_json_new_object(osp_arena_t *a);
+/* Append to an array (key NULL) or object (key copied). 0 or -ENOMEM. */
+int osp_json_append(osp_arena_t *a, osp_json_t *parent, const char *key,
+		    size_t klen, osp_json_t *child);
+/* Deep copy into another arena. */
+osp_json_t *osp_json_clone(osp_arena_t *a, const osp_json_t *v);
+/* Structural equality (object member order ignored, numbers by value). */
+bool osp_json_equal(const osp_json_t *x, const osp_json_t *y);
+
+/* Streaming writer. Tracks nesting (up to 64 levels) to place commas. */
+typedef struct osp_jw {
+	osp_buf_t *out;
+	uint32_t depth;
+	uint64_t need_comma;     /* bit per level */
+	int pretty;              /* indent with two spaces, as ES ?pretty */
+	int after_key;
+} osp_jw_t;
+
+void osp_jw_init(osp_jw_t *w, osp_buf_t *out, int pretty);
+void osp_jw_obj_begin(osp_jw_t *w);
+void osp_jw_obj_end(osp_jw_t *w);
+void osp_jw_arr_begin(osp_jw_t *w);
+void osp_jw_arr_end(osp_jw_t *w);
+void osp_jw_key(osp_jw_t *w, const char *key);
+void osp_jw_keyn(osp_jw_t *w, const char *key, size_t n);
+void osp_jw_str(osp_jw_t *w, const char *s);
+void osp_jw_strn(osp_jw_t *w, const char *s, size_t n);
+void osp_jw_int(osp_jw_t *w, int64_t v);
+void osp_jw_uint(osp_jw_t *w, uint64_t v);
+/* Shortest representation that round-trips (like Java's Double.toString
+ * for typical values); NaN/Inf are written as null. */
+void osp_jw_double(osp_jw_t *w, double v);
+void osp_jw_bool(osp_jw_t *w, bool v);
+void osp_jw_null(osp_jw_t *w);
+/* Insert pre-serialised JSON (e.g. a stored _source) as one value. */
+void osp_jw_raw(osp_jw_t *w, const char *json, size_t n);
+/* Write a parsed value. */
+void osp_jw_value(osp_jw_t *w, const osp_json_t *v);
+/* Convenience: "key": value pairs. */
+void osp_jw_kv_str(osp_jw_t *w, const char *key, const char *s);
+void osp_jw_kv_int(osp_jw_t *w, const char *key, int64_t v);
+void osp_jw_kv_bool(osp_jw_t *w, const char *key, bool v);
+
+/* Escape s into out as a JSON string body (no quotes). */
+void osp_json_escape(osp_buf_t *out, const char *s, size_t n);
+
+#endif
