@@ -1,0 +1,281 @@
+/*
+ * osprey/storage.h - the shard API a dataplane worker calls.
+ *
+ * A shard is one Elasticsearch shard copy on disk: a write-ahead log
+ * (translog) of checksummed operations, immutable segments, and a commit
+ * point (segments_N) naming the live segments and the seq_no they cover.
+ * One worker core owns a shard outright: every call below is made from that
+ * core, so there are no locks. All file I/O goes through the worker's
+ * st_io_t (osprey/io.h).
+ *
+ * Write flow (ES's primary path): st_shard_write assigns _seq_no under the
+ * shard's _primary_term, appends the op to the WAL buffer and applies it to
+ * the in-memory buffer and version map; it is visible to realtime get at
+ * once, to search after the next refresh. The worker calls st_shard_tick
+ * every loop iteration: it group-commits everything appended since the last
+ * call with one write+fdatasync (durability `request`), runs the refresh and
+ * sync timers and merge slices. An op may be acknowledged once
+ * st_shard_durable_seq_no() >= its seq_no (or its result has
+ * ST_WRITE_DURABLE set: noops need no sync). If the WAL cannot be made
+ * durable the shard fails (ES's "tragic event"): unacked ops are reported
+ * failed through st_shard_failed(), new writes are refused, and reopening
+ * replays exactly what reached the disk.
+ *
+ * Dynamic mappings: when a document would add fields, st_shard_write applies
+ * nothing and returns ST_MAPPING_UPDATE with the mapping update JSON in the
+ * result; the dataplane asks the master (control) to accept it, calls
+ * st_shard_set_mapping with the new mapping, and retries the op.
+ */
+#ifndef OSPREY_STORAGE_H
+#define OSPREY_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "osprey/arena.h"
+#include "osprey/err.h"
+#include "osprey/io.h"
+
+typedef struct st_shard st_shard_t;
+struct st_reader;            /* storage/st_reader.h */
+
+/* Returned by st_shard_write when the op needs a mapping update first. */
+#define ST_MAPPING_UPDATE (-11100)
+
+#define ST_UNASSIGNED_SEQ_NO (-2)
+#define ST_NO_OPS_PERFORMED (-1)
+#define ST_MATCH_ANY_VERSION (-3)     /* version not given */
+
+typedef enum st_durability {
+	ST_DURABILITY_REQUEST = 0,    /* fsync (group-committed) before ack */
+	ST_DURABILITY_ASYNC = 1,      /* fsync every sync_interval */
+} st_durability_t;
+
+/* Index settings a shard uses; st_shard_settings_default fills ES's defaults. */
+typedef struct st_shard_settings {
+	int64_t refresh_interval_ms;      /* 1000; -1 = no periodic refresh */
+	st_durability_t durability;       /* request */
+	int64_t sync_interval_ms;         /* 5000 (async durability) */
+	uint64_t flush_threshold_bytes;   /* 512 MB of WAL triggers a flush */
+	int64_t gc_deletes_ms;            /* 60000: tombstone lifetime */
+	/* Tiered merge policy (Lucene's TieredMergePolicy defaults). */
+	uint32_t segments_per_tier;       /* 10 */
+	uint32_t max_merge_at_once;       /* 10 */
+	uint64_t max_merged_segment_bytes;/* 5 GB */
+	uint64_t floor_segment_bytes;     /* 2 MB */
+	uint32_t merge_slice_docs;        /* docs merged per tick slice (4096) */
+	bool merge_enabled;               /* true */
+} st_shard_settings_t;
+
+void
+st_shard_settings_default(st_shard_settings_t *s);
+
+/* Identity and inputs of st_shard_open. Strings are copied. */
+typedef struct st_shard_config {
+	const char *path;                 /* shard directory (created if absent) */
+	const char *index_name;
+	const char *index_uuid;
+	uint32_t shard_id;
+	int64_t primary_term;             /* >= 1; fences older writers */
+	const char *mapping_json;         /* {"properties":...} or NULL (empty) */
+	size_t mapping_len;
+	st_shard_settings_t settings;
+	st_io_t *io;                      /* the worker's io; not owned */
+} st_shard_config_t;
+
+/* Open (creating when empty) a shard: load the last commit point, verify and
+ * open its segments, replay the WAL above the commit's seq_no and cut a torn
+ * tail. A corrupt commit point or segment fails the open (err filled,
+ * "corrupt_index_exception"), never serves wrong data. */
+int
+st_shard_open(const st_shard_config_t *cfg, st_shard_t **out, osp_err_t *err);
+
+/* Sync the WAL and close. Does not flush (the WAL keeps what the segments of
+ * the last commit do not have). */
+int
+st_shard_close(st_shard_t *sh);
+
+/* ---- writes ---- */
+
+typedef enum st_op {
+	ST_OP_INDEX = 0,          /* op_type=index: create or overwrite */
+	ST_OP_CREATE = 1,         /* op_type=create: conflict if it exists */
+	ST_OP_UPDATE = 2,         /* partial update; source = update body */
+	ST_OP_DELETE = 3,
+} st_op_t;
+
+typedef enum st_version_type {
+	ST_VERSION_INTERNAL = 0,
+	ST_VERSION_EXTERNAL = 1,
+	ST_VERSION_EXTERNAL_GTE = 2,
+} st_version_type_t;
+
+/* One write request, as the dataplane parsed it from the URL / bulk action.
+ * For ST_OP_UPDATE, source is the whole update body:
+ * {"doc":{...},"upsert":{...},"doc_as_upsert":b,"detect_noop":b}. */
+typedef struct st_write_req {
+	st_op_t op;
+	const char *id;
+	size_t id_len;
+	const char *routing;              /* NULL = none */
+	size_t routing_len;
+	const char *source;
+	size_t source_len;
+	int64_t version;                  /* ST_MATCH_ANY_VERSION when absent */
+	st_version_type_t version_type;
+	int64_t if_seq_no;                /* ST_UNASSIGNED_SEQ_NO when absent */
+	int64_t if_primary_term;          /* 0 when absent */
+} st_write_req_t;
+
+typedef enum st_result {
+	ST_RESULT_CREATED = 0,
+	ST_RESULT_UPDATED,
+	ST_RESULT_DELETED,
+	ST_RESULT_NOT_FOUND,
+	ST_RESULT_NOOP,
+} st_result_t;
+
+#define ST_WRITE_DURABLE 0x1u     /* nothing to wait for (noop) */
+
+/* What a write did. Strings point into the caller's arena. */
+typedef struct st_write_res {
+	st_result_t result;
+	int64_t seq_no;
+	int64_t primary_term;
+	int64_t version;
+	unsigned flags;                   /* ST_WRITE_DURABLE */
+	/* ST_OP_UPDATE: the _source after the update (for "get" in the reply). */
+	const char *source;
+	size_t source_len;
+	/* ST_MAPPING_UPDATE: {"properties":{...}} to merge into the mapping. */
+	const char *mapping_update;
+	size_t mapping_update_len;
+} st_write_res_t;
+
+/* Apply one write. Returns 0 (res filled; ack once durable),
+ * ST_MAPPING_UPDATE (nothing applied; res->mapping_update set),
+ * or a negative errno with err set to ES's error:
+ * version_conflict_engine_exception (409), document_missing_exception (404),
+ * mapper_parsing_exception (400), illegal_argument_exception (400), or an
+ * I/O failure (500) after which the shard is failed. */
+int
+st_shard_write(st_shard_t *sh, const st_write_req_t *req, osp_arena_t *a,
+	       st_write_res_t *res, osp_err_t *err);
+
+/* Highest seq_no such that it and every op below are durable in the WAL. */
+int64_t
+st_shard_durable_seq_no(const st_shard_t *sh);
+
+/* Highest seq_no assigned. */
+int64_t
+st_shard_max_seq_no(const st_shard_t *sh);
+
+/* 0 while healthy; the negative errno that failed the shard otherwise. Ops
+ * with seq_no > st_shard_durable_seq_no() at failure are never acked. */
+int
+st_shard_failed(const st_shard_t *sh);
+
+/* Block until everything appended is durable (tests, close, flush). */
+int
+st_shard_sync(st_shard_t *sh);
+
+/* Replace the mapping (after the master accepted an update). */
+int
+st_shard_set_mapping(st_shard_t *sh, const char *json, size_t len, osp_err_t *err);
+
+/* ---- the loop ---- */
+
+/* Called every worker iteration with a monotonic clock in ms: polls the io,
+ * group-commits appended ops, runs refresh/sync/flush timers and a bounded
+ * merge slice. Never blocks. Returns 0 or the shard's failure. */
+int
+st_shard_tick(st_shard_t *sh, int64_t now_ms);
+
+/* ---- reads ---- */
+
+/* A document as returned by get. Strings point into the caller's arena. */
+typedef struct st_doc {
+	bool found;
+	int64_t seq_no;
+	int64_t primary_term;
+	int64_t version;
+	const char *source;
+	size_t source_len;
+	const char *routing;
+	size_t routing_len;
+} st_doc_t;
+
+/* Get by _id. realtime: see unrefreshed writes (ES default); otherwise only
+ * what the last refresh made searchable. 0 (doc->found tells) or -errno. */
+int
+st_shard_get(st_shard_t *sh, const char *id, size_t id_len, bool realtime,
+	     osp_arena_t *a, st_doc_t *doc);
+
+/* The searchable view at this instant: a refcounted array of readers
+ * (oldest segment first). Searches hold it for their duration; a refresh or
+ * merge publishes a new set without disturbing holders. */
+typedef struct st_reader_set {
+	uint32_t refs;
+	uint32_t n;
+	uint64_t version;                 /* bumps on every publish */
+	struct st_reader **r;
+} st_reader_set_t;
+
+st_reader_set_t *
+st_shard_acquire_readers(st_shard_t *sh);
+
+void
+st_shard_release_readers(st_reader_set_t *set);
+
+/* Live docs in the searchable view (ES _count with match_all). */
+uint64_t
+st_shard_count(st_shard_t *sh);
+
+/* ---- refresh, flush, merge ---- */
+
+/* Make every op so far searchable (writes a new segment). */
+int
+st_shard_refresh(st_shard_t *sh);
+
+/* Highest seq_no visible to search: refresh=wait_for waits until this is
+ * >= the op's seq_no (st_shard_tick refreshes on the interval). */
+int64_t
+st_shard_visible_seq_no(const st_shard_t *sh);
+
+/* Refresh, write a commit point atomically, trim the WAL. */
+int
+st_shard_flush(st_shard_t *sh);
+
+/* _forcemerge: merge down to max_num_segments (0 = policy default: 1), or
+ * only expunge deleted docs. Runs to completion (blocking). */
+int
+st_shard_force_merge(st_shard_t *sh, uint32_t max_num_segments,
+		     bool only_expunge_deletes);
+
+/* ---- stats ---- */
+
+/* _stats / _cat counters. */
+typedef struct st_shard_stats {
+	uint64_t docs_count;          /* live docs in segments (searchable) */
+	uint64_t docs_deleted;
+	uint64_t store_size_bytes;
+	uint64_t translog_size_bytes;
+	uint64_t translog_ops;        /* ops in the WAL not yet committed */
+	uint32_t segments_count;
+	uint64_t index_total, index_failed, delete_total, noop_update_total;
+	uint64_t get_total, get_exists_total, get_missing_total;
+	uint64_t search_query_total, search_fetch_total;
+	uint64_t refresh_total, flush_total, merge_total, merge_docs_total;
+	uint64_t merge_current;
+	int64_t max_seq_no, local_checkpoint, durable_seq_no, primary_term;
+} st_shard_stats_t;
+
+void
+st_shard_get_stats(const st_shard_t *sh, st_shard_stats_t *out);
+
+/* Count a search/fetch phase served (the search module does the work). */
+void
+st_shard_note_search(st_shard_t *sh, bool fetch);
+
+#endif
