@@ -89,8 +89,10 @@ osp_json_t *osp_json_at(const osp_json_t *arr, uint32_t idx);
 /* Follow a dotted path of object keys ("a.b.c"). */
 osp_json_t *osp_json_path(const osp_json_t *v, const char *dotted);
 
-#define OSP_JSON_FOREACH(child, parent) \
-	for (osp_json_t *child = (parent) ? (parent)->u.child : NULL; child; child = child->next)
+/* it_ iterates over the children; parent_ may be NULL. (The parameters must
+ * not be named like struct members, or `->u.child` would be rewritten.) */
+#define OSP_JSON_FOREACH(it_, parent_) \
+	for (osp_json_t *it_ = (parent_) ? (parent_)->u.child : NULL; it_; it_ = it_->next)
 
 static inline bool osp_json_is(const osp_json_t *v, osp_json_type_t t) { return v && v->type == t; }
 /* Key comparison without strlen on the member. */

@@ -1,0 +1,84 @@
+/*
+ * json_int.h - internals shared by the json_*.c files of libosp; nothing
+ * outside include/lib/json_*.c may include it.
+ *
+ * The parser (json_parse.c) drives three helpers: the string scanner and
+ * unescaper (json_str.c), the number scanner (json_num.c) and the error
+ * formatter. The writer (json_write.c) borrows the escaper and the Java-style
+ * double formatter. All are pure functions over caller-owned memory.
+ */
+#ifndef OSPREY_JSON_INT_H
+#define OSPREY_JSON_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "osprey/json.h"
+
+/* Why a string scan stopped; the scanner's verdict for the parser. */
+typedef enum json_str_status {
+	JSON_STR_OK = 0,
+	JSON_STR_EOF,            /* no closing quote before the end */
+	JSON_STR_CTRL,           /* raw control character (at *bad) */
+	JSON_STR_BAD_ESCAPE,     /* '\' followed by a non-escape char */
+	JSON_STR_BAD_HEX,        /* non-hex digit inside \uXXXX */
+	JSON_STR_LONE_HIGH,      /* \uD800-\uDBFF not followed by a low one */
+	JSON_STR_LONE_LOW,       /* \uDC00-\uDFFF without a high one */
+	JSON_STR_UTF8_START,     /* invalid UTF-8 lead byte */
+	JSON_STR_UTF8_MIDDLE,    /* invalid UTF-8 continuation byte */
+	JSON_STR_UTF8_EOF,       /* UTF-8 sequence cut by the end of input */
+} json_str_status_t;
+
+/* Result of scanning one string body. */
+typedef struct json_str_scan {
+	size_t end;              /* offset of the closing quote */
+	size_t bad;              /* offset of the offending byte on error */
+	uint32_t code;           /* code unit for LONE_* errors, byte for others */
+	bool has_escape;         /* body contains at least one backslash */
+} json_str_scan_t;
+
+/* Scan the string body starting at s[pos] (just after the opening quote),
+ * validating UTF-8, control characters and escapes. Reads only s[pos..len). */
+json_str_status_t
+json_str_scan(const char *s, size_t len, size_t pos, json_str_scan_t *out);
+
+/* Unescape a body already accepted by json_str_scan into dst (room for n
+ * bytes plus NUL); returns the unescaped length. */
+size_t
+json_str_unescape(char *dst, const char *src, size_t n);
+
+/* Why a number scan stopped. */
+typedef enum json_num_status {
+	JSON_NUM_OK = 0,
+	JSON_NUM_MINUS,          /* '-' not followed by a digit */
+	JSON_NUM_LEADING_ZERO,   /* 0 followed by a digit */
+	JSON_NUM_FRAC,           /* '.' not followed by a digit */
+	JSON_NUM_EXP,            /* 'e' not followed by a digit */
+} json_num_status_t;
+
+/* Result of scanning one number literal. */
+typedef struct json_num_scan {
+	size_t end;              /* offset one past the literal */
+	size_t bad;              /* offset of the offending byte on error */
+	bool is_int;             /* no fraction/exponent and fits int64 */
+	bool fast;               /* d is exact without strtod */
+	int64_t i;
+	double d;
+} json_num_scan_t;
+
+/* Scan a number literal at s[pos]; the caller saw '-' or a digit there. */
+json_num_status_t
+json_num_scan(const char *s, size_t len, size_t pos, json_num_scan_t *out);
+
+/* Correctly rounded conversion of a NUL-terminated literal accepted by
+ * json_num_scan (locale-independent strtod). */
+double
+json_num_strtod(const char *lit);
+
+/* Format v as Java's Double.toString does into buf (at least 32 bytes);
+ * returns the length. v must be finite. */
+size_t
+json_num_format_double(char *buf, double v);
+
+#endif

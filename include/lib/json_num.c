@@ -1,0 +1,289 @@
+/*
+ * json_num.c - JSON numbers: scanning literals and printing doubles.
+ *
+ * Scanning follows RFC 8259's grammar exactly (no leading zeros, no '+', no
+ * bare '.'), accumulating up to 19 significant digits. Integers that fit
+ * int64 are exact; other values use Clinger's fast path (<= 15 significant
+ * digits and a power of ten <= 22 are both exact doubles, so one IEEE
+ * multiply or divide is correctly rounded) and fall back to a C-locale
+ * strtod on the arena copy of the literal otherwise: correctness over speed.
+ *
+ * Printing matches Java's Double.toString (what Jackson and so Elasticsearch
+ * emit): the shortest digits that round-trip, plain notation for
+ * 1e-3 <= |v| < 1e7 with at least one fractional digit ("1.0", "0.001"),
+ * otherwise computerized scientific notation ("1.0E10", "1.234E-5").
+ */
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_int.h"
+
+static const double pow10_exact[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static inline bool
+is_digit(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+json_num_status_t
+json_num_scan(const char *str, size_t len, size_t pos, json_num_scan_t *out)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	bool neg = false, frac = false, expo = false;
+	uint64_t m = 0;
+	int nd = 0;          /* significant digits accumulated in m */
+	int dropped = 0;     /* integer digits beyond the 19 kept */
+	int fdigits = 0;     /* fraction digits accumulated in m */
+	bool lost = false;   /* fraction digits beyond the 19 kept */
+	long e10 = 0;
+
+	if (s[pos] == '-') {
+		neg = true;
+		pos++;
+		if (pos >= len || !is_digit(s[pos])) {
+			out->bad = pos;
+			return JSON_NUM_MINUS;
+		}
+	}
+	if (s[pos] == '0') {
+		pos++;
+		if (pos < len && is_digit(s[pos])) {
+			out->bad = pos;
+			return JSON_NUM_LEADING_ZERO;
+		}
+	} else {
+		while (pos < len && is_digit(s[pos])) {
+			if (nd < 19) {
+				m = m * 10 + (s[pos] - '0');
+				nd++;
+			} else {
+				dropped++;
+			}
+			pos++;
+		}
+	}
+	if (pos < len && s[pos] == '.') {
+		frac = true;
+		pos++;
+		if (pos >= len || !is_digit(s[pos])) {
+			out->bad = pos;
+			return JSON_NUM_FRAC;
+		}
+		while (pos < len && is_digit(s[pos])) {
+			if (nd < 19) {
+				if (m != 0 || s[pos] != '0')
+					nd++;
+				m = m * 10 + (s[pos] - '0');
+				fdigits++;
+			} else {
+				lost = true;
+			}
+			pos++;
+		}
+	}
+	if (pos < len && (s[pos] == 'e' || s[pos] == 'E')) {
+		bool eneg = false;
+
+		expo = true;
+		pos++;
+		if (pos < len && (s[pos] == '+' || s[pos] == '-')) {
+			eneg = s[pos] == '-';
+			pos++;
+		}
+		if (pos >= len || !is_digit(s[pos])) {
+			out->bad = pos;
+			return JSON_NUM_EXP;
+		}
+		while (pos < len && is_digit(s[pos])) {
+			if (e10 < 100000)
+				e10 = e10 * 10 + (s[pos] - '0');
+			pos++;
+		}
+		if (eneg)
+			e10 = -e10;
+	}
+	out->end = pos;
+	out->is_int = false;
+	out->fast = false;
+	out->i = 0;
+	if (!frac && !expo && dropped == 0) {
+		/* nd <= 19 digits: m < 10^19 < 2^64, no overflow. */
+		if (!neg && m <= (uint64_t)INT64_MAX) {
+			out->is_int = true;
+			out->i = (int64_t)m;
+		} else if (neg && m <= (uint64_t)INT64_MAX + 1) {
+			out->is_int = true;
+			out->i = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+		}
+		/* uint64 -> double conversion is correctly rounded. */
+		out->d = neg ? -(double)m : (double)m;
+		out->fast = true;
+		return JSON_NUM_OK;
+	}
+	if (dropped == 0 && !lost && (nd < 19 || m == 0)) {
+		long ex = e10 - fdigits;
+
+		if (m == 0) {
+			out->d = neg ? -0.0 : 0.0;
+			out->fast = true;
+		} else if (m < (1ULL << 53) && ex >= -22 && ex <= 22) {
+			double d = (double)m;
+
+			d = ex < 0 ? d / pow10_exact[-ex] : d * pow10_exact[ex];
+			out->d = neg ? -d : d;
+			out->fast = true;
+		}
+	}
+	return JSON_NUM_OK;
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void
+c_locale_init(void)
+{
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+double
+json_num_strtod(const char *lit)
+{
+	pthread_once(&c_locale_once, c_locale_init);
+	if (c_locale)
+		return strtod_l(lit, NULL, c_locale);
+	return strtod(lit, NULL);
+}
+
+/* Decimal digits and exponent of v (> 0) with prec significant digits,
+ * trailing zeros removed: v ~= 0.d1d2d3... * 10^(*dexp). */
+static int
+digits_of(double v, int prec, char *dig, int *dexp)
+{
+	char tmp[40];
+	int n = 0;
+
+	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+	/* tmp is "d.ddddde[+-]xx" or "de[+-]xx" */
+	const char *p = tmp;
+
+	for (; *p && *p != 'e'; p++)
+		if (*p != '.')
+			dig[n++] = *p;
+	*dexp = atoi(p + 1) + 1;
+	while (n > 1 && dig[n - 1] == '0')
+		n--;
+	dig[n] = '\0';
+	return n;
+}
+
+static bool
+round_trips(const char *dig, int n, int dexp, double v)
+{
+	char tmp[48];
+
+	snprintf(tmp, sizeof(tmp), "0.%.*se%d", n, dig, dexp);
+	return json_num_strtod(tmp) == v;
+}
+
+/* Shortest digits as Java picks them: the fewest digits that round-trip,
+ * the closest such; when one digit suffices Java still considers two and
+ * keeps the closer one (Double.toString(4.9E-324) is "4.9E-324"). */
+static int
+shortest_digits(double v, char *dig, int *dexp)
+{
+	int n;
+
+	if (v == floor(v) && v < 9007199254740992.0) {
+		/* Integral and exact: the digits of the integer. */
+		char tmp[24];
+		int len = snprintf(tmp, sizeof(tmp), "%.0f", v);
+
+		n = len;
+		while (n > 1 && tmp[n - 1] == '0')
+			n--;
+		memcpy(dig, tmp, (size_t)n);
+		dig[n] = '\0';
+		*dexp = len;
+		return n;
+	}
+	/* For normal doubles a <= 15-digit decimal that round-trips is the
+	 * nearest 15-digit one, so 15, 16, 17 finds the shortest. Subnormals
+	 * carry fewer bits: search upwards from one digit. */
+	for (int prec = v < 2.2250738585072014e-308 ? 1 : 15; prec <= 17; prec++) {
+		n = digits_of(v, prec, dig, dexp);
+		if (prec == 17 || round_trips(dig, n, *dexp, v))
+			break;
+	}
+	if (n == 1) {
+		char d2[40];
+		int e2, n2 = digits_of(v, 2, d2, &e2);
+
+		if (n2 == 2 && round_trips(d2, n2, e2, v)) {
+			memcpy(dig, d2, 3);
+			*dexp = e2;
+			n = 2;
+		}
+	}
+	return n;
+}
+
+size_t
+json_num_format_double(char *buf, double v)
+{
+	char dig[40];
+	int dexp, n;
+	size_t o = 0;
+
+	if (signbit(v)) {
+		buf[o++] = '-';
+		v = -v;
+	}
+	if (v == 0) {
+		memcpy(buf + o, "0.0", 4);
+		return o + 3;
+	}
+	n = shortest_digits(v, dig, &dexp);
+	/* value = 0.dig * 10^dexp; Java's plain range is 1e-3 <= v < 1e7,
+	 * i.e. -2 <= dexp <= 7. */
+	if (dexp >= -2 && dexp <= 7) {
+		if (dexp <= 0) {
+			buf[o++] = '0';
+			buf[o++] = '.';
+			for (int k = 0; k < -dexp; k++)
+				buf[o++] = '0';
+			memcpy(buf + o, dig, (size_t)n);
+			o += (size_t)n;
+		} else {
+			for (int k = 0; k < dexp; k++)
+				buf[o++] = k < n ? dig[k] : '0';
+			buf[o++] = '.';
+			if (n > dexp) {
+				memcpy(buf + o, dig + dexp, (size_t)(n - dexp));
+				o += (size_t)(n - dexp);
+			} else {
+				buf[o++] = '0';
+			}
+		}
+	} else {
+		buf[o++] = dig[0];
+		buf[o++] = '.';
+		if (n > 1) {
+			memcpy(buf + o, dig + 1, (size_t)(n - 1));
+			o += (size_t)(n - 1);
+		} else {
+			buf[o++] = '0';
+		}
+		o += (size_t)sprintf(buf + o, "E%d", dexp - 1);
+	}
+	buf[o] = '\0';
+	return o;
+}

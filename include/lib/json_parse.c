@@ -1,0 +1,641 @@
+/*
+ * json_parse.c - the RFC 8259 parser of osprey/json.h: text to an arena tree.
+ *
+ * One pass, no recursion: an explicit stack of open containers (in the
+ * arena past 32 levels) bounded by limits->max_depth, so hostile nesting
+ * cannot exhaust the C stack. Each value costs one arena allocation holding
+ * the node, its member name (when the parent is an object) and its payload
+ * (string bytes or number literal), all NUL-terminated copies: the input
+ * buffer may be freed as soon as the parse returns. String bodies are found
+ * by a SIMD scan that validates UTF-8 and escapes on the way (json_str.c).
+ *
+ * Errors are worded as Jackson words them (Elasticsearch's parser), with the
+ * byte offset of the offending character and Jackson's line/column: lines
+ * count LF, CR and CRLF; the column is 1-based and, as Jackson reports it,
+ * one past the offending character (for end-of-input: one past the end).
+ * The tree belongs to the arena; nothing here keeps state between calls.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_int.h"
+
+#define JSON_DEFAULT_DEPTH 512u
+#define JSON_DEFAULT_BYTES (100u * 1024 * 1024)
+#define JSON_STACK_INLINE 32u
+#define JSON_TOKEN_MAX 64   /* bytes of a bad token quoted in a message */
+
+#define VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+
+/* One open array/object and where it started (for error messages). */
+typedef struct json_frame {
+	osp_json_t *node;
+	size_t start;
+} json_frame_t;
+
+/* State of one parse; lives on the caller's stack for the call only. */
+typedef struct json_parser {
+	osp_arena_t *a;
+	const char *s;
+	size_t end;              /* bytes the parser may read */
+	size_t len;              /* bytes the caller gave */
+	size_t max_bytes;
+	uint32_t max_depth;
+	osp_json_error_t *err;
+	json_frame_t *stack;
+	uint32_t depth;
+	uint32_t cap;
+	/* member name scanned but not yet attached to its value */
+	size_t key_pos;
+	size_t key_raw;
+	bool key_esc;
+	json_frame_t inline_stack[JSON_STACK_INLINE];
+} json_parser_t;
+
+static void
+position(const char *s, size_t off, uint32_t *line, size_t *line_start)
+{
+	uint32_t ln = 1;
+	size_t ls = 0;
+
+	for (size_t i = 0; i < off; i++) {
+		if (s[i] == '\n') {
+			ln++;
+			ls = i + 1;
+		} else if (s[i] == '\r') {
+			if (i + 1 < off && s[i + 1] == '\n')
+				i++;
+			ln++;
+			ls = i + 1;
+		}
+	}
+	*line = ln;
+	*line_start = ls;
+}
+
+/* Record an error at byte offset off (the offending byte, or the end). */
+__attribute__((format(printf, 3, 4))) static int
+fail(json_parser_t *p, size_t off, const char *fmt, ...)
+{
+	osp_json_error_t *e = p->err;
+	size_t ls;
+	va_list ap;
+
+	if (e == NULL)
+		return -EINVAL;
+	if (off > p->len)
+		off = p->len;
+	e->offset = off;
+	position(p->s, off, &e->line, &ls);
+	e->column = (uint32_t)(off - ls + 1 + (off < p->end ? 1 : 0));
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Describe the character at off as Jackson's _getCharDesc does. */
+static const char *
+char_desc(const json_parser_t *p, size_t off, char *buf, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p->s;
+	unsigned c = s[off];
+
+	if (c < 0x20 || c == 0x7F) {
+		snprintf(buf, n, "(CTRL-CHAR, code %u)", c);
+		return buf;
+	}
+	if (c < 0x80) {
+		snprintf(buf, n, "'%c' (code %u)", (char)c, c);
+		return buf;
+	}
+	/* Decode one UTF-8 character (validity was not checked here). */
+	unsigned len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	uint32_t cp = len == 4 ? c & 7 : len == 3 ? c & 15 : len == 2 ? c & 31 : c;
+
+	for (unsigned k = 1; k < len; k++) {
+		if (off + k >= p->end || (s[off + k] & 0xC0) != 0x80) {
+			snprintf(buf, n, "(code %u / 0x%x)", c, c);
+			return buf;
+		}
+		cp = (cp << 6) | (s[off + k] & 0x3F);
+	}
+	if (cp >= 0x80 && cp <= 0x9F)
+		snprintf(buf, n, "(CTRL-CHAR, code %u)", cp);
+	else if (cp > 255)
+		snprintf(buf, n, "'%.*s' (code %u / 0x%x)", (int)len, p->s + off, cp, cp);
+	else
+		snprintf(buf, n, "'%.*s' (code %u)", (int)len, p->s + off, cp);
+	return buf;
+}
+
+static int
+fail_char(json_parser_t *p, size_t off, const char *what)
+{
+	char d[48];
+
+	return fail(p, off, "Unexpected character (%s): %s",
+		    char_desc(p, off, d, sizeof(d)), what);
+}
+
+static int
+fail_size(json_parser_t *p)
+{
+	return fail(p, p->end, "Document length (%zu) exceeds the maximum allowed (%zu, from `StreamReadConstraints.getMaxDocumentLength()`)",
+		    p->len, p->max_bytes);
+}
+
+/* End of input where more was needed; a size error when the limit cut it. */
+static int
+fail_eof(json_parser_t *p, const char *what)
+{
+	if (p->end < p->len)
+		return fail_size(p);
+	if (what)
+		return fail(p, p->end, "Unexpected end-of-input%s", what);
+	if (p->depth == 0)
+		return fail(p, p->end, "No content to map due to end-of-input");
+	json_frame_t *f = &p->stack[p->depth - 1];
+	uint32_t line;
+	size_t ls;
+
+	position(p->s, f->start, &line, &ls);
+	return fail(p, p->end,
+		    "Unexpected end-of-input: expected close marker for %s (start marker at [Source: (byte[]); line: %u, column: %zu])",
+		    f->node->type == OSP_JSON_OBJECT ? "Object" : "Array", line,
+		    f->start - ls + 1);
+}
+
+static inline bool
+is_ident(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* "Unrecognized token 'xyz'" for the identifier-like run at off. */
+static int
+fail_token(json_parser_t *p, size_t off)
+{
+	size_t e = off;
+
+	while (e < p->end && is_ident((unsigned char)p->s[e]) && e - off < JSON_TOKEN_MAX)
+		e++;
+	if (e == off)
+		e = off + 1;
+	return fail(p, e, "Unrecognized token '%.*s%s': was expecting " VALID_VALUES,
+		    (int)(e - off), p->s + off,
+		    e < p->end && is_ident((unsigned char)p->s[e]) ? "..." : "");
+}
+
+static int
+fail_string(json_parser_t *p, json_str_status_t st, const json_str_scan_t *sc,
+	    bool key)
+{
+	switch (st) {
+	case JSON_STR_EOF:
+		return fail_eof(p, key ? " in field name"
+				   : ": was expecting closing quote for a string value");
+	case JSON_STR_CTRL:
+		return fail(p, sc->bad, "Illegal unquoted character ((CTRL-CHAR, code %u)): has to be escaped using backslash to be included in %s",
+			    sc->code, key ? "name" : "string value");
+	case JSON_STR_BAD_ESCAPE: {
+		char d[48];
+
+		return fail(p, sc->bad, "Unrecognized character escape %s",
+			    char_desc(p, sc->bad, d, sizeof(d)));
+	}
+	case JSON_STR_BAD_HEX: {
+		char d[48];
+
+		return fail(p, sc->bad, "Unexpected character (%s): expected a hex-digit for character escape sequence",
+			    char_desc(p, sc->bad, d, sizeof(d)));
+	}
+	case JSON_STR_LONE_HIGH:
+		return fail(p, sc->bad, "Unmatched first part of surrogate pair (0x%04X)", sc->code);
+	case JSON_STR_LONE_LOW:
+		return fail(p, sc->bad, "Unmatched second part of surrogate pair (0x%04X)", sc->code);
+	case JSON_STR_UTF8_START:
+		return fail(p, sc->bad, "Invalid UTF-8 start byte 0x%x", sc->code);
+	case JSON_STR_UTF8_MIDDLE:
+		return fail(p, sc->bad, "Invalid UTF-8 middle byte 0x%x", sc->code);
+	case JSON_STR_UTF8_EOF:
+		return fail_eof(p, " in a multi-byte UTF-8 character");
+	case JSON_STR_OK:
+		break;
+	}
+	return -EINVAL;
+}
+
+static inline size_t
+skip_ws(const char *s, size_t pos, size_t end)
+{
+	while (pos < end) {
+		char c = s[pos];
+
+		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+			break;
+		pos++;
+	}
+	return pos;
+}
+
+/* Allocate a node with room for payload bytes after it and, inside an
+ * object, the pending member name (unescaped, NUL-terminated). *payload
+ * points at the payload room. NULL on -ENOMEM. */
+static osp_json_t *
+node_new(json_parser_t *p, osp_json_type_t type, size_t payload, char **pl)
+{
+	bool member = p->depth && p->stack[p->depth - 1].node->type == OSP_JSON_OBJECT;
+	size_t kroom = member ? p->key_raw + 1 : 0;
+	osp_json_t *v = osp_arena_alloc(p->a, sizeof(*v) + kroom + payload);
+
+	if (v == NULL)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->type = (uint8_t)type;
+	char *extra = (char *)(v + 1);
+
+	if (member) {
+		const char *src = p->s + p->key_pos;
+		size_t kl;
+
+		if (p->key_esc) {
+			kl = json_str_unescape(extra, src, p->key_raw);
+		} else {
+			memcpy(extra, src, p->key_raw);
+			extra[p->key_raw] = '\0';
+			kl = p->key_raw;
+		}
+		v->key = extra;
+		v->key_len = (uint32_t)kl;
+		extra += kroom;
+	}
+	if (pl)
+		*pl = extra;
+	/* link into the parent */
+	if (p->depth) {
+		osp_json_t *parent = p->stack[p->depth - 1].node;
+
+		if (parent->last)
+			parent->last->next = v;
+		else
+			parent->u.child = v;
+		parent->last = v;
+		parent->len++;
+	}
+	return v;
+}
+
+static int
+push(json_parser_t *p, osp_json_t *v, size_t start)
+{
+	if (p->depth == p->cap) {
+		uint32_t ncap = p->cap * 2;
+
+		if (ncap > p->max_depth)
+			ncap = p->max_depth;
+		json_frame_t *ns = osp_arena_alloc(p->a, ncap * sizeof(*ns));
+
+		if (ns == NULL)
+			return -ENOMEM;
+		memcpy(ns, p->stack, p->depth * sizeof(*ns));
+		p->stack = ns;
+		p->cap = ncap;
+	}
+	p->stack[p->depth].node = v;
+	p->stack[p->depth].start = start;
+	p->depth++;
+	return 0;
+}
+
+static int
+parse_literal(json_parser_t *p, size_t *pos, osp_json_t **out)
+{
+	const char *s = p->s + *pos;
+	size_t avail = p->end - *pos;
+	const char *word;
+	osp_json_type_t t;
+	bool b = false;
+
+	switch (*s) {
+	case 't': word = "true"; t = OSP_JSON_BOOL; b = true; break;
+	case 'f': word = "false"; t = OSP_JSON_BOOL; break;
+	case 'n': word = "null"; t = OSP_JSON_NULL; break;
+	case 'N': word = "NaN"; t = OSP_JSON_NULL; break;
+	default: word = "Infinity"; t = OSP_JSON_NULL; break;
+	}
+	size_t wl = strlen(word);
+
+	if (avail < wl && memcmp(s, word, avail) == 0 && p->end < p->len)
+		return fail_size(p);
+	if (avail < wl || memcmp(s, word, wl) != 0 ||
+	    (avail > wl && is_ident((unsigned char)s[wl])))
+		return fail_token(p, *pos);
+	if (*s == 'N' || *s == 'I')
+		return fail(p, *pos + wl, "Non-standard token '%s': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", word);
+	osp_json_t *v = node_new(p, t, 0, NULL);
+
+	if (v == NULL)
+		return -ENOMEM;
+	v->boolean = b;
+	*pos += wl;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_number(json_parser_t *p, size_t *pos, osp_json_t **out)
+{
+	json_num_scan_t sc;
+	json_num_status_t st = json_num_scan(p->s, p->end, *pos, &sc);
+	char d[48];
+
+	if (st != JSON_NUM_OK && sc.bad >= p->end)
+		return fail_eof(p, " in a Number value");
+	switch (st) {
+	case JSON_NUM_OK:
+		break;
+	case JSON_NUM_MINUS:
+		if (p->s[sc.bad] == 'I' && p->end - sc.bad >= 8 &&
+		    memcmp(p->s + sc.bad, "Infinity", 8) == 0)
+			return fail(p, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
+		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
+			    char_desc(p, sc.bad, d, sizeof(d)));
+	case JSON_NUM_LEADING_ZERO:
+		return fail(p, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
+	case JSON_NUM_FRAC:
+		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
+			    char_desc(p, sc.bad, d, sizeof(d)));
+	case JSON_NUM_EXP:
+		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: Exponent indicator not followed by a digit",
+			    char_desc(p, sc.bad, d, sizeof(d)));
+	}
+	if (sc.end == p->end && p->end < p->len)
+		return fail_size(p);    /* the literal may go on past the limit */
+	if (p->depth == 0 && sc.end < p->end) {
+		char c = p->s[sc.end];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			return fail_char(p, sc.end, "Expected space separating root-level values");
+	}
+	size_t n = sc.end - *pos;
+	char *lit;
+	osp_json_t *v = node_new(p, OSP_JSON_NUMBER, n + 1, &lit);
+
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(lit, p->s + *pos, n);
+	lit[n] = '\0';
+	v->num = lit;
+	v->num_len = (uint32_t)n;
+	v->is_int = sc.is_int;
+	v->i = sc.i;
+	v->d = sc.fast ? sc.d : json_num_strtod(lit);
+	*pos = sc.end;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_string(json_parser_t *p, size_t *pos, osp_json_t **out)
+{
+	json_str_scan_t sc;
+	json_str_status_t st = json_str_scan(p->s, p->end, *pos + 1, &sc);
+
+	if (st != JSON_STR_OK)
+		return fail_string(p, st, &sc, false);
+	size_t raw = sc.end - (*pos + 1);
+
+	if (raw > UINT32_MAX)
+		return fail(p, *pos, "String value length (%zu) exceeds the maximum allowed (%u)",
+			    raw, UINT32_MAX);
+	char *dst;
+	osp_json_t *v = node_new(p, OSP_JSON_STRING, raw + 1, &dst);
+
+	if (v == NULL)
+		return -ENOMEM;
+	const char *src = p->s + *pos + 1;
+
+	if (sc.has_escape) {
+		v->len = (uint32_t)json_str_unescape(dst, src, raw);
+	} else {
+		memcpy(dst, src, raw);
+		dst[raw] = '\0';
+		v->len = (uint32_t)raw;
+	}
+	v->u.str = dst;
+	*pos = sc.end + 1;
+	*out = v;
+	return 0;
+}
+
+/* Member name at pos (a '"' already seen); leaves pos after the ':'. */
+static int
+parse_key(json_parser_t *p, size_t *pos)
+{
+	json_str_scan_t sc;
+	json_str_status_t st = json_str_scan(p->s, p->end, *pos + 1, &sc);
+
+	if (st != JSON_STR_OK)
+		return fail_string(p, st, &sc, true);
+	p->key_pos = *pos + 1;
+	p->key_raw = sc.end - p->key_pos;
+	p->key_esc = sc.has_escape;
+	if (p->key_raw > UINT32_MAX)
+		return fail(p, *pos, "Name length (%zu) exceeds the maximum allowed (%u)",
+			    p->key_raw, UINT32_MAX);
+	size_t q = skip_ws(p->s, sc.end + 1, p->end);
+
+	if (q >= p->end)
+		return fail_eof(p, NULL);
+	if (p->s[q] != ':')
+		return fail_char(p, q, "was expecting a colon to separate field name and value");
+	*pos = q + 1;
+	return 0;
+}
+
+/* The value grammar as a loop over an explicit container stack. */
+static int
+parse_root(json_parser_t *p, size_t *posp, osp_json_t **root)
+{
+	const char *s = p->s;
+	size_t pos = *posp;
+	osp_json_t *v = NULL;
+	int rc;
+
+	*root = NULL;
+value:
+	pos = skip_ws(s, pos, p->end);
+	if (pos >= p->end)
+		return fail_eof(p, NULL);
+	switch (s[pos]) {
+	case '{':
+	case '[': {
+		bool obj = s[pos] == '{';
+
+		if (p->depth >= p->max_depth)
+			return fail(p, pos, "Document nesting depth (%u) exceeds the maximum allowed (%u, from `StreamReadConstraints.getMaxNestingDepth()`)",
+				    p->depth + 1, p->max_depth);
+		v = node_new(p, obj ? OSP_JSON_OBJECT : OSP_JSON_ARRAY, 0, NULL);
+		if (v == NULL)
+			return -ENOMEM;
+		if (*root == NULL)
+			*root = v;
+		if ((rc = push(p, v, pos)) != 0)
+			return rc;
+		pos = skip_ws(s, pos + 1, p->end);
+		if (pos >= p->end)
+			return fail_eof(p, NULL);
+		if (s[pos] == (obj ? '}' : ']')) {
+			pos++;
+			p->depth--;
+			goto after;
+		}
+		if (!obj)
+			goto value;
+		goto key;
+	}
+	case '"':
+		rc = parse_string(p, &pos, &v);
+		break;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		rc = parse_number(p, &pos, &v);
+		break;
+	case 't': case 'f': case 'n': case 'N': case 'I':
+		rc = parse_literal(p, &pos, &v);
+		break;
+	case ']': case '}': case ',':
+		return fail_char(p, pos, "expected a value");
+	case '+':
+		if (pos + 1 < p->end && s[pos + 1] >= '0' && s[pos + 1] <= '9')
+			return fail_char(p, pos, "JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow");
+		return fail_char(p, pos, "expected a valid value " VALID_VALUES);
+	default: {
+		unsigned char c = (unsigned char)s[pos];
+
+		if (c >= 0x80 && (c < 0xC2 || c > 0xF4))
+			return fail(p, pos, "Invalid UTF-8 start byte 0x%x", c);
+		if (is_ident(c))
+			return fail_token(p, pos);
+		return fail_char(p, pos, "expected a valid value " VALID_VALUES);
+	}
+	}
+	if (rc != 0)
+		return rc;
+	if (*root == NULL)
+		*root = v;
+after:
+	if (p->depth == 0) {
+		*posp = pos;
+		return 0;
+	}
+	pos = skip_ws(s, pos, p->end);
+	if (pos >= p->end)
+		return fail_eof(p, NULL);
+	if (p->stack[p->depth - 1].node->type == OSP_JSON_OBJECT) {
+		if (s[pos] == ',') {
+			pos = skip_ws(s, pos + 1, p->end);
+			if (pos >= p->end)
+				return fail_eof(p, NULL);
+			goto key;
+		}
+		if (s[pos] == '}') {
+			pos++;
+			p->depth--;
+			goto after;
+		}
+		return fail_char(p, pos, "was expecting comma to separate Object entries");
+	}
+	if (s[pos] == ',') {
+		pos++;
+		goto value;
+	}
+	if (s[pos] == ']') {
+		pos++;
+		p->depth--;
+		goto after;
+	}
+	return fail_char(p, pos, "was expecting comma to separate Array entries");
+key:
+	if (s[pos] != '"')
+		return fail_char(p, pos, "was expecting double-quote to start field name");
+	if ((rc = parse_key(p, &pos)) != 0)
+		return rc;
+	goto value;
+}
+
+static void
+parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
+	    const osp_json_limits_t *limits, osp_json_error_t *err)
+{
+	p->a = a;
+	p->s = text;
+	p->len = len;
+	p->max_depth = limits && limits->max_depth ? limits->max_depth : JSON_DEFAULT_DEPTH;
+	p->max_bytes = limits && limits->max_bytes ? limits->max_bytes : JSON_DEFAULT_BYTES;
+	p->end = len < p->max_bytes ? len : p->max_bytes;
+	p->err = err;
+	p->stack = p->inline_stack;
+	p->cap = JSON_STACK_INLINE;
+	p->depth = 0;
+	p->key_pos = p->key_raw = 0;
+	p->key_esc = false;
+	if (err) {
+		err->offset = 0;
+		err->line = 0;
+		err->column = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+int
+osp_json_parse(osp_arena_t *a, const char *text, size_t len,
+	       const osp_json_limits_t *limits, osp_json_t **out,
+	       osp_json_error_t *err)
+{
+	json_parser_t p;
+	size_t pos = 0;
+	int rc;
+
+	*out = NULL;
+	parser_init(&p, a, text, len, limits, err);
+	if (len > p.max_bytes)
+		return fail_size(&p);
+	rc = parse_root(&p, &pos, out);
+	if (rc != 0)
+		goto fail;
+	pos = skip_ws(text, pos, len);
+	if (pos < len) {
+		rc = fail_char(&p, pos, "expected end-of-input");
+		goto fail;
+	}
+	return 0;
+fail:
+	*out = NULL;
+	return rc;
+}
+
+int
+osp_json_parse_prefix(osp_arena_t *a, const char *text, size_t len,
+		      const osp_json_limits_t *limits, osp_json_t **out,
+		      size_t *consumed, osp_json_error_t *err)
+{
+	json_parser_t p;
+	size_t pos = 0;
+	int rc;
+
+	*out = NULL;
+	*consumed = 0;
+	parser_init(&p, a, text, len, limits, err);
+	rc = parse_root(&p, &pos, out);
+	if (rc != 0) {
+		*out = NULL;
+		return rc;
+	}
+	*consumed = pos;
+	return 0;
+}

@@ -1,0 +1,383 @@
+/*
+ * json_tree.c - reading and building osp_json_t trees (osprey/json.h).
+ *
+ * Lookups walk the sibling list (objects keep document order and may hold
+ * duplicate names; the first one wins, as documented in json.h). Builders
+ * allocate from the caller's arena and copy every byte they are given, so a
+ * built tree has the same lifetime rules as a parsed one: it lives exactly as
+ * long as its arena. Clone and equal recurse once per nesting level; parsed
+ * trees are bounded by the parser's depth limit.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_int.h"
+
+osp_json_t *
+osp_json_getn(const osp_json_t *obj, const char *key, size_t klen)
+{
+	if (obj == NULL || obj->type != OSP_JSON_OBJECT)
+		return NULL;
+	for (osp_json_t *m = obj->u.child; m; m = m->next)
+		if (m->key_len == klen && memcmp(m->key, key, klen) == 0)
+			return m;
+	return NULL;
+}
+
+osp_json_t *
+osp_json_get(const osp_json_t *obj, const char *key)
+{
+	return osp_json_getn(obj, key, strlen(key));
+}
+
+osp_json_t *
+osp_json_at(const osp_json_t *arr, uint32_t idx)
+{
+	if (arr == NULL || arr->type != OSP_JSON_ARRAY || idx >= arr->len)
+		return NULL;
+	osp_json_t *c = arr->u.child;
+
+	while (idx-- && c)
+		c = c->next;
+	return c;
+}
+
+osp_json_t *
+osp_json_path(const osp_json_t *v, const char *dotted)
+{
+	const char *p = dotted;
+	osp_json_t *cur = (osp_json_t *)v;
+
+	while (cur) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		cur = osp_json_getn(cur, p, n);
+		if (dot == NULL)
+			return cur;
+		p = dot + 1;
+	}
+	return NULL;
+}
+
+bool
+osp_json_key_eq(const osp_json_t *member, const char *key)
+{
+	if (member == NULL || member->key == NULL)
+		return false;
+	size_t n = member->key_len;
+
+	return strncmp(member->key, key, n) == 0 && key[n] == '\0';
+}
+
+static osp_json_t *
+node_new(osp_arena_t *a, osp_json_type_t t)
+{
+	osp_json_t *v = osp_arena_calloc(a, sizeof(*v));
+
+	if (v)
+		v->type = (uint8_t)t;
+	return v;
+}
+
+osp_json_t *
+osp_json_new_null(osp_arena_t *a)
+{
+	return node_new(a, OSP_JSON_NULL);
+}
+
+osp_json_t *
+osp_json_new_bool(osp_arena_t *a, bool b)
+{
+	osp_json_t *v = node_new(a, OSP_JSON_BOOL);
+
+	if (v)
+		v->boolean = b;
+	return v;
+}
+
+osp_json_t *
+osp_json_new_int(osp_arena_t *a, int64_t i)
+{
+	osp_json_t *v = node_new(a, OSP_JSON_NUMBER);
+
+	if (v) {
+		v->is_int = 1;
+		v->i = i;
+		v->d = (double)i;
+	}
+	return v;
+}
+
+/* A double node has no literal (num == NULL); the writer prints d as Java
+ * would. */
+osp_json_t *
+osp_json_new_double(osp_arena_t *a, double d)
+{
+	osp_json_t *v = node_new(a, OSP_JSON_NUMBER);
+
+	if (v)
+		v->d = d;
+	return v;
+}
+
+osp_json_t *
+osp_json_new_string(osp_arena_t *a, const char *s, size_t n)
+{
+	if (n > UINT32_MAX)
+		return NULL;
+	osp_json_t *v = node_new(a, OSP_JSON_STRING);
+
+	if (v == NULL)
+		return NULL;
+	char *c = osp_arena_strndup(a, s, n);
+
+	if (c == NULL)
+		return NULL;
+	v->u.str = c;
+	v->len = (uint32_t)n;
+	return v;
+}
+
+osp_json_t *
+osp_json_new_array(osp_arena_t *a)
+{
+	return node_new(a, OSP_JSON_ARRAY);
+}
+
+osp_json_t *
+osp_json_new_object(osp_arena_t *a)
+{
+	return node_new(a, OSP_JSON_OBJECT);
+}
+
+/* child is linked into parent (it must not already be in another tree). */
+int
+osp_json_append(osp_arena_t *a, osp_json_t *parent, const char *key,
+		size_t klen, osp_json_t *child)
+{
+	if (parent == NULL || child == NULL ||
+	    (parent->type != OSP_JSON_ARRAY && parent->type != OSP_JSON_OBJECT))
+		return -EINVAL;
+	if (parent->type == OSP_JSON_OBJECT) {
+		if (key == NULL || klen > UINT32_MAX)
+			return -EINVAL;
+		char *k = osp_arena_strndup(a, key, klen);
+
+		if (k == NULL)
+			return -ENOMEM;
+		child->key = k;
+		child->key_len = (uint32_t)klen;
+	} else {
+		child->key = NULL;
+		child->key_len = 0;
+	}
+	child->next = NULL;
+	if (parent->last)
+		parent->last->next = child;
+	else
+		parent->u.child = child;
+	parent->last = child;
+	parent->len++;
+	return 0;
+}
+
+osp_json_t *
+osp_json_clone(osp_arena_t *a, const osp_json_t *v)
+{
+	if (v == NULL)
+		return NULL;
+	osp_json_t *c = osp_arena_alloc(a, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	*c = *v;
+	c->next = NULL;
+	c->key = NULL;
+	c->key_len = 0;
+	switch (v->type) {
+	case OSP_JSON_STRING: {
+		char *s = osp_arena_strndup(a, v->u.str, v->len);
+
+		if (s == NULL)
+			return NULL;
+		c->u.str = s;
+		break;
+	}
+	case OSP_JSON_NUMBER:
+		if (v->num) {
+			char *n = osp_arena_strndup(a, v->num, v->num_len);
+
+			if (n == NULL)
+				return NULL;
+			c->num = n;
+		}
+		break;
+	case OSP_JSON_ARRAY:
+	case OSP_JSON_OBJECT:
+		c->u.child = NULL;
+		c->last = NULL;
+		c->len = 0;
+		for (const osp_json_t *m = v->u.child; m; m = m->next) {
+			osp_json_t *cm = osp_json_clone(a, m);
+
+			if (cm == NULL || osp_json_append(a, c, m->key, m->key_len, cm) != 0)
+				return NULL;
+		}
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+static bool
+num_equal(const osp_json_t *x, const osp_json_t *y)
+{
+	if (x->is_int && y->is_int)
+		return x->i == y->i;
+	if (isnan(x->d) && isnan(y->d))
+		return true;
+	if (x->d != y->d)
+		return false;
+	/* Equal doubles: integers beyond 2^53 may still differ. */
+	if (x->is_int && !y->is_int && fabs(y->d) >= 9007199254740992.0)
+		return false;
+	if (y->is_int && !x->is_int && fabs(x->d) >= 9007199254740992.0)
+		return false;
+	return true;
+}
+
+static int
+member_cmp(const void *pa, const void *pb)
+{
+	const osp_json_t *a = *(osp_json_t *const *)pa, *b = *(osp_json_t *const *)pb;
+	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+	int c = memcmp(a->key, b->key, n);
+
+	if (c)
+		return c;
+	if (a->key_len != b->key_len)
+		return a->key_len < b->key_len ? -1 : 1;
+	return 0;
+}
+
+/* Members of obj sorted by name (duplicates in any order); malloc'd, the
+ * caller frees. */
+static osp_json_t **
+sorted_members(const osp_json_t *obj)
+{
+	osp_json_t **v = malloc((obj->len ? obj->len : 1) * sizeof(*v));
+	uint32_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	for (osp_json_t *m = obj->u.child; m && n < obj->len; m = m->next)
+		v[n++] = m;
+	if (n <= 16) {
+		for (uint32_t i = 1; i < n; i++) {
+			osp_json_t *t = v[i];
+			uint32_t j = i;
+
+			while (j > 0 && member_cmp(&v[j - 1], &t) > 0) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = t;
+		}
+		return v;
+	}
+	qsort(v, n, sizeof(*v), member_cmp);
+	return v;
+}
+
+static bool
+obj_equal(const osp_json_t *x, const osp_json_t *y)
+{
+	/* Fast path: same order. */
+	const osp_json_t *a = x->u.child, *b = y->u.child;
+
+	while (a && b && a->key_len == b->key_len &&
+	       memcmp(a->key, b->key, a->key_len) == 0) {
+		if (!osp_json_equal(a, b))
+			break;      /* decided below (names may repeat) */
+		a = a->next;
+		b = b->next;
+	}
+	if (a == NULL && b == NULL)
+		return true;
+	osp_json_t **sx = sorted_members(x), **sy = sorted_members(y);
+	bool eq = sx && sy;
+
+	for (uint32_t i = 0; eq && i < x->len; i++) {
+		if (member_cmp(&sx[i], &sy[i]) != 0) {
+			eq = false;
+			break;
+		}
+		/* Duplicate names: compare as a multiset of values. */
+		uint32_t j = i;
+
+		while (j + 1 < x->len && member_cmp(&sx[i], &sx[j + 1]) == 0)
+			j++;
+		if (j == i) {
+			eq = osp_json_equal(sx[i], sy[i]);
+			continue;
+		}
+		if (j >= y->len || member_cmp(&sx[i], &sy[j]) != 0 ||
+		    (j + 1 < y->len && member_cmp(&sx[i], &sy[j + 1]) == 0)) {
+			eq = false;
+			break;
+		}
+		for (uint32_t k = i; eq && k <= j; k++) {
+			bool found = false;
+
+			for (uint32_t l = i; l <= j && !found; l++) {
+				if (sy[l] != NULL && osp_json_equal(sx[k], sy[l])) {
+					sy[l] = NULL;   /* matched once */
+					found = true;
+				}
+			}
+			eq = found;
+		}
+		i = j;
+	}
+	free(sx);
+	free(sy);
+	return eq;
+}
+
+bool
+osp_json_equal(const osp_json_t *x, const osp_json_t *y)
+{
+	if (x == y)
+		return true;
+	if (x == NULL || y == NULL || x->type != y->type)
+		return false;
+	switch (x->type) {
+	case OSP_JSON_NULL:
+		return true;
+	case OSP_JSON_BOOL:
+		return !x->boolean == !y->boolean;
+	case OSP_JSON_NUMBER:
+		return num_equal(x, y);
+	case OSP_JSON_STRING:
+		return x->len == y->len && memcmp(x->u.str, y->u.str, x->len) == 0;
+	case OSP_JSON_ARRAY: {
+		if (x->len != y->len)
+			return false;
+		const osp_json_t *a = x->u.child, *b = y->u.child;
+
+		for (; a && b; a = a->next, b = b->next)
+			if (!osp_json_equal(a, b))
+				return false;
+		return a == NULL && b == NULL;
+	}
+	case OSP_JSON_OBJECT:
+		if (x->len != y->len)
+			return false;
+		return obj_equal(x, y);
+	}
+	return false;
+}

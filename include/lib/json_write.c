@@ -1,0 +1,383 @@
+/*
+ * json_write.c - the streaming JSON writer of osprey/json.h.
+ *
+ * The writer appends to a caller-owned osp_buf_t and keeps one bit per open
+ * container (64 levels) saying whether a value was already written there,
+ * which places commas without the caller's help. Pretty mode reproduces
+ * Elasticsearch's ?pretty (Jackson's DefaultPrettyPrinter with a two-space
+ * LF indenter for objects and arrays): "{\n  \"a\" : 1\n}", empty containers
+ * as "{ }" and "[ ]". osp_jw_value walks a tree iteratively with its own
+ * stack, so trees deeper than 64 levels are written too. Failures surface
+ * only through the buffer's failed flag (nesting deeper than 64 through the
+ * begin/end calls also sets it).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_int.h"
+
+#define JW_MAX_DEPTH 64u
+
+static const char spaces[] = "                                                                ";
+
+static void
+indent(osp_buf_t *b, size_t level)
+{
+	size_t n = level * 2;
+
+	osp_buf_putc(b, '\n');
+	while (n) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		osp_buf_append(b, spaces, k);
+		n -= k;
+	}
+}
+
+void
+osp_jw_init(osp_jw_t *w, osp_buf_t *out, int pretty)
+{
+	w->out = out;
+	w->depth = 0;
+	w->need_comma = 0;
+	w->pretty = pretty;
+	w->after_key = 0;
+}
+
+/* Comma and indentation before a value or a member name. */
+static void
+before_value(osp_jw_t *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (w->depth > JW_MAX_DEPTH) {
+		w->out->failed = 1;
+		return;
+	}
+	uint64_t bit = 1ULL << (w->depth - 1);
+
+	if (w->need_comma & bit)
+		osp_buf_putc(w->out, ',');
+	w->need_comma |= bit;
+	if (w->pretty)
+		indent(w->out, w->depth);
+}
+
+static void
+begin(osp_jw_t *w, char c)
+{
+	before_value(w);
+	osp_buf_putc(w->out, c);
+	w->depth++;
+	if (w->depth > JW_MAX_DEPTH)
+		w->out->failed = 1;
+	else
+		w->need_comma &= ~(1ULL << (w->depth - 1));
+}
+
+static void
+end(osp_jw_t *w, char c)
+{
+	if (w->depth == 0) {
+		w->out->failed = 1;     /* unbalanced */
+		return;
+	}
+	bool had = w->depth <= JW_MAX_DEPTH && (w->need_comma & (1ULL << (w->depth - 1)));
+
+	w->depth--;
+	w->after_key = 0;
+	if (w->pretty) {
+		if (had)
+			indent(w->out, w->depth);
+		else
+			osp_buf_putc(w->out, ' ');
+	}
+	osp_buf_putc(w->out, c);
+}
+
+void
+osp_jw_obj_begin(osp_jw_t *w)
+{
+	begin(w, '{');
+}
+
+void
+osp_jw_obj_end(osp_jw_t *w)
+{
+	end(w, '}');
+}
+
+void
+osp_jw_arr_begin(osp_jw_t *w)
+{
+	begin(w, '[');
+}
+
+void
+osp_jw_arr_end(osp_jw_t *w)
+{
+	end(w, ']');
+}
+
+static void
+quoted(osp_buf_t *b, const char *s, size_t n)
+{
+	osp_buf_putc(b, '"');
+	osp_json_escape(b, s, n);
+	osp_buf_putc(b, '"');
+}
+
+void
+osp_jw_keyn(osp_jw_t *w, const char *key, size_t n)
+{
+	before_value(w);
+	quoted(w->out, key, n);
+	if (w->pretty)
+		osp_buf_append(w->out, " : ", 3);
+	else
+		osp_buf_putc(w->out, ':');
+	w->after_key = 1;
+}
+
+void
+osp_jw_key(osp_jw_t *w, const char *key)
+{
+	osp_jw_keyn(w, key, strlen(key));
+}
+
+void
+osp_jw_strn(osp_jw_t *w, const char *s, size_t n)
+{
+	before_value(w);
+	quoted(w->out, s, n);
+}
+
+void
+osp_jw_str(osp_jw_t *w, const char *s)
+{
+	osp_jw_strn(w, s, strlen(s));
+}
+
+static size_t
+fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t k = 0; k < n; k++)
+		buf[k] = tmp[n - 1 - k];
+	return n;
+}
+
+static void
+put_int(osp_buf_t *b, int64_t v)
+{
+	char buf[24];
+	size_t n = 0;
+	uint64_t u = (uint64_t)v;
+
+	if (v < 0) {
+		buf[n++] = '-';
+		u = 0 - u;
+	}
+	n += fmt_u64(buf + n, u);
+	osp_buf_append(b, buf, n);
+}
+
+void
+osp_jw_int(osp_jw_t *w, int64_t v)
+{
+	before_value(w);
+	put_int(w->out, v);
+}
+
+void
+osp_jw_uint(osp_jw_t *w, uint64_t v)
+{
+	char buf[24];
+
+	before_value(w);
+	osp_buf_append(w->out, buf, fmt_u64(buf, v));
+}
+
+static void
+put_double(osp_buf_t *b, double v)
+{
+	char buf[40];
+
+	if (!isfinite(v)) {
+		osp_buf_append(b, "null", 4);
+		return;
+	}
+	osp_buf_append(b, buf, json_num_format_double(buf, v));
+}
+
+void
+osp_jw_double(osp_jw_t *w, double v)
+{
+	before_value(w);
+	put_double(w->out, v);
+}
+
+void
+osp_jw_bool(osp_jw_t *w, bool v)
+{
+	before_value(w);
+	if (v)
+		osp_buf_append(w->out, "true", 4);
+	else
+		osp_buf_append(w->out, "false", 5);
+}
+
+void
+osp_jw_null(osp_jw_t *w)
+{
+	before_value(w);
+	osp_buf_append(w->out, "null", 4);
+}
+
+void
+osp_jw_raw(osp_jw_t *w, const char *json, size_t n)
+{
+	before_value(w);
+	osp_buf_append(w->out, json, n);
+}
+
+void
+osp_jw_kv_str(osp_jw_t *w, const char *key, const char *s)
+{
+	osp_jw_key(w, key);
+	osp_jw_str(w, s);
+}
+
+void
+osp_jw_kv_int(osp_jw_t *w, const char *key, int64_t v)
+{
+	osp_jw_key(w, key);
+	osp_jw_int(w, v);
+}
+
+void
+osp_jw_kv_bool(osp_jw_t *w, const char *key, bool v)
+{
+	osp_jw_key(w, key);
+	osp_jw_bool(w, v);
+}
+
+/* Write a scalar, or open a container; true when a container with children
+ * was opened (the caller pushes it). */
+static bool
+emit(osp_buf_t *b, const osp_json_t *v, int pretty)
+{
+	switch (v->type) {
+	case OSP_JSON_NULL:
+		osp_buf_append(b, "null", 4);
+		return false;
+	case OSP_JSON_BOOL:
+		if (v->boolean)
+			osp_buf_append(b, "true", 4);
+		else
+			osp_buf_append(b, "false", 5);
+		return false;
+	case OSP_JSON_NUMBER:
+		if (v->num)
+			osp_buf_append(b, v->num, v->num_len);
+		else if (v->is_int)
+			put_int(b, v->i);
+		else
+			put_double(b, v->d);
+		return false;
+	case OSP_JSON_STRING:
+		quoted(b, v->u.str, v->len);
+		return false;
+	case OSP_JSON_ARRAY:
+	case OSP_JSON_OBJECT: {
+		bool obj = v->type == OSP_JSON_OBJECT;
+
+		osp_buf_putc(b, obj ? '{' : '[');
+		if (v->u.child)
+			return true;
+		if (pretty)
+			osp_buf_putc(b, ' ');
+		osp_buf_putc(b, obj ? '}' : ']');
+		return false;
+	}
+	}
+	osp_buf_append(b, "null", 4);
+	return false;
+}
+
+/* One open container of osp_jw_value's walk: the next child to write. */
+typedef struct jw_frame {
+	const osp_json_t *node;
+	const osp_json_t *next;
+} jw_frame_t;
+
+void
+osp_jw_value(osp_jw_t *w, const osp_json_t *v)
+{
+	jw_frame_t small[JW_MAX_DEPTH], *st = small;
+	size_t cap = JW_MAX_DEPTH, n = 0;
+	osp_buf_t *b = w->out;
+	size_t base = w->depth;
+
+	if (v == NULL) {
+		osp_jw_null(w);
+		return;
+	}
+	before_value(w);
+	if (!emit(b, v, w->pretty))
+		return;
+	st[n++] = (jw_frame_t){ v, v->u.child };
+	while (n && !b->failed) {
+		jw_frame_t *f = &st[n - 1];
+		const osp_json_t *c = f->next;
+
+		if (c == NULL) {
+			n--;
+			if (w->pretty)
+				indent(b, base + n);
+			osp_buf_putc(b, f->node->type == OSP_JSON_OBJECT ? '}' : ']');
+			continue;
+		}
+		if (c != f->node->u.child)
+			osp_buf_putc(b, ',');
+		f->next = c->next;
+		if (w->pretty)
+			indent(b, base + n);
+		if (f->node->type == OSP_JSON_OBJECT) {
+			quoted(b, c->key ? c->key : "", c->key_len);
+			if (w->pretty)
+				osp_buf_append(b, " : ", 3);
+			else
+				osp_buf_putc(b, ':');
+		}
+		if (!emit(b, c, w->pretty))
+			continue;
+		if (n == cap) {
+			jw_frame_t *ns = malloc(cap * 2 * sizeof(*ns));
+
+			if (ns == NULL) {
+				b->failed = 1;
+				break;
+			}
+			memcpy(ns, st, n * sizeof(*ns));
+			if (st != small)
+				free(st);
+			st = ns;
+			cap *= 2;
+		}
+		st[n++] = (jw_frame_t){ c, c->u.child };
+	}
+	if (st != small)
+		free(st);
+}
