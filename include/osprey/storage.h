@@ -195,7 +195,7 @@ st_shard_tick(st_shard_t *sh, int64_t now_ms);
 /* ---- reads ---- */
 
 /* A document as returned by get. Strings point into the caller's arena. */
-typedef struct st_doc {
+typedef struct st_get_res {
 	bool found;
 	int64_t seq_no;
 	int64_t primary_term;
@@ -204,13 +204,13 @@ typedef struct st_doc {
 	size_t source_len;
 	const char *routing;
 	size_t routing_len;
-} st_doc_t;
+} st_get_res_t;
 
 /* Get by _id. realtime: see unrefreshed writes (ES default); otherwise only
  * what the last refresh made searchable. 0 (doc->found tells) or -errno. */
 int
 st_shard_get(st_shard_t *sh, const char *id, size_t id_len, bool realtime,
-	     osp_arena_t *a, st_doc_t *doc);
+	     osp_arena_t *a, st_get_res_t *doc);
 
 /* The searchable view at this instant: a refcounted array of readers
  * (oldest segment first). Searches hold it for their duration; a refresh or
