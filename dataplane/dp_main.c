@@ -1,0 +1,157 @@
+/*
+ * dp_main.c - osprey-dataplane: the DPDK primary process of a node.
+ *
+ * Started by the launcher with the node's settings as -E arguments. Brings
+ * up the EAL and the worker lcores, opens the network backend on the main
+ * lcore (the network core), connects to control, and runs the network core's
+ * loop: backend events, finished jobs from workers, control channel events;
+ * idle back-off between them. SIGTERM/SIGINT end the loop; workers are
+ * stopped and joined before exit.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osprey/chan.h"
+#include "osprey/json.h"
+#include "osprey/settings.h"
+#include "core/dp_core.h"
+#include "net/dp_net.h"
+#include "rest/dp_rest.h"
+#include "server/dp_server.h"
+
+static dp_server_t *dp_main_srv;
+
+static void
+main_on_signal(int sig)
+{
+	(void)sig;
+	dp_core.quit = true;
+}
+
+static void
+main_wake_net(void *arg)
+{
+	(void)arg;
+	if (dp_main_srv)
+		dp_server_wake(dp_main_srv);
+}
+
+const dp_net_ops_t *
+dp_net_backend(const char *name)
+{
+	if (strcmp(name, "kernel") == 0)
+		return &dp_net_kernel_ops;
+	return NULL;
+}
+
+/* Apply a state published by control: identity now; indices and shard
+ * assignment through the cluster module. */
+static void
+main_apply_state(const char *json, size_t len)
+{
+	osp_arena_t a;
+	osp_json_t *root = NULL;
+	osp_json_error_t jerr;
+
+	osp_arena_init(&a, 65536, 0);
+	if (osp_json_parse(&a, json, len, NULL, &root, &jerr) == 0) {
+		osp_json_t *u = osp_json_get(root, "cluster_uuid");
+
+		if (osp_json_is(u, OSP_JSON_STRING))
+			snprintf(dp_node_info.cluster_uuid, sizeof(dp_node_info.cluster_uuid), "%s", u->u.str);
+	}
+	osp_arena_free(&a);
+}
+
+static unsigned
+main_poll_control(osp_chan_client_t *chan)
+{
+	osp_chan_event_t ev;
+	unsigned n = 0;
+
+	while (osp_chan_client_poll(chan, (int64_t)(dp_now_ns() / 1000000), &ev) == 0) {
+		n++;
+		if (ev.kind == OSP_CHAN_EV_STATE) {
+			main_apply_state(ev.payload, ev.len);
+			osp_chan_client_ack(chan, ev.id);
+		}
+	}
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512] = "";
+	osp_settings_t *s = osp_settings_new();
+	osp_chan_client_t *chan = NULL;
+	int status = 1;
+
+	if (s == NULL)
+		return 1;
+	if (osp_settings_parse_args(s, &argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "osprey-dataplane: %s\n", err);
+		goto cleanup;
+	}
+	const dp_net_ops_t *ops = dp_net_backend(osp_settings_str(s, "dataplane.net"));
+
+	if (ops == NULL) {
+		fprintf(stderr, "osprey-dataplane: setting [dataplane.net]: backend [%s] is not built in\n",
+			osp_settings_str(s, "dataplane.net"));
+		goto cleanup;
+	}
+	if (dp_core_init(s, argv[0], err, sizeof(err)) != 0) {
+		fprintf(stderr, "osprey-dataplane: %s\n", err);
+		goto cleanup;
+	}
+	dp_rest_init(s);
+	if (dp_server_create(s, ops, &dp_main_srv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "osprey-dataplane: %s\n", err);
+		dp_core_stop();
+		goto cleanup;
+	}
+	dp_node_info.http_port = dp_server_port(dp_main_srv);
+	dp_core.net_idle.wake_fn = main_wake_net;
+	if (osp_chan_client_new(osp_settings_str(s, "control.socket"), &chan) != 0) {
+		fprintf(stderr, "osprey-dataplane: cannot create the control channel client\n");
+		dp_server_destroy(dp_main_srv);
+		dp_core_stop();
+		goto cleanup;
+	}
+	signal(SIGTERM, main_on_signal);
+	signal(SIGINT, main_on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (dp_core_start_workers() != 0) {
+		fprintf(stderr, "osprey-dataplane: cannot start worker lcores\n");
+		dp_core.quit = true;
+	}
+	fprintf(stderr, "osprey-dataplane: %s backend serving http on %s:%u with %u workers\n",
+		ops->name, osp_settings_str(s, "network.host"), dp_node_info.http_port,
+		dp_core.n_workers);
+
+	dp_idle_t *idle = &dp_core.net_idle;
+
+	while (!dp_core.quit) {
+		unsigned events = (unsigned)dp_server_poll(dp_main_srv);
+
+		events += dp_core_collect();
+		events += main_poll_control(chan);
+		if (dp_idle_should_sleep(idle, events)) {
+			atomic_store(&idle->sleeping, 1);
+			if (dp_core_collect() == 0)
+				dp_server_wait(dp_main_srv, (uint32_t)dp_core.idle_sleep_us);
+			atomic_store(&idle->sleeping, 0);
+			idle->empty_polls = 0;
+		}
+	}
+	fprintf(stderr, "osprey-dataplane: stopping\n");
+	osp_chan_client_free(chan);
+	dp_server_destroy(dp_main_srv);
+	dp_core_stop();
+	status = 0;
+cleanup:
+	osp_settings_free(s);
+	return status;
+}

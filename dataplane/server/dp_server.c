@@ -1,0 +1,230 @@
+/*
+ * dp_server.c - the network core's connection glue (see dp_server.h).
+ *
+ * Per TCP connection a dp_sconn_t joins the backend connection and the HTTP
+ * connection. Bytes in are fed to HTTP, complete requests go to the REST
+ * dispatcher, and after every event the ordered output is moved to the
+ * backend (which copies it), so HTTP memory is released at once. While HTTP
+ * does not want input (pipelining backpressure) received bytes are kept in a
+ * small backlog instead of being fed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_server.h"
+#include "../core/dp_core.h"
+#include "../rest/dp_rest.h"
+
+/* One connection; owned by the network core. */
+struct dp_sconn {
+	dp_server_t *srv;
+	dp_net_conn_t *net;          /* NULL once the socket is gone */
+	dp_http_conn_t *http;
+	osp_buf_t backlog;           /* input received while HTTP is paused */
+};
+
+struct dp_server {
+	const dp_net_ops_t *ops;
+	dp_net_t *net;
+	dp_http_config_t http_cfg;
+};
+
+static void server_flush(dp_sconn_t *c);
+
+static void
+server_conn_free(dp_sconn_t *c)
+{
+	dp_http_conn_free(c->http);
+	osp_buf_free(&c->backlog);
+	free(c);
+}
+
+/* Hand every complete request to the dispatcher. */
+static void
+server_dispatch(dp_sconn_t *c)
+{
+	dp_http_req_t *req;
+
+	while (c->net && (req = dp_http_conn_next(c->http)) != NULL)
+		dp_rest_dispatch(c, req);
+}
+
+static void
+server_feed(dp_sconn_t *c, const char *data, size_t len)
+{
+	uint64_t now = dp_now_ns();
+
+	if (!dp_http_conn_want_read(c->http)) {
+		osp_buf_append(&c->backlog, data, len);
+		return;
+	}
+	if (c->backlog.len) {
+		osp_buf_append(&c->backlog, data, len);
+		dp_http_conn_feed(c->http, c->backlog.data, c->backlog.len, now);
+		osp_buf_clear(&c->backlog);
+	} else {
+		dp_http_conn_feed(c->http, data, len, now);
+	}
+	server_dispatch(c);
+	server_flush(c);
+}
+
+/* Move ready output to the backend; close when HTTP says so. */
+static void
+server_flush(dp_sconn_t *c)
+{
+	struct iovec iov[64];
+	int n;
+
+	if (c->net == NULL) {
+		if (!dp_http_conn_busy(c->http))
+			server_conn_free(c);
+		return;
+	}
+	while ((n = dp_http_conn_out(c->http, iov, 64)) > 0) {
+		size_t bytes = 0;
+
+		for (int i = 0; i < n; i++)
+			bytes += iov[i].iov_len;
+		if (c->srv->ops->send(c->net, iov, n) != 0) {
+			c->srv->ops->abort(c->net);
+			return;
+		}
+		dp_http_conn_sent(c->http, bytes, dp_now_ns());
+		/* Sending may resume parsing of pipelined requests. */
+		if (c->backlog.len && dp_http_conn_want_read(c->http)) {
+			osp_buf_t b = c->backlog;
+
+			osp_buf_init(&c->backlog);
+			dp_http_conn_feed(c->http, b.data, b.len, dp_now_ns());
+			osp_buf_free(&b);
+		}
+		server_dispatch(c);
+		if (c->net == NULL)
+			return;
+	}
+	if (dp_http_conn_should_close(c->http))
+		c->srv->ops->close(c->net);
+}
+
+static void *
+server_on_accept(void *ctx, dp_net_conn_t *nc)
+{
+	dp_server_t *srv = ctx;
+	dp_sconn_t *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->srv = srv;
+	c->net = nc;
+	osp_buf_init(&c->backlog);
+	c->http = dp_http_conn_new(&srv->http_cfg);
+	if (c->http == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+server_on_recv(void *user, const char *data, size_t len)
+{
+	server_feed(user, data, len);
+}
+
+static void
+server_on_drain(void *user)
+{
+	server_flush(user);
+}
+
+static void
+server_on_close(void *user)
+{
+	dp_sconn_t *c = user;
+
+	c->net = NULL;
+	if (!dp_http_conn_busy(c->http))
+		server_conn_free(c);
+	/* else freed by the last dp_server_respond */
+}
+
+int
+dp_server_create(const osp_settings_t *s, const dp_net_ops_t *ops,
+		 dp_server_t **out, char *err, size_t errlen)
+{
+	static const dp_net_handler_t h = {
+		.on_accept = server_on_accept,
+		.on_recv = server_on_recv,
+		.on_drain = server_on_drain,
+		.on_close = server_on_close,
+	};
+	dp_server_t *srv = calloc(1, sizeof(*srv));
+	int rc;
+
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->ops = ops;
+	dp_http_config_default(&srv->http_cfg);
+	srv->http_cfg.max_content_length = (size_t)osp_settings_bytes(s, "http.max_content_length");
+	srv->http_cfg.max_initial_line_length = (size_t)osp_settings_bytes(s, "http.max_initial_line_length");
+	srv->http_cfg.max_header_size = (size_t)osp_settings_bytes(s, "http.max_header_size");
+	rc = ops->create(s, &h, srv, &srv->net, err, errlen);
+	if (rc != 0) {
+		free(srv);
+		return rc;
+	}
+	*out = srv;
+	return 0;
+}
+
+int
+dp_server_poll(dp_server_t *srv)
+{
+	return srv->ops->poll(srv->net);
+}
+
+void
+dp_server_wait(dp_server_t *srv, uint32_t timeout_us)
+{
+	srv->ops->wait(srv->net, timeout_us);
+}
+
+uint16_t
+dp_server_port(const dp_server_t *srv)
+{
+	return srv->ops->port(srv->net);
+}
+
+const dp_net_stats_t *
+dp_server_net_stats(const dp_server_t *srv)
+{
+	return srv->ops->stats(srv->net);
+}
+
+void
+dp_server_wake(dp_server_t *srv)
+{
+	srv->ops->wake(srv->net);
+}
+
+void
+dp_server_destroy(dp_server_t *srv)
+{
+	if (srv == NULL)
+		return;
+	srv->ops->destroy(srv->net);
+	free(srv);
+}
+
+void
+dp_server_respond(dp_rest_req_t *r, uint16_t status, dp_http_media_t type, osp_buf_t *body)
+{
+	dp_sconn_t *c = r->conn;
+	dp_http_resp_t resp = { .status = status, .type = type };
+
+	dp_http_conn_respond(c->http, r->http, &resp, body);
+	osp_buf_free(body);
+	server_flush(c);
+}

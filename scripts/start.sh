@@ -1,0 +1,11 @@
+#!/bin/sh
+# start.sh - install what is missing, build, and run one node in the
+# foreground on 127.0.0.1:9200 (kernel backend). Extra arguments go to the
+# launcher, e.g. scripts/start.sh -E http.port=9201 -E path.data=/tmp/n2.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-deps.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+exec build/osprey -c config/osprey.yml "$@"
