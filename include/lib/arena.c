@@ -3,8 +3,10 @@
  *
  * Blocks are chained newest first. A request larger than a quarter of the
  * block size gets a block of its own so large bodies do not waste the rest of
- * a block. reset keeps the oldest block (the common case is one block per
- * request) and frees the others.
+ * a block. reset keeps one block of the default size (the common case is
+ * one block per request) and frees the others. Under AddressSanitizer the
+ * bytes not handed out (block tails, alignment padding, everything after a
+ * reset) are poisoned, so overruns inside a block are caught as well.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +14,22 @@
 #include <string.h>
 
 #include "osprey/arena.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 struct osp_arena_block {
 	struct osp_arena_block *next;   /* older block */
@@ -34,6 +52,8 @@ osp_arena_init(osp_arena_t *a, size_t block_size, size_t limit)
 static struct osp_arena_block *
 arena_block_new(size_t size)
 {
+	if (size > SIZE_MAX - sizeof(struct osp_arena_block))
+		return NULL;
 	struct osp_arena_block *b = malloc(sizeof(*b) + size);
 
 	if (b == NULL)
@@ -41,6 +61,7 @@ arena_block_new(size_t size)
 	b->next = NULL;
 	b->size = size;
 	b->off = 0;
+	POISON(b->data, size);
 	return b;
 }
 
@@ -52,7 +73,7 @@ osp_arena_alloc(osp_arena_t *a, size_t n)
 
 	if (need < n)
 		return NULL;
-	if (a->limit && a->used + need > a->limit)
+	if (a->limit && (a->used > a->limit || need > a->limit - a->used))
 		return NULL;
 	if (b == NULL || b->size - b->off < need) {
 		size_t size = a->block_size;
@@ -64,6 +85,7 @@ osp_arena_alloc(osp_arena_t *a, size_t n)
 			if (big == NULL)
 				return NULL;
 			big->off = need;
+			UNPOISON(big->data, n);
 			if (b) {
 				big->next = b->next;
 				b->next = big;
@@ -80,6 +102,7 @@ osp_arena_alloc(osp_arena_t *a, size_t n)
 		a->head = b;
 	}
 	void *p = b->data + b->off;
+	UNPOISON(p, n);
 	b->off += need;
 	a->used += need;
 	return p;
@@ -98,6 +121,8 @@ osp_arena_calloc(osp_arena_t *a, size_t n)
 char *
 osp_arena_strndup(osp_arena_t *a, const char *s, size_t n)
 {
+	if (n == SIZE_MAX)
+		return NULL;
 	char *p = osp_arena_alloc(a, n + 1);
 
 	if (p == NULL)
@@ -115,15 +140,18 @@ osp_arena_reset(osp_arena_t *a)
 	while (b) {
 		struct osp_arena_block *next = b->next;
 
-		if (keep == NULL && b->size == a->block_size)
+		if (keep == NULL && b->size == a->block_size) {
 			keep = b;
-		else
+		} else {
+			UNPOISON(b->data, b->size);
 			free(b);
+		}
 		b = next;
 	}
 	if (keep) {
 		keep->next = NULL;
 		keep->off = 0;
+		POISON(keep->data, keep->size);
 	}
 	a->head = keep;
 	a->used = 0;
@@ -137,6 +165,7 @@ osp_arena_free(osp_arena_t *a)
 	while (b) {
 		struct osp_arena_block *next = b->next;
 
+		UNPOISON(b->data, b->size);
 		free(b);
 		b = next;
 	}

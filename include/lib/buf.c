@@ -5,6 +5,7 @@
  * directly. Once an allocation fails the buffer stays failed until cleared.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,10 @@ osp_buf_reserve(osp_buf_t *b, size_t n)
 {
 	if (b->failed)
 		return -ENOMEM;
+	if (n >= SIZE_MAX / 2 - b->len) {
+		b->failed = 1;      /* len + n + 1 would overflow */
+		return -ENOMEM;
+	}
 	if (b->len + n + 1 <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 256;
