@@ -251,7 +251,7 @@ launch_resolve(osp_settings_t *s, char *err, size_t errlen)
 		int fd = open(buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 		if (fd < 0) {
-			snprintf(err, errlen, "setting [path.logs]: cannot open [%s]: %s", buf, strerror(errno));
+			snprintf(err, errlen, "setting [path.logs]: cannot open [%.300s]: %s", buf, strerror(errno));
 			return -errno;
 		}
 		dup2(fd, STDERR_FILENO);
@@ -263,7 +263,7 @@ launch_resolve(osp_settings_t *s, char *err, size_t errlen)
 int
 main(int argc, char **argv)
 {
-	char err[512] = "", exe_dir[PATH_MAX], conf[PATH_MAX];
+	char err[512] = "", exe_dir[PATH_MAX], conf[PATH_MAX + 64];
 	const char *conf_path = NULL;
 	osp_settings_t *s = osp_settings_new();
 	launch_child_t kids[2] = { { .name = "control" }, { .name = "dataplane" } };
