@@ -98,7 +98,7 @@ bad:
 int32_t
 dp_routing_hash(const char *utf8, size_t len)
 {
-	uint8_t small[512];
+	uint8_t small[256] = { 0 };
 	uint8_t *buf = small;
 	size_t cap = sizeof(small), o = 0;
 	const unsigned char *s = (const unsigned char *)utf8;
