@@ -1,8 +1,6 @@
 /*
  * dp_routing.c - Elasticsearch's document routing (see dp_routing.h).
  */
-#include <stdlib.h>
-#include <string.h>
 
 #include "dp_routing.h"
 
@@ -95,43 +93,73 @@ bad:
 	return 1;
 }
 
+/* Streaming murmur3_x86_32 over 16-bit units: two units make one block. */
+typedef struct routing_mm3 {
+	uint32_t h;
+	uint32_t pending;       /* a unit waiting for its pair */
+	int has_pending;
+	uint32_t bytes;
+} routing_mm3_t;
+
+static inline void
+routing_mm3_block(routing_mm3_t *m, uint32_t k)
+{
+	k *= 0xcc9e2d51;
+	k = rotl32(k, 15);
+	k *= 0x1b873593;
+	m->h ^= k;
+	m->h = rotl32(m->h, 13);
+	m->h = m->h * 5 + 0xe6546b64;
+}
+
+static inline void
+routing_mm3_unit(routing_mm3_t *m, uint16_t u)
+{
+	m->bytes += 2;
+	if (m->has_pending) {
+		routing_mm3_block(m, m->pending | (uint32_t)u << 16);
+		m->has_pending = 0;
+	} else {
+		m->pending = u;
+		m->has_pending = 1;
+	}
+}
+
 int32_t
 dp_routing_hash(const char *utf8, size_t len)
 {
-	uint8_t small[256] = { 0 };
-	uint8_t *buf = small;
-	size_t cap = sizeof(small), o = 0;
+	routing_mm3_t m = { 0, 0, 0, 0 };
 	const unsigned char *s = (const unsigned char *)utf8;
 
-	/* At most two UTF-16 units (4 bytes) per UTF-8 byte... per code point,
-	 * and a code point takes at least one byte: 4 bytes per input byte. */
-	if (len * 4 > cap) {
-		buf = malloc(len * 4);
-		if (buf == NULL)
-			return 0;
-		cap = len * 4;
-	}
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 
 		i += routing_utf8_next(s + i, len - i, &cp);
 		if (cp >= 0x10000) {
 			uint32_t v = cp - 0x10000;
-			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)), lo = (uint16_t)(0xdc00 + (v & 0x3ff));
 
-			buf[o++] = (uint8_t)hi;
-			buf[o++] = (uint8_t)(hi >> 8);
-			buf[o++] = (uint8_t)lo;
-			buf[o++] = (uint8_t)(lo >> 8);
+			routing_mm3_unit(&m, (uint16_t)(0xd800 + (v >> 10)));
+			routing_mm3_unit(&m, (uint16_t)(0xdc00 + (v & 0x3ff)));
 		} else {
-			buf[o++] = (uint8_t)cp;
-			buf[o++] = (uint8_t)(cp >> 8);
+			routing_mm3_unit(&m, (uint16_t)cp);
 		}
 	}
-	uint32_t h = dp_murmur3_32(buf, o, 0);
+	uint32_t h = m.h;
 
-	if (buf != small)
-		free(buf);
+	if (m.has_pending) {  /* a 2-byte tail */
+		uint32_t k = m.pending;
+
+		k *= 0xcc9e2d51;
+		k = rotl32(k, 15);
+		k *= 0x1b873593;
+		h ^= k;
+	}
+	h ^= m.bytes;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
 	return (int32_t)h;
 }
 
