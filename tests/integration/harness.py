@@ -49,9 +49,8 @@ def find_binary():
         raise NodeError('OSPREY_BIN=%s is not an executable' % env_bin)
     build_root = os.environ.get('OSPREY_BUILD_ROOT')
     candidates = []
-    if build_root:
-        candidates.append(os.path.join(build_root, 'osprey'))
-    candidates.append(os.path.join(REPO, 'build', 'osprey'))
+    for root in ([build_root] if build_root else []) + [os.path.join(REPO, 'build')]:
+        candidates += [os.path.join(root, 'osprey'), os.path.join(root, 'control', 'osprey')]
     for c in candidates:
         tried.append(c)
         if os.path.isfile(c) and os.access(c, os.X_OK):

@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import sys
 import time
 import traceback
@@ -91,6 +92,15 @@ SpecLoader.add_implicit_resolver(
     'tag:yaml.org,2002:float',
     re.compile(r'^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+'
                r'|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$'), list('-+0123456789.'))
+
+
+
+def _construct_int(loader, node):
+    v = loader.construct_scalar(node)
+    return int(v, 16) if v.lower().startswith('0x') else int(v, 10)
+
+
+SpecLoader.add_constructor('tag:yaml.org,2002:int', _construct_int)
 
 
 def load_yaml_all(path):
@@ -308,6 +318,9 @@ class Client:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
+                if self.conn.sock is None:
+                    self.conn.connect()
+                    self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self.conn.request(method, target, body=data, headers=hdrs)
                 r = self.conn.getresponse()
                 raw = r.read()
@@ -498,7 +511,10 @@ MISSING = object()
 def lookup(body, path, stash):
     """Value at a dotted path of the response body, or MISSING."""
     cur = body
-    for seg in split_path(path):
+    segs = split_path(path)
+    if segs and segs[0] == '$body':
+        segs = segs[1:]
+    for seg in segs:
         if seg.startswith('$'):
             seg = java_str(stash.replace(seg))
         if cur is MISSING or cur is None:
@@ -536,7 +552,7 @@ def as_regex(v):
 def compile_regex(pattern):
     # Java's Pattern.COMMENTS ~ re.VERBOSE; a few Java-only escapes have Python spellings.
     p = pattern.replace('\\p{Alnum}', '[A-Za-z0-9]')
-    return re.compile(p, re.VERBOSE | re.DOTALL)
+    return re.compile(p, re.VERBOSE)
 
 
 def version_tuple(s):
@@ -584,10 +600,11 @@ class TestCase:
         return '%s/%s::%s' % (self.suite, self.rel, self.name)
 
 
-def load_tests(conformance):
+def load_tests(conformance, suites=None):
+    """suites: [(label, folder)]; folders are relative to conformance unless absolute."""
     tests = []
     errors = []
-    for label, folder in SUITES:
+    for label, folder in (suites or SUITES):
         root = os.path.join(conformance, folder)
         files = sorted(glob.glob(os.path.join(root, '**', '*.yml'), recursive=True)
                        + glob.glob(os.path.join(root, '**', '*.yaml'), recursive=True))
@@ -676,6 +693,8 @@ class Runner:
                     fn(arg)
                 except Failure as e:
                     raise Failure('step %d `%s: %s`\n      %s' % (i + 1, kind, short(arg, 160), e))
+                except ConnectionLost as e:
+                    raise ConnectionLost('step %d `%s: %s`: %s' % (i + 1, kind, short(arg, 160), e))
 
     def step_do(self, arg):
         arg = dict(arg)
@@ -991,7 +1010,7 @@ class Runner:
         req = (data or b'').decode('utf-8', 'replace')
         body = resp.raw.decode('utf-8', 'replace')
         return '\n      last request: %s %s %s\n      response: %d %s' % (
-            method, url, req[:300] + ('...' if len(req) > 300 else ''),
+            method, url[:300] + ('...' if len(url) > 300 else ''), req[:300] + ('...' if len(req) > 300 else ''),
             resp.status, body[:500] + ('...' if len(body) > 500 else ''))
 
 
@@ -1114,6 +1133,9 @@ def main(argv=None):
     ap.add_argument('--filter', action='append', default=[],
                     help='only tests whose id (suite/file::name) contains this substring (repeatable)')
     ap.add_argument('--list', action='store_true', help='resolve every API call offline and report')
+    ap.add_argument('--tests', metavar='DIR', action='append',
+                    help='run the YAML files under DIR instead of the conformance suites (repeatable); '
+                         'the API table still comes from the conformance data')
     ap.add_argument('--expected', help='expected-pass list: fail only on regressions')
     ap.add_argument('--update-expected', nargs='?', const=os.path.join(HERE, 'expected-pass.txt'),
                     metavar='FILE', help='rewrite the expected-pass list with the tests that passed')
@@ -1128,7 +1150,10 @@ def main(argv=None):
         return SKIP_EXIT
 
     api = ApiTable(conf)
-    tests, errors = load_tests(conf)
+    suites = None
+    if args.tests:
+        suites = [(os.path.basename(os.path.normpath(d)), os.path.abspath(d)) for d in args.tests]
+    tests, errors = load_tests(conf, suites)
     if args.filter:
         tests = [t for t in tests if any(f in t.id for f in args.filter)]
     if args.list:
