@@ -935,9 +935,15 @@ class Runner:
                                 urllib.parse.quote(repo, safe=''), urllib.parse.quote(snap['snapshot'], safe='')))
                     c.request('DELETE', '/_snapshot/%s' % urllib.parse.quote(repo, safe=''))
             c.request('DELETE', '/_data_stream/*', [('expand_wildcards', 'all')])
+            # by name first: Elasticsearch 8 refuses wildcard deletes by default
+            r = c.request('GET', '/_cat/indices', [('format', 'json'), ('h', 'index'),
+                                                   ('expand_wildcards', 'all')])
+            if r.status == 200 and isinstance(r.body, list):
+                names = [row['index'] for row in r.body if isinstance(row, dict) and row.get('index')]
+                for i in range(0, len(names), 50):
+                    c.request('DELETE', '/' + ','.join(urllib.parse.quote(n, safe='') for n in names[i:i + 50]),
+                              [('expand_wildcards', 'all')])
             r = c.request('DELETE', '/*', [('expand_wildcards', 'all')])
-            if r.status >= 400 and r.status != 404:
-                c.request('DELETE', '/_all')
             for p in ('/_index_template/*', '/_component_template/*', '/_template/*'):
                 c.request('DELETE', p)
             r = c.request('GET', '/_cluster/settings')
