@@ -49,7 +49,8 @@ def find_binary():
         raise NodeError('OSPREY_BIN=%s is not an executable' % env_bin)
     build_root = os.environ.get('OSPREY_BUILD_ROOT')
     candidates = []
-    for root in ([build_root] if build_root else []) + [os.path.join(REPO, 'build')]:
+    # inside meson's tests only this build's binary counts, never another build dir's
+    for root in [build_root] if build_root else [os.path.join(REPO, 'build')]:
         candidates += [os.path.join(root, 'osprey'), os.path.join(root, 'control', 'osprey')]
     for c in candidates:
         tried.append(c)

@@ -1004,7 +1004,10 @@ class Runner:
         from io import StringIO
         buf = StringIO()
         self.node.dump_log('node died', lines=30, stream=buf)
-        self.node.restart()
+        try:
+            self.node.restart()
+        except Exception as e:  # harness.NodeError; the next tests fail fast on a refused connect
+            return '\n' + buf.getvalue() + '(restarting the node failed: %s)' % e
         self.client.close()
         self.client.__init__(self.node.url, self.client.timeout)
         return '\n' + buf.getvalue() + '(node restarted for the next tests)'
@@ -1145,7 +1148,9 @@ def main(argv=None):
     ap.add_argument('--expected', help='expected-pass list: fail only on regressions')
     ap.add_argument('--update-expected', nargs='?', const=os.path.join(HERE, 'expected-pass.txt'),
                     metavar='FILE', help='rewrite the expected-pass list with the tests that passed')
-    ap.add_argument('--timeout', type=float, default=30.0, help='per-request timeout, seconds')
+    ap.add_argument('--timeout', type=float, default=20.0, help='per-request timeout, seconds')
+    ap.add_argument('--max-time', type=float, default=0,
+                    help='time budget in seconds: tests not started by then are reported as failed')
     ap.add_argument('-q', '--quiet', action='store_true', help='print only failures and the summary')
     args = ap.parse_args(argv)
 
@@ -1193,7 +1198,10 @@ def main(argv=None):
             print('FAIL: server unreachable before the first test: %s' % e)
             return 1
         for t in tests:
-            status, detail = runner.run_test(t)
+            if args.max_time and time.monotonic() - t0 > args.max_time:
+                status, detail = 'FAIL', 'not run: the %.0f s time budget (--max-time) was used up' % args.max_time
+            else:
+                status, detail = runner.run_test(t)
             counts[status] += 1
             results[t.id] = status
             if status == 'PASS':
