@@ -1051,8 +1051,12 @@ def list_mode(tests, api, errors):
     by_source = collections.Counter()
     bad_params = []
     fully = 0
+    per_suite = collections.defaultdict(lambda: [set(), 0, 0])  # files, tests, calls
     for t in tests:
         seen_files.add((t.suite, t.rel))
+        ps = per_suite[t.suite]
+        ps[0].add(t.rel)
+        ps[1] += 1
         ok = True
         for section in (t.setup, t.steps, t.teardown):
             for step in section:
@@ -1064,6 +1068,7 @@ def list_mode(tests, api, errors):
                     d.pop(k, None)
                 for name, params in d.items():
                     calls += 1
+                    ps[2] += 1
                     params = dict(params or {})
                     params.pop('ignore', None)
                     body = params.pop('body', None)
@@ -1087,6 +1092,8 @@ def list_mode(tests, api, errors):
     for e in errors:
         print('YAML-ERROR %s' % e)
     print()
+    for label, (files, ntests, ncalls) in sorted(per_suite.items()):
+        print('suite %s: %d files, %d tests, %d API calls' % (label, len(files), ntests, ncalls))
     print('files: %d, tests: %d (%d with every API call resolved)' % (len(seen_files), len(tests), fully))
     print('API calls: %d, resolved: %d (%s), unresolved: %d' % (
         calls, resolved, ', '.join('%s %d' % kv for kv in sorted(by_source.items())), calls - resolved))
