@@ -194,6 +194,49 @@ round_trips(const char *dig, int n, int dexp, double v)
 	return json_num_strtod(tmp) == v;
 }
 
+/* At a power of two the gap below v is half the gap above, so the nearest
+ * 16-digit decimal can miss v's rounding interval while the one on the other
+ * side of v still hits it. Try that one; true (dig/dexp replaced) if it
+ * round-trips. */
+static bool
+other_side_16(double v, char *dig, int n, int *dexp)
+{
+	int e2;
+
+	if (frexp(v, &e2) != 0.5)
+		return false;
+	uint64_t m = 0;
+
+	for (int k = 0; k < 16; k++)
+		m = m * 10 + (uint64_t)(k < n ? dig[k] - '0' : 0);
+	int e = *dexp;
+	char tmp[48];
+
+	snprintf(tmp, sizeof(tmp), "0.%016llue%d", (unsigned long long)m, e);
+	if (json_num_strtod(tmp) < v) {
+		if (++m == 10000000000000000ULL) {
+			m = 1000000000000000ULL;
+			e++;
+		}
+	} else {
+		if (--m < 1000000000000000ULL) {
+			m = 9999999999999999ULL;
+			e--;
+		}
+	}
+	char cand[24];
+	int cn = snprintf(cand, sizeof(cand), "%016llu", (unsigned long long)m);
+
+	while (cn > 1 && cand[cn - 1] == '0')
+		cn--;
+	cand[cn] = '\0';
+	if (!round_trips(cand, cn, e, v))
+		return false;
+	memcpy(dig, cand, (size_t)cn + 1);
+	*dexp = e;
+	return true;
+}
+
 /* Shortest digits as Java picks them: the fewest digits that round-trip,
  * the closest such; when one digit suffices Java still considers two and
  * keeps the closer one (Double.toString(4.9E-324) is "4.9E-324"). */
@@ -222,6 +265,8 @@ shortest_digits(double v, char *dig, int *dexp)
 		n = digits_of(v, prec, dig, dexp);
 		if (prec == 17 || round_trips(dig, n, *dexp, v))
 			break;
+		if (prec == 16 && other_side_16(v, dig, n, dexp))
+			return (int)strlen(dig);
 	}
 	if (n == 1) {
 		char d2[40];

@@ -153,12 +153,16 @@ osp_json_new_object(osp_arena_t *a)
 	return node_new(a, OSP_JSON_OBJECT);
 }
 
-/* child is linked into parent (it must not already be in another tree). */
+/* child is linked into parent (it must not already be in another tree: its
+ * next pointer is overwritten). A NULL child, as a failed builder returns,
+ * gives -ENOMEM so calls can be chained. */
 int
 osp_json_append(osp_arena_t *a, osp_json_t *parent, const char *key,
 		size_t klen, osp_json_t *child)
 {
-	if (parent == NULL || child == NULL ||
+	if (child == NULL)
+		return -ENOMEM;     /* a failed osp_json_new_* / clone passed through */
+	if (parent == NULL ||
 	    (parent->type != OSP_JSON_ARRAY && parent->type != OSP_JSON_OBJECT))
 		return -EINVAL;
 	if (parent->type == OSP_JSON_OBJECT) {

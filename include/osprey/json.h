@@ -31,7 +31,7 @@ typedef enum osp_json_type {
 } osp_json_type_t;
 
 /* A parsed value. Lives in the arena it was parsed into; read-only after parse
- * except through osp_json_new_* / osp_json_obj_add (which also use an arena). */
+ * except through osp_json_new_* / osp_json_append (which also use an arena). */
 typedef struct osp_json osp_json_t;
 struct osp_json {
 	osp_json_t *next;        /* next sibling in the parent array/object */
@@ -106,7 +106,9 @@ osp_json_t *osp_json_new_double(osp_arena_t *a, double d);
 osp_json_t *osp_json_new_string(osp_arena_t *a, const char *s, size_t n);
 osp_json_t *osp_json_new_array(osp_arena_t *a);
 osp_json_t *osp_json_new_object(osp_arena_t *a);
-/* Append to an array (key NULL) or object (key copied). 0 or -ENOMEM. */
+/* Append to an array (key NULL) or object (key copied). 0, -ENOMEM (also
+ * when child is NULL, i.e. a failed builder was passed) or -EINVAL (parent
+ * not a container, or no key for an object). */
 int osp_json_append(osp_arena_t *a, osp_json_t *parent, const char *key,
 		    size_t klen, osp_json_t *child);
 /* Deep copy into another arena. */

@@ -468,6 +468,7 @@ test_tree_build(void **state)
 	assert_int_equal(osp_json_append(&arena, arr, NULL, 0, osp_json_new_bool(&arena, true)), 0);
 	assert_int_equal(osp_json_append(&arena, o, "arr", 3, arr), 0);
 	assert_int_equal(osp_json_append(&arena, o, NULL, 0, osp_json_new_null(&arena)), -EINVAL);
+	assert_int_equal(osp_json_append(&arena, o, "x", 1, NULL), -ENOMEM);
 	assert_int_equal(osp_json_append(&arena, arr->u.child, NULL, 0, osp_json_new_null(&arena)), -EINVAL);
 
 	osp_buf_t out = OSP_BUF_INIT;
@@ -704,6 +705,9 @@ test_doubles(void **state)
 		{ 1e21, "1.0E21" }, { 123456789012.0, "1.23456789012E11" },
 		{ 5e-324, "4.9E-324" }, { 3.4028234663852886e38, "3.4028234663852886E38" },
 		{ -1.25e-7, "-1.25E-7" }, { 6.02214076e23, "6.02214076E23" },
+		/* a power of two whose nearest 16-digit decimal misses it */
+		{ 6.386688990511104e293, "6.386688990511104E293" },
+		{ 9.5367431640625e-7, "9.5367431640625E-7" }, { 1048576.0, "1048576.0" },
 	};
 
 	(void)state;
@@ -736,6 +740,109 @@ test_doubles(void **state)
 		if (memcmp(&back, &d, sizeof(d)) != 0)
 			print_error("%.17g printed as %s\n", d, s);
 		assert_memory_equal(&back, &d, sizeof(d));
+	}
+	osp_buf_free(&dbl_out);
+}
+
+
+/* Reference for Java's digit choice, by brute force over every length p
+ * from 1 to 17: the nearest p-digit decimal (glibc rounds exactly) if it
+ * round-trips, else a neighbour of it that does; the first length with a
+ * hit wins, except that length 1 competes with length 2 (as Java
+ * specifies), where the nearest 2-digit decimal is never farther. */
+static void
+ref_digits(double v, char *out)
+{
+	uint64_t best = 0;
+
+	for (int p = 1; p <= 17 && best == 0; p++) {
+		char tmp[64];
+		uint64_t m = 0;
+		int x;
+
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+		char *q = tmp;
+
+		for (; *q != 'e'; q++)
+			if (*q != '.')
+				m = m * 10 + (uint64_t)(*q - '0');
+		x = atoi(q + 1) - (p - 1);
+		static const int order[3] = { 0, -1, 1 };
+
+		for (int k = 0; k < 3 && best == 0; k++) {
+			uint64_t c = m + (uint64_t)(int64_t)order[k];
+			char lit[64];
+
+			snprintf(lit, sizeof(lit), "%llue%d", (unsigned long long)c, x);
+			if (c != 0 && strtod(lit, NULL) == v)
+				best = c;
+		}
+		if (best != 0 && p == 1) {
+			snprintf(tmp, sizeof(tmp), "%.1e", v);
+			if (strtod(tmp, NULL) == v)
+				best = (uint64_t)(tmp[0] - '0') * 10 + (uint64_t)(tmp[2] - '0');
+		}
+	}
+	int n = snprintf(out, 24, "%llu", (unsigned long long)best);
+
+	while (n > 1 && out[n - 1] == '0')
+		out[--n] = '\0';
+}
+
+/* The significant digits of a printed number, without zeros at either end. */
+static void
+printed_digits(const char *s, char *out)
+{
+	int n = 0;
+
+	for (; *s && *s != 'E'; s++)
+		if (*s >= '0' && *s <= '9' && (n > 0 || *s != '0'))
+			out[n++] = *s;
+	while (n > 1 && out[n - 1] == '0')
+		n--;
+	out[n] = '\0';
+}
+
+static void
+check_shortest(double d)
+{
+	char want[32], got[32];
+
+	ref_digits(d, want);
+	printed_digits(fmt_double(d), got);
+	if (strcmp(want, got) != 0)
+		print_error("%.17g: printed %s, reference digits %s\n", d, fmt_double(d), want);
+	assert_string_equal(got, want);
+}
+
+static void
+test_doubles_shortest(void **state)
+{
+	(void)state;
+	/* every power of two: where rounding intervals are lopsided */
+	for (int e = -1074; e <= 1023; e++)
+		check_shortest(ldexp(1.0, e));
+	uint64_t x = 0x853C49E6748FEA9BULL;
+
+	for (int k = 0; k < 5000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double d;
+		uint64_t bits = x & ~(1ULL << 63);
+
+		memcpy(&d, &bits, sizeof(d));
+		if (!isfinite(d) || d == 0)
+			continue;
+		check_shortest(d);
+		/* short decimals and their neighbours */
+		double s = (double)(x % 100000) / 1000.0;
+
+		if (s > 0) {
+			check_shortest(s);
+			check_shortest(nextafter(s, 0));
+			check_shortest(nextafter(s, 1e9));
+		}
 	}
 	osp_buf_free(&dbl_out);
 }
@@ -897,6 +1004,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_pretty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doubles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doubles_shortest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
