@@ -36,6 +36,7 @@
 #include "osprey/arena.h"
 #include "osprey/err.h"
 #include "osprey/io.h"
+#include "osprey/query.h"
 
 typedef struct st_shard st_shard_t;
 struct st_reader;            /* storage/st_reader.h */
@@ -91,10 +92,12 @@ typedef struct st_shard_config {
 int
 st_shard_open(const st_shard_config_t *cfg, st_shard_t **out, osp_err_t *err);
 
-/* Sync the WAL and close. Does not flush (the WAL keeps what the segments of
- * the last commit do not have). */
+/* Close. flush = true (a normal close, as ES's flush on close): refresh,
+ * commit and trim the WAL so the next open replays nothing; flush = false:
+ * only sync the WAL (the next open replays it). A failed shard is closed
+ * without touching its files. Frees sh. */
 int
-st_shard_close(st_shard_t *sh);
+st_shard_close(st_shard_t *sh, bool flush);
 
 /* ---- writes ---- */
 
@@ -231,6 +234,27 @@ st_shard_release_readers(st_reader_set_t *set);
 /* Live docs in the searchable view (ES _count with match_all). */
 uint64_t
 st_shard_count(st_shard_t *sh);
+
+/* Query phase over the current reader set (osprey/query.h): top from+size
+ * hits, totals and aggregation partials into out (arena a). *ctx (when not
+ * NULL) receives the reader set the hits refer to; pass it to
+ * st_shard_fetch and release it with st_shard_release_readers. */
+int
+st_shard_search(st_shard_t *sh, const st_search_req_t *req, osp_arena_t *a,
+		st_shard_result_t *out, st_reader_set_t **ctx, osp_err_t *err);
+
+/* _count of a query over the current reader set. */
+int
+st_shard_count_query(st_shard_t *sh, const st_query_t *q, int64_t now_ms,
+		     osp_arena_t *a, uint64_t *count, osp_err_t *err);
+
+/* Fetch phase: _source and identity of a hit. With ctx (from
+ * st_shard_search) the hit's segment is the one searched; without, the
+ * current set is used, falling back to a non-realtime get by _id when the
+ * segment was merged away. */
+int
+st_shard_fetch(st_shard_t *sh, st_reader_set_t *ctx, const st_hit_t *hit,
+	       osp_arena_t *a, st_get_res_t *out);
 
 /* ---- refresh, flush, merge ---- */
 
