@@ -1,0 +1,873 @@
+/*
+ * mapping_parse.c - applying a mappings body to a field tree: parsing field
+ * definitions, validating parameters, and merging into existing fields.
+ *
+ * One code path serves create-index (an empty tree), put-mapping and
+ * dynamic updates (a copy of the current tree): every definition is parsed
+ * into a fresh field, then either attached or merged into the field of the
+ * same path following Elasticsearch's rules (non-updatable parameters must
+ * be equal, updatable ones take the new value, multi-fields and properties
+ * are unioned, objects keep their dynamic setting unless given). All memory
+ * comes from the mapping's arena. Errors use Elasticsearch's wording.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapping_int.h"
+
+#define MPE "mapper_parsing_exception"
+
+static const struct {
+	const char *name;
+	st_field_type_t type;
+} type_names[] = {
+	{ "object", ST_FIELD_OBJECT }, { "text", ST_FIELD_TEXT },
+	{ "keyword", ST_FIELD_KEYWORD }, { "long", ST_FIELD_LONG },
+	{ "integer", ST_FIELD_INTEGER }, { "short", ST_FIELD_SHORT },
+	{ "byte", ST_FIELD_BYTE }, { "double", ST_FIELD_DOUBLE },
+	{ "float", ST_FIELD_FLOAT }, { "half_float", ST_FIELD_HALF_FLOAT },
+	{ "scaled_float", ST_FIELD_SCALED_FLOAT }, { "boolean", ST_FIELD_BOOLEAN },
+	{ "date", ST_FIELD_DATE },
+};
+
+const char *
+st_field_type_name(st_field_type_t t)
+{
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].type == t)
+			return type_names[i].name;
+	return "object";
+}
+
+bool
+st_field_type_is_numeric(st_field_type_t t)
+{
+	return t >= ST_FIELD_LONG && t <= ST_FIELD_SCALED_FLOAT;
+}
+
+bool
+st_field_type_is_long_valued(st_field_type_t t)
+{
+	return (t >= ST_FIELD_LONG && t <= ST_FIELD_BYTE) || t == ST_FIELD_SCALED_FLOAT ||
+	       t == ST_FIELD_BOOLEAN || t == ST_FIELD_DATE;
+}
+
+static int
+type_lookup(const char *s, st_field_type_t *out)
+{
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strcmp(type_names[i].name, s) == 0) {
+			*out = type_names[i].type;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- value helpers ---- */
+
+static int
+get_bool(const osp_json_t *v, bool *out, osp_err_t *err)
+{
+	if (v->type == OSP_JSON_BOOL) {
+		*out = v->boolean;
+		return 0;
+	}
+	if (v->type == OSP_JSON_STRING && (strcmp(v->u.str, "true") == 0 || strcmp(v->u.str, "false") == 0)) {
+		*out = v->u.str[0] == 't';
+		return 0;
+	}
+	if (v->type == OSP_JSON_STRING)
+		return osp_err_set(err, 400, MPE, "Failed to parse value [%s] as only [true] or [false] are allowed.",
+				   v->u.str);
+	if (v->type == OSP_JSON_NUMBER)
+		return osp_err_set(err, 400, MPE, "Failed to parse value [%.*s] as only [true] or [false] are allowed.",
+				   (int)v->num_len, v->num);
+	return osp_err_set(err, 400, MPE, "Failed to parse value as only [true] or [false] are allowed.");
+}
+
+static int
+get_int(const osp_json_t *v, const char *param, int64_t *out, osp_err_t *err)
+{
+	if (v->type == OSP_JSON_NUMBER && v->is_int) {
+		*out = v->i;
+		return 0;
+	}
+	if (v->type == OSP_JSON_STRING) {
+		char *end;
+		long long x = strtoll(v->u.str, &end, 10);
+
+		if (*end == '\0' && end != v->u.str) {
+			*out = x;
+			return 0;
+		}
+		return osp_err_set(err, 400, MPE, "For input string: \"%s\"", v->u.str);
+	}
+	return osp_err_set(err, 400, MPE, "[%s] must be an integer", param);
+}
+
+int
+st_mapping_parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err);
+int
+st_mapping_parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err)
+{
+	if (v->type == OSP_JSON_BOOL) {
+		*out = v->boolean ? ST_DYNAMIC_TRUE : ST_DYNAMIC_FALSE;
+		return 0;
+	}
+	if (v->type == OSP_JSON_STRING) {
+		if (strcmp(v->u.str, "true") == 0)
+			*out = ST_DYNAMIC_TRUE;
+		else if (strcmp(v->u.str, "false") == 0)
+			*out = ST_DYNAMIC_FALSE;
+		else if (strcmp(v->u.str, "strict") == 0)
+			*out = ST_DYNAMIC_STRICT;
+		else if (strcmp(v->u.str, "runtime") == 0)
+			*out = ST_DYNAMIC_RUNTIME;
+		else
+			return osp_err_set(err, 400, MPE, "Could not convert [dynamic] to boolean");
+		return 0;
+	}
+	return osp_err_set(err, 400, MPE, "Could not convert [dynamic] to boolean");
+}
+
+/* ---- tree building ---- */
+
+st_field_t *
+st_field_child(const st_field_t *parent, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < parent->n_children; i++) {
+		st_field_t *c = parent->children[i];
+
+		if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static int
+add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child)
+{
+	if (parent->pub.n_children == parent->children_cap) {
+		uint32_t cap = parent->children_cap ? parent->children_cap * 2 : 4;
+		st_field_t **nc = osp_arena_alloc(a, sizeof(*nc) * cap);
+
+		if (nc == NULL)
+			return -ENOMEM;
+		if (parent->pub.n_children)
+			memcpy(nc, parent->pub.children, sizeof(*nc) * parent->pub.n_children);
+		parent->pub.children = nc;
+		parent->children_cap = cap;
+	}
+	parent->pub.children[parent->pub.n_children++] = &child->pub;
+	child->pub.parent = &parent->pub;
+	return 0;
+}
+
+static st_fieldx_t *
+new_field(osp_arena_t *a, const st_field_t *parent, const char *name, size_t len,
+	  st_field_type_t type)
+{
+	st_fieldx_t *f = osp_arena_calloc(a, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->pub.name = osp_arena_strndup(a, name, len);
+	size_t pl = parent && parent->path_len ? parent->path_len + 1 + len : len;
+	char *path = osp_arena_alloc(a, pl + 1);
+
+	if (f->pub.name == NULL || path == NULL)
+		return NULL;
+	if (parent && parent->path_len) {
+		memcpy(path, parent->path, parent->path_len);
+		path[parent->path_len] = '.';
+		memcpy(path + parent->path_len + 1, name, len);
+	} else {
+		memcpy(path, name, len);
+	}
+	path[pl] = '\0';
+	f->pub.path = path;
+	f->pub.path_len = (uint32_t)pl;
+	f->pub.id = UINT32_MAX;
+	f->pub.type = (uint8_t)type;
+	f->pub.parent = parent;
+	f->pub.index = true;
+	f->pub.doc_values = type != ST_FIELD_TEXT;
+	f->pub.norms = type == ST_FIELD_TEXT;
+	f->pub.coerce = true;
+	f->pub.enabled = true;
+	f->pub.position_increment_gap = 100;
+	f->pub.ignore_above = INT32_MAX;
+	f->pub.date_format = type == ST_FIELD_DATE ? st_date_format_default() : NULL;
+	return f;
+}
+
+/* Parameters Elasticsearch accepts that Osprey keeps but does not act on. */
+static bool
+is_passthrough(st_field_type_t t, const char *k)
+{
+	static const char *const common[] = { "copy_to", NULL };
+	static const char *const text[] = { "index_options", "term_vector", "similarity", "fielddata",
+		"eager_global_ordinals", "search_quote_analyzer", "index_phrases", NULL };
+	static const char *const kw[] = { "eager_global_ordinals", "index_options", "similarity",
+		"split_queries_on_whitespace", "time_series_dimension", NULL };
+	static const char *const num[] = { "time_series_dimension", "time_series_metric", NULL };
+	static const char *const date[] = { "locale", NULL };
+	const char *const *lists[2] = { common, NULL };
+
+	switch (t) {
+	case ST_FIELD_TEXT: lists[1] = text; break;
+	case ST_FIELD_KEYWORD: lists[1] = kw; break;
+	case ST_FIELD_DATE: lists[1] = date; break;
+	case ST_FIELD_BOOLEAN: case ST_FIELD_OBJECT: break;
+	default: lists[1] = num; break;
+	}
+	for (int l = 0; l < 2; l++)
+		for (const char *const *p = lists[l]; p && *p; p++)
+			if (strcmp(*p, k) == 0)
+				return true;
+	return false;
+}
+
+static int parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t nlen,
+		      st_field_type_t type, const osp_json_t *def, bool multi, st_fieldx_t **out,
+		      osp_err_t *err);
+static int apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props,
+			    bool merging, osp_err_t *err);
+
+static int
+set_null_value(st_mapping_t *m, st_fieldx_t *f, const osp_json_t *v, osp_err_t *err)
+{
+	st_field_t *p = &f->pub;
+
+	if (v->type == OSP_JSON_NULL)
+		return 0;
+	p->has_null_value = true;
+	f->null_value_json = osp_json_clone(&m->arena, v);
+	switch (p->type) {
+	case ST_FIELD_KEYWORD:
+		if (v->type == OSP_JSON_STRING)
+			p->null_value_str = osp_arena_strndup(&m->arena, v->u.str, v->len);
+		else if (v->type == OSP_JSON_NUMBER)
+			p->null_value_str = osp_arena_strndup(&m->arena, v->num, v->num_len);
+		else if (v->type == OSP_JSON_BOOL)
+			p->null_value_str = v->boolean ? "true" : "false";
+		else
+			return osp_err_set(err, 400, MPE, "Failed to parse mapping: [null_value] must be a string");
+		return p->null_value_str ? 0 : -ENOMEM;
+	case ST_FIELD_BOOLEAN: {
+		bool b;
+		int rc = get_bool(v, &b, err);
+
+		p->null_value_long = b;
+		return rc;
+	}
+	case ST_FIELD_DATE:
+		if (v->type != OSP_JSON_STRING && v->type != OSP_JSON_NUMBER)
+			return osp_err_set(err, 400, MPE, "Error parsing [null_value] on field [%s]", p->name);
+		return 0;   /* resolved once the format is known */
+	default: {
+		const char *s = v->type == OSP_JSON_STRING ? v->u.str : v->num;
+		char *end;
+		double d;
+
+		if (v->type != OSP_JSON_STRING && v->type != OSP_JSON_NUMBER)
+			return osp_err_set(err, 400, MPE, "Error parsing [null_value] on field [%s]", p->name);
+		d = strtod(s, &end);
+		if (end == s || (v->type == OSP_JSON_STRING && *end != '\0'))
+			return osp_err_set(err, 400, MPE, "For input string: \"%s\"", s);
+		p->null_value_double = d;
+		p->null_value_long = (int64_t)d;
+		if (v->type == OSP_JSON_NUMBER && v->is_int)
+			p->null_value_long = v->i;
+		return 0;
+	}
+	}
+}
+
+static int
+parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t nlen,
+	   st_field_type_t type, const osp_json_t *def, bool multi, st_fieldx_t **out,
+	   osp_err_t *err)
+{
+	st_fieldx_t *f = new_field(&m->arena, parent, name, nlen, type);
+	st_field_t *p;
+	const char *tn = st_field_type_name(type);
+	const osp_json_t *fields = NULL;
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	p = &f->pub;
+	p->is_multi_field = multi;
+	p->set_mask |= ST_FP_TYPE;
+	ST_JSON_EACH_M(v, def) {
+		const char *k = v->key;
+		bool b;
+		int64_t i;
+
+		if (strcmp(k, "type") == 0)
+			continue;
+		if (strcmp(k, "index") == 0 || strcmp(k, "doc_values") == 0 || strcmp(k, "store") == 0 ||
+		    (strcmp(k, "norms") == 0 && (type == ST_FIELD_TEXT || type == ST_FIELD_KEYWORD)) ||
+		    (strcmp(k, "coerce") == 0 && st_field_type_is_numeric(type)) ||
+		    (strcmp(k, "ignore_malformed") == 0 && (st_field_type_is_numeric(type) || type == ST_FIELD_DATE))) {
+			if (type == ST_FIELD_TEXT && strcmp(k, "doc_values") == 0)
+				goto unknown;
+			if ((rc = get_bool(v, &b, err)) < 0)
+				return rc;
+			switch (k[0]) {
+			case 'i': if (k[1] == 'n') { p->index = b; p->set_mask |= ST_FP_INDEX; }
+				  else { p->ignore_malformed = b; p->set_mask |= ST_FP_IGNORE_MALFORMED; }
+				  break;
+			case 'd': p->doc_values = b; p->set_mask |= ST_FP_DOC_VALUES; break;
+			case 's': p->store = b; p->set_mask |= ST_FP_STORE; break;
+			case 'n': p->norms = b; p->set_mask |= ST_FP_NORMS; break;
+			case 'c': p->coerce = b; p->set_mask |= ST_FP_COERCE; break;
+			}
+		} else if (type == ST_FIELD_TEXT && (strcmp(k, "analyzer") == 0 || strcmp(k, "search_analyzer") == 0)) {
+			if (v->type != OSP_JSON_STRING)
+				return osp_err_set(err, 400, MPE, "Failed to parse mapping: [%s] must be a string", k);
+			const st_analyzer_t *an = st_analysis_get(m->analysis, v->u.str, v->len);
+
+			if (an == NULL)
+				return osp_err_set(err, 400, MPE, "analyzer [%s] has not been configured in mappings",
+						   v->u.str);
+			const char *nm = osp_arena_strndup(&m->arena, v->u.str, v->len);
+
+			if (nm == NULL)
+				return -ENOMEM;
+			if (k[0] == 'a') {
+				p->analyzer_name = nm;
+				p->analyzer = an;
+				p->set_mask |= ST_FP_ANALYZER;
+			} else {
+				p->search_analyzer_name = nm;
+				p->search_analyzer = an;
+				p->set_mask |= ST_FP_SEARCH_ANALYZER;
+			}
+		} else if (type == ST_FIELD_TEXT && strcmp(k, "position_increment_gap") == 0) {
+			if ((rc = get_int(v, k, &i, err)) < 0)
+				return rc;
+			if (i < 0 || i > INT32_MAX)
+				return osp_err_set(err, 400, MPE, "[positions_increment_gap] must be positive, got [%lld]",
+						   (long long)i);
+			p->position_increment_gap = (int32_t)i;
+			p->set_mask |= ST_FP_PIG;
+		} else if (type == ST_FIELD_KEYWORD && strcmp(k, "ignore_above") == 0) {
+			if ((rc = get_int(v, k, &i, err)) < 0)
+				return rc;
+			if (i < 0 || i > INT32_MAX)
+				return osp_err_set(err, 400, MPE, "[ignore_above] must be positive, got [%lld]", (long long)i);
+			p->ignore_above = (int32_t)i;
+			p->set_mask |= ST_FP_IGNORE_ABOVE;
+		} else if (type == ST_FIELD_KEYWORD && strcmp(k, "normalizer") == 0) {
+			if (v->type != OSP_JSON_NULL)
+				return osp_err_set(err, 400, MPE, "normalizer [%s] not found for field [%s]",
+						   v->type == OSP_JSON_STRING ? v->u.str : "?", p->name);
+		} else if (type != ST_FIELD_TEXT && strcmp(k, "null_value") == 0) {
+			if ((rc = set_null_value(m, f, v, err)) < 0)
+				return rc;
+			if (p->has_null_value)
+				p->set_mask |= ST_FP_NULL_VALUE;
+		} else if (type == ST_FIELD_DATE && strcmp(k, "format") == 0) {
+			st_date_format_t *df;
+
+			if (v->type != OSP_JSON_STRING)
+				return osp_err_set(err, 400, MPE, "Failed to parse mapping: [format] must be a string");
+			if ((rc = st_date_format_compile(&m->arena, v->u.str, v->len, &df, err)) < 0) {
+				if (rc == -EINVAL)
+					snprintf(err->type, sizeof(err->type), MPE);
+				return rc;
+			}
+			p->date_format = df;
+			f->format_spec = st_date_format_spec(df);
+			p->set_mask |= ST_FP_FORMAT;
+		} else if (type == ST_FIELD_SCALED_FLOAT && strcmp(k, "scaling_factor") == 0) {
+			if (v->type != OSP_JSON_NUMBER && v->type != OSP_JSON_STRING)
+				return osp_err_set(err, 400, MPE, "[scaling_factor] must be a number");
+			double d = v->type == OSP_JSON_NUMBER ? v->d : strtod(v->u.str, NULL);
+
+			if (!(d > 0) || !isfinite(d))
+				return osp_err_set(err, 400, MPE, "[scaling_factor] must be a positive number, got [%g]", d);
+			p->scaling_factor = d;
+			p->set_mask |= ST_FP_SCALING;
+		} else if (strcmp(k, "meta") == 0) {
+			if (v->type != OSP_JSON_OBJECT)
+				return osp_err_set(err, 400, MPE, "[meta] must be an object, got [%s] for field [%s]",
+						   "value", p->name);
+			p->meta = osp_json_clone(&m->arena, v);
+			p->set_mask |= ST_FP_META;
+		} else if (strcmp(k, "fields") == 0) {
+			if (multi)
+				goto unknown;
+			if (v->type != OSP_JSON_OBJECT)
+				return osp_err_set(err, 400, MPE,
+						   "Expected map for property [fields] on field [%s] but got a class java.lang.String",
+						   p->name);
+			fields = v;
+		} else if (is_passthrough(type, k)) {
+			if (f->extra == NULL && (f->extra = osp_json_new_object(&m->arena)) == NULL)
+				return -ENOMEM;
+			if (osp_json_append(&m->arena, f->extra, k, v->key_len, osp_json_clone(&m->arena, v)) < 0)
+				return -ENOMEM;
+		} else {
+unknown:
+			return osp_err_set(err, 400, MPE, "unknown parameter [%s] on mapper [%s] of type [%s]",
+					   k, p->name, tn);
+		}
+	}
+	if (type == ST_FIELD_SCALED_FLOAT && !(p->set_mask & ST_FP_SCALING))
+		return osp_err_set(err, 400, MPE, "Field [scaling_factor] is required");
+	if (type == ST_FIELD_TEXT) {
+		if (p->analyzer == NULL)
+			p->analyzer = st_analysis_get(m->analysis, "default", 7);
+		if (p->search_analyzer == NULL)
+			p->search_analyzer = p->analyzer;
+	}
+	if (type == ST_FIELD_DATE && f->null_value_json) {
+		const osp_json_t *nv = f->null_value_json;
+		const char *s = nv->type == OSP_JSON_STRING ? nv->u.str : nv->num;
+		size_t sl = nv->type == OSP_JSON_STRING ? nv->len : nv->num_len;
+
+		if (st_date_parse(p->date_format, s, sl, 0, &p->null_value_long) < 0)
+			return osp_err_set(err, 400, MPE, "Error parsing [null_value] on field [%s]: failed to parse date field [%.*s] with format [%s]",
+					   p->name, (int)sl, s, st_date_format_spec(p->date_format));
+	}
+	ST_JSON_EACH_M(mf, fields) {
+		const osp_json_t *t = osp_json_get(mf, "type");
+		st_field_type_t mt;
+		st_fieldx_t *child;
+
+		if (mf->type != OSP_JSON_OBJECT)
+			return osp_err_set(err, 400, MPE,
+					   "Expected map for property [fields] on field [%s] but got a class java.lang.String",
+					   mf->key);
+		if (t == NULL || t->type != OSP_JSON_STRING)
+			return osp_err_set(err, 400, MPE, "No type specified for field [%s]", mf->key);
+		if (type_lookup(t->u.str, &mt) < 0)
+			return osp_err_set(err, 400, MPE, "No handler for type [%s] declared on field [%s]",
+					   t->u.str, mf->key);
+		if (mt == ST_FIELD_OBJECT)
+			return osp_err_set(err, 400, MPE, "Type [object] cannot be used in multi field");
+		if ((rc = parse_leaf(m, p, mf->key, mf->key_len, mt, mf, true, &child, err)) < 0)
+			return rc;
+		st_field_t *dup = st_field_child(p, mf->key, mf->key_len);
+
+		if (dup) {          /* repeated key: the later definition wins */
+			*(st_fieldx_t *)dup = *child;
+			continue;
+		}
+		if ((rc = add_child(&m->arena, f, child)) < 0)
+			return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* ---- merging ---- */
+
+typedef struct conflicts {
+	char buf[480];
+	size_t n;
+} conflicts_t;
+
+static void
+conflict(conflicts_t *c, const char *param, const char *from, const char *to)
+{
+	int w = snprintf(c->buf + c->n, sizeof(c->buf) - c->n, "\n\tCannot update parameter [%s] from [%s] to [%s]",
+			 param, from, to);
+
+	if (w > 0)
+		c->n = c->n + (size_t)w < sizeof(c->buf) ? c->n + (size_t)w : sizeof(c->buf) - 1;
+}
+
+static const char *
+bstr(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static int merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err);
+
+static void
+fmt_num(char *buf, size_t n, double d)
+{
+	if (d == floor(d) && fabs(d) < 1e15)
+		snprintf(buf, n, "%.1f", d);
+	else
+		snprintf(buf, n, "%.17g", d);
+}
+
+static int
+merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err)
+{
+	st_field_t *c = &cur->pub, *u = &upd->pub;
+	conflicts_t cf = { .n = 0 };
+	int rc;
+
+	if (c->type != u->type)
+		return osp_err_illegal_argument(err, "mapper [%s] cannot be changed from type [%s] to [%s]",
+						c->path, st_field_type_name(c->type), st_field_type_name(u->type));
+	if (c->index != u->index)
+		conflict(&cf, "index", bstr(c->index), bstr(u->index));
+	if (c->store != u->store)
+		conflict(&cf, "store", bstr(c->store), bstr(u->store));
+	if (c->type != ST_FIELD_TEXT && c->doc_values != u->doc_values)
+		conflict(&cf, "doc_values", bstr(c->doc_values), bstr(u->doc_values));
+	if (!c->norms && u->norms && (c->type == ST_FIELD_TEXT || c->type == ST_FIELD_KEYWORD))
+		conflict(&cf, "norms", "false", "true");
+	if (c->type == ST_FIELD_TEXT) {
+		const char *ca = c->analyzer_name ? c->analyzer_name : "default";
+		const char *ua = u->analyzer_name ? u->analyzer_name : "default";
+
+		if (strcmp(ca, ua) != 0)
+			conflict(&cf, "analyzer", ca, ua);
+		if (c->position_increment_gap != u->position_increment_gap) {
+			char a[16], b[16];
+
+			snprintf(a, sizeof(a), "%d", c->position_increment_gap);
+			snprintf(b, sizeof(b), "%d", u->position_increment_gap);
+			conflict(&cf, "position_increment_gap", a, b);
+		}
+	}
+	if (c->has_null_value != u->has_null_value ||
+	    (c->has_null_value && !osp_json_equal(cur->null_value_json, upd->null_value_json))) {
+		osp_buf_t a = OSP_BUF_INIT, b = OSP_BUF_INIT;
+		osp_jw_t wa, wb;
+
+		osp_jw_init(&wa, &a, 0);
+		osp_jw_init(&wb, &b, 0);
+		if (cur->null_value_json && cur->null_value_json->type == OSP_JSON_STRING)
+			osp_buf_puts(&a, cur->null_value_json->u.str);
+		else if (cur->null_value_json)
+			osp_jw_value(&wa, cur->null_value_json);
+		else
+			osp_buf_puts(&a, "null");
+		if (upd->null_value_json && upd->null_value_json->type == OSP_JSON_STRING)
+			osp_buf_puts(&b, upd->null_value_json->u.str);
+		else if (upd->null_value_json)
+			osp_jw_value(&wb, upd->null_value_json);
+		else
+			osp_buf_puts(&b, "null");
+		conflict(&cf, "null_value", a.data ? a.data : "", b.data ? b.data : "");
+		osp_buf_free(&a);
+		osp_buf_free(&b);
+	}
+	if (c->type == ST_FIELD_DATE &&
+	    strcmp(st_date_format_spec(c->date_format), st_date_format_spec(u->date_format)) != 0)
+		conflict(&cf, "format", st_date_format_spec(c->date_format), st_date_format_spec(u->date_format));
+	if (c->type == ST_FIELD_SCALED_FLOAT && c->scaling_factor != u->scaling_factor) {
+		char a[32], b[32];
+
+		fmt_num(a, sizeof(a), c->scaling_factor);
+		fmt_num(b, sizeof(b), u->scaling_factor);
+		conflict(&cf, "scaling_factor", a, b);
+	}
+	if (cf.n)
+		return osp_err_illegal_argument(err, "Mapper for [%s] conflicts with existing mapper:%s", c->path, cf.buf);
+
+	/* updatable parameters take the update's values */
+	c->norms = u->norms;
+	c->ignore_above = u->ignore_above;
+	c->coerce = u->coerce;
+	c->ignore_malformed = u->ignore_malformed;
+	c->search_analyzer = u->search_analyzer;
+	c->search_analyzer_name = u->search_analyzer_name;
+	c->meta = u->meta;
+	uint32_t keep = ST_FP_INDEX | ST_FP_STORE | ST_FP_DOC_VALUES | ST_FP_ANALYZER | ST_FP_PIG |
+			ST_FP_NULL_VALUE | ST_FP_FORMAT | ST_FP_SCALING;
+
+	c->set_mask = (c->set_mask & keep) | (u->set_mask & ~keep);
+	cur->extra = upd->extra;
+	/* multi-fields: union, merging those present in both */
+	for (uint32_t i = 0; i < u->n_children; i++) {
+		st_fieldx_t *uc = (st_fieldx_t *)u->children[i];
+		st_fieldx_t *cc = (st_fieldx_t *)st_field_child(c, uc->pub.name, strlen(uc->pub.name));
+
+		if (cc) {
+			if ((rc = merge_leaf(m, cc, uc, err)) < 0)
+				return rc;
+		} else {
+			uc->pub.parent = c;
+			if ((rc = add_child(&m->arena, cur, uc)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Apply one field definition (name under obj). */
+static int
+apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
+	    const osp_json_t *def, bool merging, osp_err_t *err)
+{
+	const osp_json_t *t = osp_json_get(def, "type");
+	st_field_type_t type = ST_FIELD_OBJECT;
+	st_fieldx_t *cur = (st_fieldx_t *)st_field_child(&obj->pub, name, nlen);
+	int rc;
+
+	if (def->type != OSP_JSON_OBJECT)
+		return osp_err_set(err, 400, MPE,
+				   "Expected map for property [fields] on field [%.*s] but got a class java.lang.String",
+				   (int)nlen, name);
+	if (t) {
+		if (t->type != OSP_JSON_STRING)
+			return osp_err_set(err, 400, MPE, "No type specified for field [%.*s]", (int)nlen, name);
+		if (type_lookup(t->u.str, &type) < 0)
+			return osp_err_set(err, 400, MPE, "No handler for type [%s] declared on field [%.*s]",
+					   t->u.str, (int)nlen, name);
+	}
+	if (type != ST_FIELD_OBJECT) {
+		st_fieldx_t *nf;
+
+		if ((rc = parse_leaf(m, &obj->pub, name, nlen, type, def, false, &nf, err)) < 0)
+			return rc;
+		if (cur == NULL)
+			return add_child(&m->arena, obj, nf);
+		if (cur->pub.type == ST_FIELD_OBJECT)
+			return osp_err_illegal_argument(err, "can't merge a non object mapping [%s] with an object mapping",
+							cur->pub.path);
+		return merge_leaf(m, cur, nf, err);
+	}
+	if (cur && cur->pub.type != ST_FIELD_OBJECT)
+		return osp_err_illegal_argument(err, "mapper [%s] cannot be changed from type [%s] to [object]",
+						cur->pub.path, st_field_type_name(cur->pub.type));
+	if (cur == NULL) {
+		cur = new_field(&m->arena, &obj->pub, name, nlen, ST_FIELD_OBJECT);
+		if (cur == NULL || add_child(&m->arena, obj, cur) < 0)
+			return -ENOMEM;
+	}
+	const osp_json_t *props = NULL;
+
+	ST_JSON_EACH_M(v, def) {
+		const char *k = v->key;
+
+		if (strcmp(k, "type") == 0) {
+			cur->pub.set_mask |= ST_FP_TYPE;
+		} else if (strcmp(k, "properties") == 0) {
+			props = v;
+		} else if (strcmp(k, "dynamic") == 0) {
+			if ((rc = st_mapping_parse_dynamic(v, &cur->pub.dynamic, err)) < 0)
+				return rc;
+			cur->pub.set_mask |= ST_FP_DYNAMIC;
+		} else if (strcmp(k, "enabled") == 0) {
+			bool b;
+
+			if ((rc = get_bool(v, &b, err)) < 0)
+				return rc;
+			if (merging && (cur->pub.set_mask & ST_FP_ENABLED || !b) && cur->pub.enabled != b &&
+			    cur->pub.id != UINT32_MAX)
+				return osp_err_set(err, 400, MPE,
+						   "the [enabled] parameter can't be updated for the object mapping [%s]",
+						   cur->pub.path);
+			cur->pub.enabled = b;
+			cur->pub.set_mask |= ST_FP_ENABLED;
+		} else if (strcmp(k, "subobjects") == 0) {
+			bool b;
+
+			if ((rc = get_bool(v, &b, err)) < 0)
+				return rc;
+			if (!b)
+				return osp_err_set(err, 400, MPE, "[subobjects] false is not supported on [%s]",
+						   cur->pub.path);
+		} else {
+			return osp_err_set(err, 400, MPE, "Mapping definition for [%s] has unsupported parameters:  [%s : %s]",
+					   cur->pub.name, k, v->type == OSP_JSON_STRING ? v->u.str : "...");
+		}
+	}
+	(void)merging;
+	return apply_properties(m, cur, props, merging, err);
+}
+
+static int
+apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props, bool merging,
+		 osp_err_t *err)
+{
+	int rc;
+
+	if (props == NULL)
+		return 0;
+	if (props->type != OSP_JSON_OBJECT)
+		return osp_err_set(err, 400, MPE,
+				   "Expected map for property [properties] on field [%s] but got a class java.lang.String",
+				   obj->pub.path_len ? obj->pub.name : "_doc");
+	ST_JSON_EACH_M(v, props) {
+		const char *k = v->key;
+		size_t kl = v->key_len;
+		st_fieldx_t *o = obj;
+
+		if (kl == 0 || k[0] == '.' || k[kl - 1] == '.')
+			return osp_err_set(err, 400, MPE, kl ? "field name cannot contain only dots: [%s]" :
+					   "field name cannot be an empty string%s", kl ? k : "");
+		/* dotted names declare objects: "a.b": {...} is a: {properties: {b: ...}} */
+		const char *dot;
+
+		while ((dot = memchr(k, '.', kl)) != NULL) {
+			size_t cl = (size_t)(dot - k);
+			st_fieldx_t *c = (st_fieldx_t *)st_field_child(&o->pub, k, cl);
+
+			if (cl == 0)
+				return osp_err_set(err, 400, MPE, "field name cannot contain only dots: [%s]", v->key);
+			if (c == NULL) {
+				c = new_field(&m->arena, &o->pub, k, cl, ST_FIELD_OBJECT);
+				if (c == NULL || add_child(&m->arena, o, c) < 0)
+					return -ENOMEM;
+			} else if (c->pub.type != ST_FIELD_OBJECT) {
+				return osp_err_illegal_argument(err, "can't merge a non object mapping [%s] with an object mapping",
+								c->pub.path);
+			}
+			o = c;
+			k = dot + 1;
+			kl -= cl + 1;
+		}
+		if ((rc = apply_field(m, o, k, kl, v, merging, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+root_unsupported(osp_err_t *err, const osp_json_t *v)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+
+	if (v->type == OSP_JSON_STRING) {
+		osp_buf_puts(&b, v->u.str);
+	} else {
+		osp_jw_init(&w, &b, 0);
+		osp_jw_value(&w, v);
+	}
+	int rc = osp_err_set(err, 400, MPE, "Root mapping definition has unsupported parameters:  [%s : %s]",
+			     v->key, b.data ? b.data : "");
+
+	osp_buf_free(&b);
+	return rc;
+}
+
+/* _source / _routing bodies. */
+static int
+apply_meta_field(st_mapping_t *m, const osp_json_t *v, bool merging, osp_err_t *err)
+{
+	bool source = strcmp(v->key, "_source") == 0;
+	int rc;
+
+	if (v->type != OSP_JSON_OBJECT)
+		return osp_err_set(err, 400, MPE, "[%s] config must be an object", v->key);
+	ST_JSON_EACH_M(p, v) {
+		bool b;
+
+		if (source && strcmp(p->key, "enabled") == 0) {
+			if ((rc = get_bool(p, &b, err)) < 0)
+				return rc;
+			if (merging && m->source_enabled != b)
+				return osp_err_illegal_argument(err, "Mapper for [_source] conflicts with existing mapper:\n\t"
+								"Cannot update parameter [enabled] from [%s] to [%s]",
+								bstr(m->source_enabled), bstr(b));
+			m->source_enabled = b;
+			m->source_set = true;
+		} else if (source && (strcmp(p->key, "includes") == 0 || strcmp(p->key, "excludes") == 0)) {
+			osp_json_t *o = (osp_json_t *)m->source_extra;
+
+			if (o == NULL && (o = osp_json_new_object(&m->arena)) == NULL)
+				return -ENOMEM;
+			if (osp_json_append(&m->arena, o, p->key, p->key_len, osp_json_clone(&m->arena, p)) < 0)
+				return -ENOMEM;
+			m->source_extra = o;
+		} else if (!source && strcmp(p->key, "required") == 0) {
+			if ((rc = get_bool(p, &b, err)) < 0)
+				return rc;
+			if (merging && m->routing_required != b)
+				return osp_err_illegal_argument(err, "Mapper for [_routing] conflicts with existing mapper:\n\t"
+								"Cannot update parameter [required] from [%s] to [%s]",
+								bstr(m->routing_required), bstr(b));
+			m->routing_required = b;
+		} else {
+			return osp_err_set(err, 400, MPE, "unknown parameter [%s] on metadata field [%s]", p->key, v->key);
+		}
+	}
+	return 0;
+}
+
+int
+st_mapping_apply(st_mapping_t *m, const osp_json_t *body, bool merging, osp_err_t *err)
+{
+	const osp_json_t *props = NULL;
+	int rc;
+
+	if (body == NULL || body->type == OSP_JSON_NULL)
+		return 0;
+	if (body->type != OSP_JSON_OBJECT)
+		return osp_err_set(err, 400, MPE, "Failed to parse mapping: mapping must be an object");
+	/* a single "_doc" key wraps the mapping (typed form) */
+	if (body->len == 1 && osp_json_key_eq(body->u.child, "_doc") &&
+	    body->u.child->type == OSP_JSON_OBJECT)
+		body = body->u.child;
+	ST_JSON_EACH_M(v, body) {
+		const char *k = v->key;
+
+		if (strcmp(k, "properties") == 0) {
+			props = v;
+		} else if (strcmp(k, "dynamic") == 0) {
+			if ((rc = st_mapping_parse_dynamic(v, &m->root->pub.dynamic, err)) < 0)
+				return rc;
+			m->root->pub.set_mask |= ST_FP_DYNAMIC;
+		} else if (strcmp(k, "_source") == 0 || strcmp(k, "_routing") == 0) {
+			if ((rc = apply_meta_field(m, v, merging, err)) < 0)
+				return rc;
+		} else if (strcmp(k, "date_detection") == 0 || strcmp(k, "numeric_detection") == 0) {
+			bool b;
+
+			if ((rc = get_bool(v, &b, err)) < 0)
+				return rc;
+			if (k[0] == 'd')
+				m->date_detection = b;
+			else
+				m->numeric_detection = b;
+		} else if (strcmp(k, "dynamic_date_formats") == 0) {
+			const osp_json_t *arr = v;
+			uint32_t n = v->type == OSP_JSON_ARRAY ? v->len : 1;
+			const st_date_format_t **fs = osp_arena_calloc(&m->arena, sizeof(*fs) * (n + 1));
+			const char **specs = osp_arena_calloc(&m->arena, sizeof(*specs) * (n + 1));
+			uint32_t i = 0;
+
+			if (fs == NULL || specs == NULL)
+				return -ENOMEM;
+			if (v->type == OSP_JSON_STRING)
+				arr = NULL;
+			for (const osp_json_t *x = arr ? arr->u.child : v; x; x = arr ? x->next : NULL) {
+				st_date_format_t *df;
+
+				if (x->type != OSP_JSON_STRING)
+					return osp_err_set(err, 400, MPE, "Invalid format: [%s]: expected string value", k);
+				if ((rc = st_date_format_compile(&m->arena, x->u.str, x->len, &df, err)) < 0) {
+					if (rc == -EINVAL)
+						snprintf(err->type, sizeof(err->type), MPE);
+					return rc;
+				}
+				fs[i] = df;
+				specs[i++] = st_date_format_spec(df);
+			}
+			m->ddf = fs;
+			m->ddf_specs = specs;
+			m->n_ddf = i;
+			m->dynamic_date_formats = osp_json_clone(&m->arena, v);
+		} else if (strcmp(k, "_meta") == 0) {
+			if (v->type != OSP_JSON_OBJECT)
+				return osp_err_set(err, 400, MPE, "[_meta] must be an object");
+			m->meta = osp_json_clone(&m->arena, v);
+		} else if (strcmp(k, "dynamic_templates") == 0) {
+			if (v->type != OSP_JSON_ARRAY)
+				return osp_err_set(err, 400, MPE, "Dynamic template syntax error. An array of named objects is expected.");
+			if (v->len > 0)
+				return osp_err_set(err, 400, MPE, "[dynamic_templates] are not supported");
+			m->dynamic_templates = osp_json_clone(&m->arena, v);
+		} else {
+			return root_unsupported(err, v);
+		}
+	}
+	return apply_properties(m, m->root, props, merging, err);
+}
