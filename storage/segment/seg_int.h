@@ -59,6 +59,31 @@ enum {
 
 extern const char *const st_seg_comp_ext[ST_SEG_C_N + 1];
 
+/* CRoaring 0.2.66's roaring_bitmap_free does not accept NULL. */
+static inline void
+st_seg_bm_free(const roaring_bitmap_t *b)
+{
+	if (b)
+		roaring_bitmap_free((roaring_bitmap_t *)(uintptr_t)b);
+}
+
+/* Deserialize a portable bitmap of exactly len bytes, or NULL. The cookie
+ * is checked first because CRoaring 0.2.66 prints to stderr on bad input. */
+static inline roaring_bitmap_t *
+st_seg_bm_parse(const uint8_t *p, size_t len)
+{
+	uint32_t cookie;
+
+	if (p == NULL || len < 8)
+		return NULL;
+	memcpy(&cookie, p, 4);
+	if (cookie != 12346u && (cookie & 0xffffu) != 12347u)
+		return NULL;
+	if (roaring_bitmap_portable_deserialize_size((const char *)p, len) != len)
+		return NULL;
+	return roaring_bitmap_portable_deserialize_safe((const char *)p, len);
+}
+
 /* ---- framing (seg_codec.c) ---- */
 
 uint32_t

@@ -37,6 +37,33 @@ st_seg_liv_write(osp_buf_t *b, const uint8_t segid[16], uint64_t delgen,
 	return osp_buf_failed(b) ? -ENOMEM : 0;
 }
 
+/* Every member ascending and < max_doc, and as many as the cardinality
+ * says (a forged checksum must not smuggle in an inconsistent bitmap). */
+static bool
+bm_sane(const roaring_bitmap_t *bm, uint32_t max_doc)
+{
+	roaring_uint32_iterator_t it;
+	uint32_t buf[256], prev = 0;
+	uint64_t n = 0;
+
+	roaring_init_iterator(bm, &it);
+	for (;;) {
+		uint32_t k = roaring_read_uint32_iterator(&it, buf, 256);
+
+		if (k == 0)
+			break;
+		for (uint32_t j = 0; j < k; j++) {
+			if (buf[j] >= max_doc || (n + j && buf[j] <= prev))
+				return false;
+			prev = buf[j];
+		}
+		n += k;
+		if (n > max_doc)
+			return false;
+	}
+	return n == roaring_bitmap_get_cardinality(bm);
+}
+
 /* Parse and validate a .liv for the segment (segid, max_doc). */
 int
 st_seg_liv_read(const osp_buf_t *b, const uint8_t segid[16], uint32_t max_doc,
@@ -61,13 +88,11 @@ st_seg_liv_read(const osp_buf_t *b, const uint8_t segid[16], uint32_t max_doc,
 		return st_seg_corrupt(err, "liv", "bad live-docs layout");
 	if (md != max_doc)
 		return st_seg_corrupt(err, "liv", "max_doc differs from the segment's");
-	if (roaring_bitmap_portable_deserialize_size((const char *)p, sz) != sz)
-		return st_seg_corrupt(err, "liv", "bad deleted-docs bitmap");
-	bm = roaring_bitmap_portable_deserialize_safe((const char *)p, sz);
+	bm = st_seg_bm_parse(p, sz);
 	if (bm == NULL)
 		return st_seg_corrupt(err, "liv", "bad deleted-docs bitmap");
-	if (!roaring_bitmap_is_empty(bm) && roaring_bitmap_maximum(bm) >= max_doc) {
-		roaring_bitmap_free(bm);
+	if (!bm_sane(bm, max_doc)) {
+		st_seg_bm_free(bm);
 		return st_seg_corrupt(err, "liv", "deleted doc beyond max_doc");
 	}
 	*deleted = bm;

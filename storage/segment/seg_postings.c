@@ -54,13 +54,16 @@ st_seg_doc_w_term(osp_buf_t *b, roaring_bitmap_t *scratch, uint8_t index,
 	return off;
 }
 
-/* Fill blocks[] and the term-wide maxima from docs, freqs and norms. */
-static void
-postings_block_max(st_postings_t *p, const uint8_t *norms, st_block_max_t *blocks)
+/* Fill blocks[] and the term-wide maxima from docs, freqs and norms. The
+ * walk also proves the bitmap sane (ascending, < max_doc, doc_freq docs),
+ * which a file with a forged checksum could otherwise violate. */
+static int
+postings_block_max(st_postings_t *p, const uint8_t *norms, st_block_max_t *blocks,
+		   uint32_t max_doc)
 {
 	roaring_uint32_iterator_t it;
 	uint32_t buf[ST_BLOCK_DOCS];
-	uint32_t i = 0, b = 0;
+	uint32_t i = 0, b = 0, prev = 0;
 
 	p->max_freq = 0;
 	p->min_norm = 0xff;
@@ -72,8 +75,14 @@ postings_block_max(st_postings_t *p, const uint8_t *norms, st_block_max_t *block
 
 		if (k == 0)
 			break;
+		if (i + k > p->doc_freq)
+			return -EBADMSG;
 		for (uint32_t j = 0; j < k; j++) {
 			uint32_t f = p->freqs ? p->freqs[i + j] : 1;
+
+			if (buf[j] >= max_doc || (i + j && buf[j] <= prev))
+				return -EBADMSG;
+			prev = buf[j];
 
 			if (f > mf)
 				mf = f;
@@ -92,6 +101,7 @@ postings_block_max(st_postings_t *p, const uint8_t *norms, st_block_max_t *block
 		i += k;
 		b++;
 	}
+	return i == p->doc_freq ? 0 : -EBADMSG;
 }
 
 /* Decode term ord of field f into a cached st_postings_t. */
@@ -127,9 +137,7 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 	size_t blen = st_seg_rd_varint(&r);
 	const uint8_t *bp = st_seg_rd_bytes(&r, blen);
 
-	if (bp == NULL || roaring_bitmap_portable_deserialize_size((const char *)bp, blen) != blen)
-		return -EBADMSG;
-	bm = roaring_bitmap_portable_deserialize_safe((const char *)bp, blen);
+	bm = st_seg_bm_parse(bp, blen);
 	if (bm == NULL)
 		return -EBADMSG;
 	rc = -EBADMSG;
@@ -183,12 +191,14 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 		p->positions = pos;
 	}
 	p->blocks = blocks;
-	postings_block_max(p, f->norms, blocks);
+	rc = postings_block_max(p, f->norms, blocks, c->max_doc);
+	if (rc)
+		goto cleanup;
 	c->roaring_bytes += blen;
 	f->postings[ord] = p;
 	*out = p;
 	return 0;
 cleanup:
-	roaring_bitmap_free(bm);
+	st_seg_bm_free(bm);
 	return rc;
 }

@@ -39,7 +39,7 @@ core_unref(st_seg_core_t *c)
 		if (f->postings)
 			for (uint32_t t = 0; t < f->fi.num_terms; t++)
 				if (f->postings[t])
-					roaring_bitmap_free((roaring_bitmap_t *)f->postings[t]->docs);
+					st_seg_bm_free(f->postings[t]->docs);
 	}
 	st_seg_src_r_free(&c->src);
 	st_seg_met_r_free(&c->met);
@@ -54,7 +54,7 @@ view_destroy(st_reader_t *r)
 {
 	st_seg_reader_t *v = (st_seg_reader_t *)(void *)r;
 
-	roaring_bitmap_free(v->live);
+	st_seg_bm_free(v->live);
 	core_unref(v->core);
 	free(v);
 }
@@ -255,7 +255,7 @@ st_segment_open(st_seg_files_t *files, const st_seg_open_opts_t *opts,
 				roaring_bitmap_andnot_inplace(live, del);
 				roaring_bitmap_run_optimize(live);
 			}
-			roaring_bitmap_free(del);
+			st_seg_bm_free(del);
 		}
 	}
 	if (rc)
@@ -268,7 +268,7 @@ st_segment_open(st_seg_files_t *files, const st_seg_open_opts_t *opts,
 		osp_buf_init(&files->f[idx[i]].buf);
 	return 0;
 fail:
-	roaring_bitmap_free(live);
+	st_seg_bm_free(live);
 	for (int i = 0; i < ST_SEG_C_N; i++)
 		osp_buf_init(&c->files[i]);   /* still the caller's */
 	c->refs = 1;
@@ -314,12 +314,12 @@ st_segment_delete(const st_reader_t *r, const uint32_t *docs, size_t n,
 		}
 	roaring_bitmap_run_optimize(live);
 	if (!changed && v->live == NULL) {
-		roaring_bitmap_free(live);
+		st_seg_bm_free(live);
 		live = NULL;
 	}
 	rc = view_new(v->core, live, v->delgen + (changed ? 1 : 0), r->gen, out);
 	if (rc)
-		roaring_bitmap_free(live);
+		st_seg_bm_free(live);
 	return rc;
 }
 
@@ -340,16 +340,16 @@ st_segment_apply_liv(const st_reader_t *r, const osp_buf_t *liv,
 		return rc;
 	live = roaring_bitmap_create();
 	if (live == NULL) {
-		roaring_bitmap_free(del);
+		st_seg_bm_free(del);
 		return -ENOMEM;
 	}
 	roaring_bitmap_add_range(live, 0, c->max_doc);
 	roaring_bitmap_andnot_inplace(live, del);
 	roaring_bitmap_run_optimize(live);
-	roaring_bitmap_free(del);
+	st_seg_bm_free(del);
 	rc = view_new(c, live, delgen, r->gen, out);
 	if (rc)
-		roaring_bitmap_free(live);
+		st_seg_bm_free(live);
 	return rc;
 }
 
@@ -381,7 +381,7 @@ st_segment_write_liv(const st_reader_t *r, st_seg_file_t *out)
 	snprintf(out->name, sizeof(out->name), "%s_%llu.liv", v->core->name,
 		 (unsigned long long)v->delgen);
 	rc = st_seg_liv_write(&out->buf, v->core->segid, v->delgen, r->max_doc, del);
-	roaring_bitmap_free(del);
+	st_seg_bm_free(del);
 	if (rc)
 		osp_buf_free(&out->buf);
 	return rc;

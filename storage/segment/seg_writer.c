@@ -85,8 +85,8 @@ st_seg_writer_free(st_seg_writer_t *w)
 	osp_buf_free(&w->dvd);
 	st_seg_src_w_free(&w->src);
 	st_seg_met_w_free(&w->met);
-	roaring_bitmap_free(w->scratch);
-	roaring_bitmap_free(w->field_docs);
+	st_seg_bm_free(w->scratch);
+	st_seg_bm_free(w->field_docs);
 	free(w);
 }
 
