@@ -17,6 +17,7 @@
 
 #include "dp_http_url.h"
 #include "dp_rest_error.h"
+#include "dp_rest_pretty.h"
 #include "dp_rest_router.h"
 
 #define MAX_SEGS 32
@@ -433,6 +434,8 @@ dp_rest_router_reject(dp_http_conn_t *c, dp_http_req_t *req,
 	dp_rest_error_simple_json(&body, r.status, msg);
 	free(msg);
 send:
+	if (req->pretty)
+		dp_rest_pretty_inplace(&body);
 	rc = dp_http_conn_respond(c, req, &r, &body);
 	osp_buf_free(&body);
 	return rc;

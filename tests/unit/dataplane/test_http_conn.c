@@ -220,20 +220,9 @@ test_backpressure(void **state)
 		seen++;
 	assert_int_equal(seen, 2);
 	assert_false(dp_http_conn_want_read(c));
-	/* Answer in a loop: each answer lets one more request through. */
-	for (int round = 0; round < 10 && seen < 5; round++) {
-		dp_http_req_t *q[2];
-		int k = 0;
-
-		/* The unanswered ones are the last seen; answer by re-walking. */
-		(void)q;
-		(void)k;
-		break;
-	}
 	dp_http_conn_free(c);
-	osp_buf_free(&out);
 
-	/* Same again, keeping the handed-out requests. */
+	/* Answer one at a time: each answer lets one more request through. */
 	c = mk(0, 2);
 	dp_http_req_t *pending[8];
 	int np = 0, answered = 0;
