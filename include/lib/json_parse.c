@@ -29,11 +29,18 @@
 
 #define VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
-/* One open array/object and where it started (for error messages). */
+/* One open array/object and where it started (for error messages). With
+ * duplicate detection, objects past DUP_LINEAR members also get a hash set
+ * of their member nodes (arena memory, filled lazily up to ht_last). */
 typedef struct json_frame {
 	osp_json_t *node;
 	size_t start;
+	osp_json_t **ht;
+	osp_json_t *ht_last;     /* last member inserted into ht */
+	uint32_t ht_cap;         /* power of two */
 } json_frame_t;
+
+#define DUP_LINEAR 8u
 
 /* State of one parse; lives on the caller's stack for the call only. */
 typedef struct json_parser {
@@ -43,6 +50,8 @@ typedef struct json_parser {
 	size_t len;              /* bytes the caller gave */
 	size_t max_bytes;
 	uint32_t max_depth;
+	bool reject_dup;
+	uint64_t seed;           /* hash seed for duplicate detection */
 	osp_json_error_t *err;
 	json_frame_t *stack;
 	uint32_t depth;
@@ -307,6 +316,9 @@ push(json_parser_t *p, osp_json_t *v, size_t start)
 	}
 	p->stack[p->depth].node = v;
 	p->stack[p->depth].start = start;
+	p->stack[p->depth].ht = NULL;
+	p->stack[p->depth].ht_last = NULL;
+	p->stack[p->depth].ht_cap = 0;
 	p->depth++;
 	return 0;
 }
@@ -432,6 +444,104 @@ parse_string(json_parser_t *p, size_t *pos, osp_json_t **out)
 	return 0;
 }
 
+static uint64_t
+key_hash(const char *k, size_t n, uint64_t seed)
+{
+	uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL), w;
+
+	while (n >= 8) {
+		memcpy(&w, k, 8);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 31;
+		k += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, k, n);
+	h = (h ^ w) * 0x94D049BB133111EBULL;
+	return h ^ (h >> 29);
+}
+
+static void
+ht_insert(json_frame_t *f, osp_json_t *m, uint64_t seed)
+{
+	uint32_t mask = f->ht_cap - 1, i = (uint32_t)key_hash(m->key, m->key_len, seed) & mask;
+
+	while (f->ht[i])
+		i = (i + 1) & mask;
+	f->ht[i] = m;
+}
+
+/* Is a member named k (klen bytes, unescaped) already in f's object?
+ * Linear for small objects, a hash set (load <= 1/2) for larger ones. */
+static int
+dup_find(json_parser_t *p, json_frame_t *f, const char *k, size_t klen, bool *found)
+{
+	osp_json_t *obj = f->node;
+
+	*found = false;
+	if (obj->len <= DUP_LINEAR) {
+		for (osp_json_t *m = obj->u.child; m; m = m->next)
+			if (m->key_len == klen && memcmp(m->key, k, klen) == 0)
+				*found = true;
+		return 0;
+	}
+	osp_json_t *m;
+
+	if (f->ht == NULL || (uint64_t)obj->len * 2 > f->ht_cap) {
+		uint32_t cap = 64;
+
+		if (obj->len > (1u << 28))
+			return -ENOMEM;
+		while (cap < obj->len * 4u)
+			cap *= 2;
+		f->ht = osp_arena_calloc(p->a, cap * sizeof(*f->ht));
+		if (f->ht == NULL)
+			return -ENOMEM;
+		f->ht_cap = cap;
+		m = obj->u.child;
+	} else {
+		m = f->ht_last->next;
+	}
+	for (; m; m = m->next) {
+		ht_insert(f, m, p->seed);
+		f->ht_last = m;
+	}
+	uint32_t mask = f->ht_cap - 1, i = (uint32_t)key_hash(k, klen, p->seed) & mask;
+
+	for (; f->ht[i]; i = (i + 1) & mask) {
+		if (f->ht[i]->key_len == klen && memcmp(f->ht[i]->key, k, klen) == 0) {
+			*found = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+check_duplicate(json_parser_t *p, size_t quote)
+{
+	const char *k = p->s + p->key_pos;
+	size_t kl = p->key_raw;
+	bool found;
+	int rc;
+
+	if (p->key_esc) {
+		char *tmp = osp_arena_alloc(p->a, kl + 1);
+
+		if (tmp == NULL)
+			return -ENOMEM;
+		kl = json_str_unescape(tmp, k, kl);
+		k = tmp;
+	}
+	rc = dup_find(p, &p->stack[p->depth - 1], k, kl, &found);
+	if (rc != 0)
+		return rc;
+	if (found)
+		return fail(p, quote, "Duplicate field '%.*s'", (int)(kl > 100 ? 100 : kl), k);
+	return 0;
+}
+
 /* Member name at pos (a '"' already seen); leaves pos after the ':'. */
 static int
 parse_key(json_parser_t *p, size_t *pos)
@@ -447,6 +557,12 @@ parse_key(json_parser_t *p, size_t *pos)
 	if (p->key_raw > UINT32_MAX)
 		return fail(p, *pos, "Name length (%zu) exceeds the maximum allowed (%u)",
 			    p->key_raw, UINT32_MAX);
+	if (p->reject_dup) {
+		int rc = check_duplicate(p, sc.end);
+
+		if (rc != 0)
+			return rc;
+	}
 	size_t q = skip_ws(p->s, sc.end + 1, p->end);
 
 	if (q >= p->end)
@@ -578,6 +694,8 @@ parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
 	p->max_depth = limits && limits->max_depth ? limits->max_depth : JSON_DEFAULT_DEPTH;
 	p->max_bytes = limits && limits->max_bytes ? limits->max_bytes : JSON_DEFAULT_BYTES;
 	p->end = len < p->max_bytes ? len : p->max_bytes;
+	p->reject_dup = limits && limits->reject_duplicates;
+	p->seed = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)text;
 	p->err = err;
 	p->stack = p->inline_stack;
 	p->cap = JSON_STACK_INLINE;
@@ -590,6 +708,13 @@ parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
 		err->column = 0;
 		err->msg[0] = '\0';
 	}
+}
+
+/* Jackson skips a UTF-8 byte order mark; so do we. */
+static size_t
+skip_bom(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
 int
@@ -605,6 +730,7 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 	parser_init(&p, a, text, len, limits, err);
 	if (len > p.max_bytes)
 		return fail_size(&p);
+	pos = skip_bom(text, len);
 	rc = parse_root(&p, &pos, out);
 	if (rc != 0)
 		goto fail;
@@ -631,6 +757,7 @@ osp_json_parse_prefix(osp_arena_t *a, const char *text, size_t len,
 	*out = NULL;
 	*consumed = 0;
 	parser_init(&p, a, text, len, limits, err);
+	pos = skip_bom(text, p.end);
 	rc = parse_root(&p, &pos, out);
 	if (rc != 0) {
 		*out = NULL;

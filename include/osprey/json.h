@@ -6,7 +6,10 @@
  * NUL-terminated in the arena; input must be valid UTF-8 (RFC 8259), with
  * depth and size limits so hostile input cannot exhaust the stack or memory.
  * Object members keep document order; duplicate keys are kept (lookups return
- * the first), as Elasticsearch's parser rejects them only in strict mode.
+ * the first) unless limits->reject_duplicates asks for Elasticsearch's
+ * default strict duplicate detection ("Duplicate field 'a'"), which request
+ * bodies should use. A leading UTF-8 byte order mark is skipped, as Jackson
+ * does (RFC 8259 allows ignoring it).
  *
  * The writer appends to an osp_buf_t, tracks commas itself and escapes
  * strings; it never fails except through the buffer's failed flag.
@@ -52,10 +55,12 @@ struct osp_json {
 	osp_json_t *last;        /* ARRAY/OBJECT: last child (for appends) */
 };
 
-/* Limits applied while parsing. */
+/* Limits applied while parsing. Zero fields take the defaults. */
 typedef struct osp_json_limits {
 	uint32_t max_depth;      /* nesting of arrays/objects; default 512 */
 	size_t max_bytes;        /* input size; default 100 MB */
+	bool reject_duplicates;  /* fail on a repeated member name, as ES does
+				    by default; default false (keep them) */
 } osp_json_limits_t;
 
 /* Why a parse failed: byte offset, line and column (1-based), and a message

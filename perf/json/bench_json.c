@@ -15,7 +15,7 @@
  * twice: bench_json (osp_json, jansson, cJSON) and, with BENCH_JSONC,
  * bench_json_c (osp_json, json-c).
  *
- * usage: bench_json [docs (default 2000)] [runs (default 5)]
+ * usage: bench_json [docs (default 2000)] [runs (default 5)] [library name]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,7 +438,8 @@ main(int argc, char **argv)
 #endif
 
 	for (size_t k = 0; k < sizeof(libs) / sizeof(libs[0]); k++)
-		run_lib(&libs[k], &c, runs);
+		if (argc <= 3 || strcmp(argv[3], libs[k].name) == 0)
+			run_lib(&libs[k], &c, runs);
 
 	osp_arena_free(&osp_arena);
 	osp_buf_free(&osp_out);

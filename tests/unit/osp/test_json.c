@@ -84,7 +84,7 @@ test_valid_corpus(void **state)
 		"\"\xed\x9f\xbf\"", "\"\xee\x80\x80\"", "\x7f" "" /* placeholder */,
 		"[]", "{}", "[ ]", "{ }", " \t\r\n [1, 2 ,3] \n", "[[[[]]]]",
 		"{\"a\":{\"b\":[1,{\"c\":null}]}}", "{\"\":0}", "{\"a\":1,\"a\":2}",
-		"[\"\x7f\"]", "1.0", "0e0", "-0.0e-0", "[0,1,-1,0.0]",
+		"[\"\x7f\"]", "1.0", "0e0", "-0.0e-0", "[0,1,-1,0.0]", "\xef\xbb\xbf{}",
 	};
 
 	(void)state;
@@ -111,7 +111,8 @@ test_invalid_corpus(void **state)
 		"\"\xed\xbf\xbf\"", "\"\xf0\x80\x80\x80\"", "\"\xf0\x8f\xbf\xbf\"",
 		"\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\"",
 		"\"\xc3\"", "\"\xe2\x82\"", "\"\xe2\x28\xa1\"", "1 2", "{} {}",
-		"[1]]", "{\"a\":1}}", "\xef\xbb\xbf{}", "[\"a\",]", "[1,,2]",
+		"[1]]", "{\"a\":1}}", "\xef\xbb\xbf", "\xef\xbb{}", " \xef\xbb\xbf{}",
+		"[\"a\",]", "[1,,2]",
 		"{\"a\":1 \"b\":2}", "{\"a\"::1}", "{\"a\",1}", "[-]", "[1e]",
 		"\"\\\"", "[\"\\", "{\"a", "{\"a\\", "[1.5e", "\x01",
 	};
@@ -330,6 +331,65 @@ test_error_messages(void **state)
 		     "Unexpected character ('#' (code 35)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
 		     1, 3);
 	expect_error("[\xc3\xa9]", "Unrecognized token '\xc3\xa9': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", 1, 5);
+}
+
+static void
+test_duplicates(void **state)
+{
+	osp_json_limits_t strict = { .reject_duplicates = true };
+	osp_json_t *v;
+	osp_json_error_t err;
+	const char *dup = "{\"a\":1,\"b\":{\"a\":2},\"a\":3}";
+
+	(void)state;
+	/* default: kept, first wins */
+	v = parse_ok(dup);
+	assert_int_equal(v->len, 3);
+	assert_int_equal(osp_json_get(v, "a")->i, 1);
+	/* strict: Jackson's message, positioned after the name */
+	assert_int_equal(osp_json_parse(&arena, dup, strlen(dup), &strict, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Duplicate field 'a'");
+	assert_int_equal(err.offset, 21);
+	assert_int_equal(err.column, 23);
+	/* same name in different objects is fine; escapes are compared unescaped */
+	const char *ok = "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}";
+
+	assert_int_equal(osp_json_parse(&arena, ok, strlen(ok), &strict, &v, &err), 0);
+	const char *esc = "{\"ab\":1,\"\\u0061b\":2}";
+
+	assert_int_equal(osp_json_parse(&arena, esc, strlen(esc), &strict, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Duplicate field 'ab'");
+	/* large objects go through the hash set */
+	osp_buf_t b = OSP_BUF_INIT;
+
+	osp_buf_putc(&b, '{');
+	for (int i = 0; i < 5000; i++)
+		osp_buf_printf(&b, "%s\"field_%d\":%d", i ? "," : "", i, i);
+	osp_buf_putc(&b, '}');
+	assert_int_equal(osp_json_parse(&arena, b.data, b.len, &strict, &v, &err), 0);
+	assert_int_equal(v->len, 5000);
+	b.len--;
+	osp_buf_puts(&b, ",\"field_4321\":0}");
+	assert_int_equal(osp_json_parse(&arena, b.data, b.len, &strict, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Duplicate field 'field_4321'");
+	b.len -= 4;
+	osp_buf_puts(&b, "x\":0}");    /* field_4321x: new name */
+	assert_int_equal(osp_json_parse(&arena, b.data, b.len, &strict, &v, &err), 0);
+	osp_buf_free(&b);
+}
+
+static void
+test_bom(void **state)
+{
+	osp_json_t *v;
+	osp_json_error_t err;
+	size_t used;
+
+	(void)state;
+	v = parse_ok("\xef\xbb\xbf {\"a\":1}");
+	assert_int_equal(osp_json_get(v, "a")->i, 1);
+	assert_int_equal(osp_json_parse_prefix(&arena, "\xef\xbb\xbf[1] [2]", 11, NULL, &v, &used, &err), 0);
+	assert_int_equal(used, 6);
 }
 
 static void
@@ -994,6 +1054,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
