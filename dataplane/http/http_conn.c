@@ -546,9 +546,16 @@ on_headers_complete(llhttp_t *p)
 	if (http_body_begin(&s->body, enc,
 			    (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0))
 		return -1;
+	/* Expect: only 100-continue is known (Netty answers others with 417). */
 	h = dp_http_req_header(r, "expect");
-	if (h && r->has_body && r->http_minor >= 1 && value_has_token(h, "100-continue"))
-		s->interim = 1;
+	if (h && r->http_minor >= 1) {
+		if (!value_has_token(h, "100-continue")) {
+			conn_fail(c, NULL, 417);
+			return -1;
+		}
+		if (r->has_body)
+			s->interim = 1;
+	}
 	return 0;
 }
 

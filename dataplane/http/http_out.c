@@ -99,7 +99,7 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 		osp_buf_puts(h, "\r\n");
 	}
 	osp_buf_printf(h, "content-length: %zu\r\n", blen);
-	if (s->close_after || c->closing || !req->keep_alive)
+	if (s->close_after || !req->keep_alive)
 		osp_buf_puts(h, "connection: close\r\n");
 	else if (req->http_minor == 0)
 		osp_buf_puts(h, "connection: keep-alive\r\n");

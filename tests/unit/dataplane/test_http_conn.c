@@ -372,6 +372,40 @@ test_continue(void **state)
 			    "X-elastic-product: Elasticsearch\r\ncontent-length: 0\r\n"
 			    "connection: close\r\n\r\n");
 	assert_true(dp_http_conn_should_close(c));
+	dp_http_conn_free(c);
+	osp_buf_clear(&out);
+
+	/* An expectation nobody knows: 417 and close. */
+	c = mk(0, 0);
+	tu_feed(c, "PUT /i HTTP/1.1\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}");
+	assert_null(dp_http_conn_next(c));
+	tu_drain(c, &out, 0);
+	assert_int_equal(strncmp(out.data, "HTTP/1.1 417 Expectation Failed\r\n", 33), 0);
+	assert_true(dp_http_conn_should_close(c));
+	osp_buf_free(&out);
+	dp_http_conn_free(c);
+}
+
+/* Only the answer to the request that asked for close says so. */
+static void
+test_close_header_only_last(void **state)
+{
+	(void)state;
+	dp_http_conn_t *c = mk(0, 0);
+	osp_buf_t out = OSP_BUF_INIT;
+	dp_http_req_t *r1, *r2;
+
+	tu_feed(c, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\nConnection: close\r\n\r\n");
+	r1 = dp_http_conn_next(c);
+	r2 = dp_http_conn_next(c);
+	tu_respond(c, r1, 200, "{}");
+	tu_drain(c, &out, 0);
+	assert_null(strstr(out.data, "connection: close"));
+	assert_false(dp_http_conn_should_close(c));
+	tu_respond(c, r2, 200, "{}");
+	tu_drain(c, &out, 0);
+	assert_non_null(strstr(out.data, "connection: close"));
+	assert_true(dp_http_conn_should_close(c));
 	osp_buf_free(&out);
 	dp_http_conn_free(c);
 }
@@ -707,6 +741,7 @@ main(void)
 		cmocka_unit_test(test_keepalive_rules),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_continue),
+		cmocka_unit_test(test_close_header_only_last),
 		cmocka_unit_test(test_gzip_deflate),
 		cmocka_unit_test(test_gzip_bomb_and_corrupt),
 		cmocka_unit_test(test_limits),
