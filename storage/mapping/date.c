@@ -308,7 +308,13 @@ st_date_format_compile(osp_arena_t *ar, const char *spec, size_t len,
 					break;
 				}
 			}
-			if (rc == -EINVAL && pl > 0)
+			/* Elasticsearch's default dynamic date formats accept a
+			 * missing zone (their documented "2015/09/02" example). */
+			if (rc == -EINVAL && pl == 21 && memcmp(p, "yyyy/MM/dd HH:mm:ss Z", 21) == 0)
+				rc = compile_pattern(ar, "yyyy/MM/dd HH:mm:ss[ Z]", 23, false, false, a);
+			else if (rc == -EINVAL && pl == 12 && memcmp(p, "yyyy/MM/dd Z", 12) == 0)
+				rc = compile_pattern(ar, "yyyy/MM/dd[ Z]", 14, false, false, a);
+			else if (rc == -EINVAL && pl > 0)
 				rc = compile_pattern(ar, p, pl, false, false, a);
 		}
 		if (rc == -ENOMEM)
