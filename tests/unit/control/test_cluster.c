@@ -1,0 +1,157 @@
+/*
+ * test_cluster.c - the cluster state model and its JSON (chan_cluster*.c):
+ * a state built by the control transitions survives write -> parse ->
+ * write byte for byte, clones are deep, settings render nested and flat,
+ * and malformed state documents are rejected without crashing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctl_alloc.h"
+#include "ctl_state.h"
+
+static osp_cluster_t *
+build(void)
+{
+	osp_cluster_t *cs = osp_cluster_new();
+	osp_node_t self = { .id = "nodeAAAAAAAAAAAAAAAAAA", .name = "n1",
+			    .ephemeral_id = "ephAAAAAAAAAAAAAAAAAAA",
+			    .transport_address = "127.0.0.1:9300",
+			    .roles = OSP_ROLE_MASTER | OSP_ROLE_DATA | OSP_ROLE_INGEST };
+	osp_arena_t a;
+	osp_json_t *body = NULL;
+	osp_json_error_t je;
+	osp_err_t err;
+	const char *txt = "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":1,"
+			  "\"analysis\":{\"analyzer\":{\"x\":{\"type\":\"custom\",\"tokenizer\":\"standard\","
+			  "\"filter\":[\"lowercase\",\"asciifolding\"]}}}},"
+			  "\"mappings\":{\"properties\":{\"f\":{\"type\":\"keyword\"}}}}";
+
+	osp_arena_init(&a, 4096, 0);
+	strcpy(cs->cluster_name, "c \"quoted\"");
+	strcpy(cs->cluster_uuid, "uuidAAAAAAAAAAAAAAAAAA");
+	strcpy(cs->state_uuid, "stateAAAAAAAAAAAAAAAAA");
+	cs->version = 12;
+	assert_int_equal(ctl_state_set_local_node(cs, &self), 0);
+	assert_int_equal(osp_json_parse(&a, txt, strlen(txt), NULL, &body, &je), 0);
+	assert_int_equal(ctl_state_create_index(cs, "one", body, 1700000000123, &err), 0);
+	assert_int_equal(ctl_state_create_index(cs, "two", NULL, 1700000000456, &err), 0);
+	assert_int_equal(ctl_state_create_index(cs, "gone", NULL, 1700000000456, &err), 0);
+	ctl_expr_opts_t o = { .expand_open = true };
+
+	assert_int_equal(ctl_state_delete_indices(cs, "gone", &o, 1700000000999, &err), 0);
+	assert_int_equal(ctl_state_set_open(cs, "two", false, 0, &err), 0);
+	ctl_alloc_reroute(cs, 1700000000500);
+	osp_arena_free(&a);
+	return cs;
+}
+
+static char *
+write_state(const osp_cluster_t *cs, unsigned flags)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+
+	osp_jw_init(&w, &b, 0);
+	assert_int_equal(osp_cluster_write(cs, &w, flags), 0);
+	return b.data;
+}
+
+static void
+test_roundtrip(void **state)
+{
+	osp_cluster_t *cs = build(), *back = NULL, *copy;
+	char *one, *two, *three;
+
+	(void)state;
+	one = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS);
+	assert_int_equal(osp_cluster_parse(one, strlen(one), &back), 0);
+	two = write_state(back, OSP_CLUSTER_FLAT_SETTINGS);
+	assert_string_equal(one, two);
+	copy = osp_cluster_clone(back);
+	osp_cluster_free(back);
+	three = write_state(copy, OSP_CLUSTER_FLAT_SETTINGS);
+	assert_string_equal(one, three);
+	/* what the dataplane reads */
+	osp_index_t *idx = osp_cluster_index(copy, "one");
+
+	assert_non_null(idx);
+	assert_int_equal(idx->number_of_shards, 2);
+	assert_int_equal(idx->routing_num_shards, 1024);
+	assert_int_equal(osp_index_shard(idx, 1)[0].state, OSP_SHARD_STARTED);
+	assert_int_equal(osp_index_shard(idx, 1)[1].state, OSP_SHARD_UNASSIGNED);
+	assert_int_equal(osp_cluster_index(copy, "two")->state, OSP_INDEX_CLOSE);
+	assert_int_equal(copy->n_tombstones, 1);
+	assert_string_equal(copy->tombstones[0].name, "gone");
+	assert_int_equal(copy->nodes[0].roles, OSP_ROLE_MASTER | OSP_ROLE_DATA | OSP_ROLE_INGEST);
+	free(one);
+	free(two);
+	free(three);
+	osp_cluster_free(copy);
+	osp_cluster_free(cs);
+}
+
+static void
+test_nested_render(void **state)
+{
+	osp_cluster_t *cs = build();
+	char *s = write_state(cs, 0);
+
+	(void)state;
+	assert_non_null(strstr(s, "\"settings\":{\"index\":{"));
+	assert_non_null(strstr(s, "\"analysis\":{\"analyzer\":{\"x\":{"));
+	assert_non_null(strstr(s, "\"filter\":[\"lowercase\",\"asciifolding\"]"));
+	assert_non_null(strstr(s, "\"version\":{\"created\":\"" OSP_INDEX_VERSION_CREATED "\"}"));
+	assert_non_null(strstr(s, "\"mappings\":{\"_doc\":{"));
+	assert_non_null(strstr(s, "\"routing_nodes\":{\"unassigned\":["));
+	assert_non_null(strstr(s, "\"reason\":\"INDEX_CREATED\""));
+	assert_non_null(strstr(s, "\"at\":\"2023-11-14T22:13:20.123Z\""));
+	free(s);
+	osp_cluster_free(cs);
+}
+
+static void
+test_malformed(void **state)
+{
+	osp_cluster_t *cs = build(), *out = NULL;
+	char *s = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS);
+	size_t n = strlen(s);
+
+	(void)state;
+	assert_int_equal(osp_cluster_parse("{}", 2, &out), -EINVAL);
+	assert_int_equal(osp_cluster_parse("[1]", 3, &out), -EINVAL);
+	assert_int_equal(osp_cluster_parse("nope", 4, &out), -EINVAL);
+	/* every truncation fails cleanly */
+	for (size_t k = 0; k < n; k += 7)
+		assert_int_not_equal(osp_cluster_parse(s, k, &out), 0);
+	/* a routing table that does not match the replica count */
+	char *bad = strdup(s);
+	char *p = strstr(bad, "\"index.number_of_replicas\":\"1\"");
+
+	assert_non_null(p);
+	p[strlen("\"index.number_of_replicas\":\"")] = '4';
+	assert_int_equal(osp_cluster_parse(bad, n, &out), -EINVAL);
+	free(bad);
+	free(s);
+	osp_cluster_free(cs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_nested_render),
+		cmocka_unit_test(test_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
