@@ -344,8 +344,9 @@ struct st_agg_part {
 	uint8_t value_kind;      /* field kind, for keys and value_as_string */
 	st_bucket_t *buckets;
 	uint32_t n_buckets;
-	int64_t doc_count_error; /* terms */
+	int64_t doc_count_error; /* terms (reduced) */
 	uint64_t sum_other;      /* terms */
+	uint32_t shard_size;     /* terms partial: buckets a shard could return */
 	/* metrics */
 	uint64_t count;
 	double min, max, sum;
@@ -392,6 +393,10 @@ st_aggs_write(osp_jw_t *w, st_agg_part_t *const *aggs, uint32_t n);
 /* Write an explanation as {"value":..,"description":..,"details":[..]}. */
 void
 st_expl_write(osp_jw_t *w, const st_expl_t *e);
+
+/* Write a float as Java's Float.toString does (_score, explanations). */
+void
+st_float_write(osp_jw_t *w, float v);
 
 /* Write a hit's "sort" array members. */
 void

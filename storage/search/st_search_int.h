@@ -1,5 +1,5 @@
 /*
- * st_search_int.h - internals shared by storage/search/*.c only.
+ * st_search_int.h - internals shared by the storage/search sources only.
  *
  * A search runs in two stages. st_weight_build walks the request's AST once
  * per shard: it resolves fields, analyzes text, sums term and field
@@ -131,16 +131,35 @@ struct st_scorer {
 	uint32_t cost;           /* estimated matches */
 };
 
-/* Scorer of w on r; NULL when nothing can match (or -ENOMEM in *rc). */
-st_scorer_t *
-st_scorer_build(const st_weight_t *w, const st_reader_t *r, osp_arena_t *a, int *rc);
+/* Per-segment scorer state: the arena and the bitmaps scorers borrow,
+ * freed by st_sctx_done when the segment is finished. */
+typedef struct st_sctx {
+	const st_reader_t *r;
+	osp_arena_t *a;
+	roaring_bitmap_t **owned;
+	uint32_t n_owned, cap;
+	int rc;                  /* first error (-ENOMEM) */
+} st_sctx_t;
 
-/* Scorer over a bitmap with a constant score (bitmap owned by the caller). */
+void
+st_sctx_init(st_sctx_t *c, const st_reader_t *r, osp_arena_t *a);
+/* Keep bm alive until st_sctx_done; returns bm (NULL on -ENOMEM). */
+roaring_bitmap_t *
+st_sctx_own(st_sctx_t *c, roaring_bitmap_t *bm);
+void
+st_sctx_done(st_sctx_t *c);
+
+/* Scorer of w on the context's segment; NULL when nothing can match there
+ * (or on -ENOMEM, recorded in c->rc). */
 st_scorer_t *
-st_scorer_bitmap(const roaring_bitmap_t *bm, float score, osp_arena_t *a);
+st_scorer_build(const st_weight_t *w, st_sctx_t *c);
+
+/* Scorer over a bitmap with a constant score (bitmap outlives the scorer). */
+st_scorer_t *
+st_scorer_bitmap(const roaring_bitmap_t *bm, float score, st_sctx_t *c);
 
 st_scorer_t *
-st_scorer_phrase(const st_weight_t *w, const st_reader_t *r, osp_arena_t *a, int *rc);
+st_scorer_phrase(const st_weight_t *w, st_sctx_t *c);
 
 /* Phrase frequency of doc (0 = no match); used by explain and bitmaps. */
 float
