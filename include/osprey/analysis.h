@@ -104,6 +104,13 @@ st_analysis_free(st_analysis_t *reg);
 const st_analyzer_t *
 st_analysis_get(const st_analysis_t *reg, const char *name, size_t len);
 
+/* Normalizer (keyword fields' "normalizer") by name: custom ones from the
+ * "analysis.normalizer" settings, then the built-in "lowercase". A
+ * normalizer is an analyzer with the keyword tokenizer: it yields exactly
+ * one token. NULL if unknown. */
+const st_analyzer_t *
+st_analysis_get_normalizer(const st_analysis_t *reg, const char *name, size_t len);
+
 /* Build an ad-hoc analyzer for the _analyze API from a body holding
  * "tokenizer" and optional "filter" (names or inline definitions); names
  * resolve through reg (may be NULL). Free with st_analyzer_free. */

@@ -95,6 +95,8 @@ struct st_field {
 
 	/* keyword */
 	int32_t ignore_above;                /* INT32_MAX when not set */
+	const char *normalizer_name;         /* NULL = none */
+	const st_analyzer_t *normalizer;     /* apply to values and query terms */
 
 	/* null_value (keyword/number/boolean/date) */
 	bool has_null_value;
@@ -127,6 +129,7 @@ enum {
 	ST_FP_FORMAT = 1u << 9, ST_FP_SCALING = 1u << 10, ST_FP_COERCE = 1u << 11,
 	ST_FP_IGNORE_MALFORMED = 1u << 12, ST_FP_ENABLED = 1u << 13,
 	ST_FP_DYNAMIC = 1u << 14, ST_FP_TYPE = 1u << 15, ST_FP_META = 1u << 16,
+	ST_FP_NORMALIZER = 1u << 17,
 };
 
 /* Immutable, reference-counted mapping. */

@@ -26,6 +26,14 @@ struct st_analysis {
 	uint32_t n_tokenizers;
 	st_filtdef_t **filters;
 	uint32_t n_filters;
+	st_analyzer_t **normalizers;
+	uint32_t n_normalizers;
+};
+
+static const st_filtdef_t *const norm_lower_filters[] = { &st_filt_lowercase };
+static const struct st_analyzer norm_lowercase = {
+	.name = "lowercase", .tok = { "keyword", ST_TK_KEYWORD, 0 },
+	.filters = norm_lower_filters, .n_filters = 1,
 };
 
 /* Built-in tokenizers by name. */
@@ -437,6 +445,57 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 	return 0;
 }
 
+const st_analyzer_t *
+st_analysis_get_normalizer(const st_analysis_t *reg, const char *name, size_t len)
+{
+	for (uint32_t i = 0; reg && i < reg->n_normalizers; i++)
+		if (name_eq(reg->normalizers[i]->name, name, len))
+			return reg->normalizers[i];
+	return name_eq("lowercase", name, len) ? &norm_lowercase : NULL;
+}
+
+/* {"type":"custom","filter":[...]}: the keyword tokenizer plus filters that
+ * work on whole values (no stop words, no stemming). */
+static int
+build_normalizer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
+		 const osp_json_t *def, st_analyzer_t **out, osp_err_t *err)
+{
+	const osp_json_t *t = osp_json_get(def, "type");
+	const osp_json_t *filt = osp_json_get(def, "filter");
+	st_analyzer_t *an = osp_arena_calloc(a, sizeof(*an));
+	uint32_t n = 0;
+
+	if (an == NULL)
+		return -ENOMEM;
+	if (t && !(t->type == OSP_JSON_STRING && strcmp(t->u.str, "custom") == 0))
+		return osp_err_illegal_argument(err, "Unknown normalizer type [%s] for [%s]",
+						t->type == OSP_JSON_STRING ? t->u.str : "?", name);
+	uint32_t nf = filt && filt->type == OSP_JSON_ARRAY ? filt->len : (filt ? 1 : 0);
+	const st_filtdef_t **fl = osp_arena_calloc(a, sizeof(*fl) * (nf ? nf : 1));
+
+	if (fl == NULL)
+		return -ENOMEM;
+	for (const osp_json_t *x = filt ? (filt->type == OSP_JSON_ARRAY ? filt->u.child : filt) : NULL;
+	     x; x = filt->type == OSP_JSON_ARRAY ? x->next : NULL) {
+		const st_filtdef_t *f = x->type == OSP_JSON_STRING ? find_filt(reg, x->u.str, x->len) : NULL;
+
+		if (f == NULL)
+			return osp_err_illegal_argument(err, "Custom normalizer [%s] failed to find filter under name [%s]",
+							name, x->type == OSP_JSON_STRING ? x->u.str : "?");
+		if (f->kind == ST_TF_STOP || f->kind == ST_TF_STEM || f->kind == ST_TF_POSSESSIVE ||
+		    f->kind == ST_TF_LENGTH)
+			return osp_err_illegal_argument(err, "Custom normalizer [%s] may not use filter [%s]",
+							name, x->u.str);
+		fl[n++] = f;
+	}
+	an->name = name;
+	an->tok = builtin_toks[3];
+	an->filters = fl;
+	an->n_filters = n;
+	*out = an;
+	return 0;
+}
+
 static char *
 key_dup(osp_arena_t *a, const osp_json_t *m)
 {
@@ -450,6 +509,7 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 	const osp_json_t *toks = osp_json_get(analysis, "tokenizer");
 	const osp_json_t *filts = osp_json_get(analysis, "filter");
 	const osp_json_t *ans = osp_json_get(analysis, "analyzer");
+	const osp_json_t *norms = osp_json_get(analysis, "normalizer");
 	int rc = -ENOMEM;
 
 	if (reg == NULL)
@@ -458,7 +518,8 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 	reg->tokenizers = osp_arena_calloc(&reg->arena, sizeof(void *) * (toks ? toks->len + 1 : 1));
 	reg->filters = osp_arena_calloc(&reg->arena, sizeof(void *) * (filts ? filts->len + 1 : 1));
 	reg->analyzers = osp_arena_calloc(&reg->arena, sizeof(void *) * (ans ? ans->len + 1 : 1));
-	if (!reg->tokenizers || !reg->filters || !reg->analyzers)
+	reg->normalizers = osp_arena_calloc(&reg->arena, sizeof(void *) * (norms ? norms->len + 1 : 1));
+	if (!reg->tokenizers || !reg->filters || !reg->analyzers || !reg->normalizers)
 		goto cleanup;
 	ST_JSON_EACH(m, osp_json_is(toks, OSP_JSON_OBJECT) ? toks : NULL) {
 		const st_tokdef_t *k;
@@ -482,7 +543,7 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 		reg->filters[reg->n_filters++] = (st_filtdef_t *)f;
 	}
 	ST_JSON_EACH(m, osp_json_is(ans, OSP_JSON_OBJECT) ? ans : NULL) {
-		st_analyzer_t *an;
+		st_analyzer_t *an = NULL;
 		char *name = key_dup(&reg->arena, m);
 
 		rc = -ENOMEM;
@@ -491,6 +552,17 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 		if ((rc = build_analyzer(&reg->arena, reg, name, m, false, &an, err)) < 0)
 			goto cleanup;
 		reg->analyzers[reg->n_analyzers++] = an;
+	}
+	ST_JSON_EACH(m, osp_json_is(norms, OSP_JSON_OBJECT) ? norms : NULL) {
+		st_analyzer_t *an = NULL;
+		char *name = key_dup(&reg->arena, m);
+
+		rc = -ENOMEM;
+		if (name == NULL)
+			goto cleanup;
+		if ((rc = build_normalizer(&reg->arena, reg, name, m, &an, err)) < 0)
+			goto cleanup;
+		reg->normalizers[reg->n_normalizers++] = an;
 	}
 	*out = reg;
 	return 0;

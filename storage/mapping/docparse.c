@@ -53,6 +53,7 @@ typedef struct dp {
 	uint32_t fields_cap;
 	overlay_t *overlay;
 	bool dynamic;             /* provisional fields were created */
+	bool in_copy_to;
 } dp_t;
 
 /* ---- errors ---- */
@@ -231,6 +232,25 @@ utf16_len(const char *s, size_t n)
 	return u;
 }
 
+/* Collects a normalizer's single token into the arena. */
+typedef struct norm {
+	osp_arena_t *a;
+	st_term_t *t;
+} norm_t;
+
+static int
+norm_cb(void *arg, const st_token_t *tok)
+{
+	norm_t *n = arg;
+	char *s = osp_arena_strndup(n->a, tok->term, tok->len);
+
+	if (s == NULL)
+		return -ENOMEM;
+	n->t->s = s;
+	n->t->len = tok->len;
+	return 0;
+}
+
 static int
 add_keyword(dp_t *c, const st_field_t *f, const char *s, size_t n)
 {
@@ -247,12 +267,22 @@ add_keyword(dp_t *c, const st_field_t *f, const char *s, size_t n)
 		return -ENOMEM;
 	if (grow(c->a, (void **)&df->terms, df->n_terms, &df->cap, sizeof(st_term_t)) < 0)
 		return -ENOMEM;
-	char *t = osp_arena_strndup(c->a, s, n);
+	st_term_t *t = &df->terms[df->n_terms];
 
-	if (t == NULL)
-		return -ENOMEM;
-	df->terms[df->n_terms].s = t;
-	df->terms[df->n_terms].len = (uint32_t)n;
+	if (f->normalizer) {
+		/* keyword tokenizer: exactly one token */
+		t->s = NULL;
+		int rc = st_analyze(c->actx, f->normalizer, s, n, 0, NULL, norm_cb, &(norm_t){ c->a, t });
+
+		if (rc < 0)
+			return rc;
+		if (t->s == NULL)
+			return 0;
+	} else {
+		if ((t->s = osp_arena_strndup(c->a, s, n)) == NULL)
+			return -ENOMEM;
+		t->len = (uint32_t)n;
+	}
 	df->n_terms++;
 	return 0;
 }
@@ -417,6 +447,7 @@ ignored:
 }
 
 static int index_value(dp_t *c, const st_field_t *f, const osp_json_t *v);
+static int copy_to(dp_t *c, const st_field_t *f, const osp_json_t *v);
 
 static int
 index_null(dp_t *c, const st_field_t *f)
@@ -501,6 +532,8 @@ index_value(dp_t *c, const st_field_t *f, const osp_json_t *v)
 multi:
 	for (uint32_t i = 0; i < f->n_children && rc >= 0; i++)
 		rc = index_value(c, f->children[i], v);
+	if (rc >= 0 && !f->is_multi_field && ((const st_fieldx_t *)f)->extra)
+		rc = copy_to(c, f, v);
 	return rc < 0 ? rc : 0;
 }
 
@@ -769,63 +802,86 @@ parse_member(dp_t *c, const st_field_t *obj, const char *name, size_t len, const
 	return parse_value(c, f, v);
 }
 
+/* One member "k": v of object obj; dotted keys ("a.b": v) walk or create
+ * the objects on the way, as Elasticsearch expands them. */
+static int
+parse_keyed(dp_t *c, const st_field_t *obj, const char *k, size_t kl, const osp_json_t *v)
+{
+	const st_field_t *cur = obj;
+	const char *key = k, *dot;
+	size_t key_len = kl;
+
+	if (kl == 0)
+		return fail_at(c, v, DPE, "field name cannot be an empty string");
+	if (obj->path_len == 0 && k[0] == '_' && is_metadata_field(k, kl))
+		return fail_at(c, v, DPE, "Field [%.*s] is a metadata field and cannot be added inside a document. "
+			       "Use the index API request parameters.", (int)kl, k);
+	while ((dot = memchr(k, '.', kl)) != NULL) {
+		size_t cl = (size_t)(dot - k);
+		const st_field_t *next;
+
+		if (cl == 0 || cl + 1 == kl)
+			return fail_at(c, v, DPE, "field name cannot contain only whitespace or dots: [%.*s]",
+				       (int)key_len, key);
+		next = lookup(c, cur, k, cl);
+		if (next == NULL) {
+			uint8_t dyn = dynamic_of(cur);
+
+			if (dyn == ST_DYNAMIC_STRICT)
+				return fail_at(c, v, "strict_dynamic_mapping_exception",
+					       "mapping set to strict, dynamic introduction of [%.*s] within [%s] is not allowed",
+					       (int)cl, k, cur->path_len ? cur->path : "_doc");
+			if (dyn != ST_DYNAMIC_TRUE)
+				return 0;
+			st_fieldx_t *nf = prov_field(c, cur, k, cl, ST_FIELD_OBJECT);
+
+			if (nf == NULL || attach(c, cur, nf) < 0)
+				return -ENOMEM;
+			c->dynamic = true;
+			next = &nf->pub;
+		} else if (next->type != ST_FIELD_OBJECT) {
+			return fail_at(c, v, DPE, "Could not dynamically add mapping for field [%.*s]. Existing "
+				       "mapping for [%s] must be of type object but found [%s].",
+				       (int)key_len, key, next->path, st_field_type_name(next->type));
+		} else if (!next->enabled) {
+			return 0;
+		}
+		cur = next;
+		k = dot + 1;
+		kl -= cl + 1;
+	}
+	return parse_member(c, cur, k, kl, v);
+}
+
 static int
 parse_object(dp_t *c, const st_field_t *obj, const osp_json_t *o)
 {
 	int rc;
 
-	for (const osp_json_t *v = o->u.child; v; v = v->next) {
-		const char *k = v->key;
-		size_t kl = v->key_len;
-		const st_field_t *cur = obj;
-		const char *dot;
-
-		if (kl == 0)
-			return fail_at(c, v, DPE, "field name cannot be an empty string");
-		if (obj->path_len == 0 && k[0] == '_' && is_metadata_field(k, kl))
-			return fail_at(c, v, DPE, "Field [%.*s] is a metadata field and cannot be added inside a document. "
-				       "Use the index API request parameters.", (int)kl, k);
-		/* "a.b": v is a: {b: v} */
-		while ((dot = memchr(k, '.', kl)) != NULL) {
-			size_t cl = (size_t)(dot - k);
-			const st_field_t *next;
-
-			if (cl == 0 || cl + 1 == kl)
-				return fail_at(c, v, DPE, "field name cannot contain only whitespace or dots: [%.*s]",
-					       (int)v->key_len, v->key);
-			next = lookup(c, cur, k, cl);
-			if (next == NULL) {
-				uint8_t dyn = dynamic_of(cur);
-
-				if (dyn == ST_DYNAMIC_STRICT)
-					return fail_at(c, v, "strict_dynamic_mapping_exception",
-						       "mapping set to strict, dynamic introduction of [%.*s] within [%s] is not allowed",
-						       (int)cl, k, cur->path_len ? cur->path : "_doc");
-				if (dyn != ST_DYNAMIC_TRUE)
-					goto next_member;
-				st_fieldx_t *nf = prov_field(c, cur, k, cl, ST_FIELD_OBJECT);
-
-				if (nf == NULL || attach(c, cur, nf) < 0)
-					return -ENOMEM;
-				c->dynamic = true;
-				next = &nf->pub;
-			} else if (next->type != ST_FIELD_OBJECT) {
-				return fail_at(c, v, DPE, "Could not dynamically add mapping for field [%.*s]. Existing "
-					       "mapping for [%s] must be of type object but found [%s].",
-					       (int)v->key_len, v->key, next->path, st_field_type_name(next->type));
-			} else if (!next->enabled) {
-				goto next_member;
-			}
-			cur = next;
-			k = dot + 1;
-			kl -= cl + 1;
-		}
-		if ((rc = parse_member(c, cur, k, kl, v)) < 0)
+	for (const osp_json_t *v = o->u.child; v; v = v->next)
+		if ((rc = parse_keyed(c, obj, v->key, v->key_len, v)) < 0)
 			return rc;
-next_member:
-		;
-	}
 	return 0;
+}
+
+/* copy_to: the value also goes to each target field (by full path,
+ * created dynamically if needed); targets' own copy_to is not followed. */
+static int
+copy_to(dp_t *c, const st_field_t *f, const osp_json_t *v)
+{
+	const osp_json_t *ct = ((const st_fieldx_t *)f)->extra ?
+			       osp_json_get(((const st_fieldx_t *)f)->extra, "copy_to") : NULL;
+	int rc = 0;
+
+	if (ct == NULL || c->in_copy_to)
+		return 0;
+	c->in_copy_to = true;
+	for (const osp_json_t *t = ct->type == OSP_JSON_ARRAY ? ct->u.child : ct; t && rc >= 0;
+	     t = ct->type == OSP_JSON_ARRAY ? t->next : NULL)
+		if (t->type == OSP_JSON_STRING)
+			rc = parse_keyed(c, st_mapping_root(c->m), t->u.str, t->len, v);
+	c->in_copy_to = false;
+	return rc;
 }
 
 /* ---- the update fragment ---- */

@@ -89,6 +89,7 @@ copy_field(st_mapping_t *dst, const st_fieldx_t *src, const st_field_t *parent)
 	f->pub.name = dup_str(a, src->pub.name);
 	f->pub.analyzer_name = dup_str(a, src->pub.analyzer_name);
 	f->pub.search_analyzer_name = dup_str(a, src->pub.search_analyzer_name);
+	f->pub.normalizer_name = dup_str(a, src->pub.normalizer_name);
 	f->pub.null_value_str = src->pub.null_value_str ? dup_str(a, src->pub.null_value_str) : NULL;
 	f->pub.meta = src->pub.meta ? osp_json_clone(a, src->pub.meta) : NULL;
 	f->extra = src->extra ? osp_json_clone(a, src->extra) : NULL;
@@ -187,6 +188,7 @@ finish_walk(st_mapping_t *m, st_field_t *f, uint8_t dyn, uint32_t *n)
 {
 	if (f->n_children > 1)
 		qsort(f->children, f->n_children, sizeof(*f->children), cmp_field);
+	((st_fieldx_t *)f)->sorted = true;
 	if (f->type == ST_FIELD_OBJECT) {
 		f->effective_dynamic = f->dynamic != ST_DYNAMIC_INHERIT ? f->dynamic : dyn;
 		dyn = f->effective_dynamic;

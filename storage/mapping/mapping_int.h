@@ -25,6 +25,7 @@
 typedef struct st_fieldx {
 	st_field_t pub;
 	uint32_t children_cap;
+	bool sorted;                    /* children sorted by name (finished) */
 	/* Parameters accepted and kept for GET _mapping but not acted on
 	 * (copy_to, index_options, eager_global_ordinals, ...), in given order. */
 	osp_json_t *extra;

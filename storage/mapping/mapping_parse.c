@@ -138,6 +138,25 @@ st_mapping_parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err)
 st_field_t *
 st_field_child(const st_field_t *parent, const char *name, size_t len)
 {
+	if (((const st_fieldx_t *)parent)->sorted) {
+		uint32_t lo = 0, hi = parent->n_children;
+
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			st_field_t *c = parent->children[mid];
+			int r = strncmp(c->name, name, len);
+
+			if (r == 0 && c->name[len] != '\0')
+				r = 1;
+			if (r == 0)
+				return c;
+			if (r < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
 	for (uint32_t i = 0; i < parent->n_children; i++) {
 		st_field_t *c = parent->children[i];
 
@@ -162,6 +181,7 @@ add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child)
 		parent->children_cap = cap;
 	}
 	parent->pub.children[parent->pub.n_children++] = &child->pub;
+	parent->sorted = false;
 	child->pub.parent = &parent->pub;
 	return 0;
 }
@@ -364,9 +384,18 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 			p->ignore_above = (int32_t)i;
 			p->set_mask |= ST_FP_IGNORE_ABOVE;
 		} else if (type == ST_FIELD_KEYWORD && strcmp(k, "normalizer") == 0) {
-			if (v->type != OSP_JSON_NULL)
+			if (v->type == OSP_JSON_NULL)
+				continue;
+			const st_analyzer_t *nz = v->type == OSP_JSON_STRING ?
+				st_analysis_get_normalizer(m->analysis, v->u.str, v->len) : NULL;
+
+			if (nz == NULL)
 				return osp_err_set(err, 400, MPE, "normalizer [%s] not found for field [%s]",
 						   v->type == OSP_JSON_STRING ? v->u.str : "?", p->name);
+			if ((p->normalizer_name = osp_arena_strndup(&m->arena, v->u.str, v->len)) == NULL)
+				return -ENOMEM;
+			p->normalizer = nz;
+			p->set_mask |= ST_FP_NORMALIZER;
 		} else if (type != ST_FIELD_TEXT && strcmp(k, "null_value") == 0) {
 			if ((rc = set_null_value(m, f, v, err)) < 0)
 				return rc;
@@ -556,6 +585,10 @@ merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err)
 		osp_buf_free(&a);
 		osp_buf_free(&b);
 	}
+	if (c->type == ST_FIELD_KEYWORD &&
+	    strcmp(c->normalizer_name ? c->normalizer_name : "null", u->normalizer_name ? u->normalizer_name : "null"))
+		conflict(&cf, "normalizer", c->normalizer_name ? c->normalizer_name : "null",
+			 u->normalizer_name ? u->normalizer_name : "null");
 	if (c->type == ST_FIELD_DATE &&
 	    strcmp(st_date_format_spec(c->date_format), st_date_format_spec(u->date_format)) != 0)
 		conflict(&cf, "format", st_date_format_spec(c->date_format), st_date_format_spec(u->date_format));
@@ -578,7 +611,7 @@ merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err)
 	c->search_analyzer_name = u->search_analyzer_name;
 	c->meta = u->meta;
 	uint32_t keep = ST_FP_INDEX | ST_FP_STORE | ST_FP_DOC_VALUES | ST_FP_ANALYZER | ST_FP_PIG |
-			ST_FP_NULL_VALUE | ST_FP_FORMAT | ST_FP_SCALING;
+			ST_FP_NULL_VALUE | ST_FP_FORMAT | ST_FP_SCALING | ST_FP_NORMALIZER;
 
 	c->set_mask = (c->set_mask & keep) | (u->set_mask & ~keep);
 	cur->extra = upd->extra;

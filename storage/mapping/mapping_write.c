@@ -148,6 +148,8 @@ st_field_write(const st_fieldx_t *f, osp_jw_t *w)
 		write_extra(f, w, "index_options");
 		write_bool_param(w, p, ST_FP_NORMS, "norms", p->norms, false);
 		write_extra(f, w, "similarity");
+		if (p->normalizer_name)
+			osp_jw_kv_str(w, "normalizer", p->normalizer_name);
 		write_extra(f, w, "split_queries_on_whitespace");
 		write_meta(p, w);
 		write_extra(f, w, "time_series_dimension");

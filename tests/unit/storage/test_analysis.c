@@ -372,6 +372,29 @@ test_custom_errors(void **state)
 }
 
 static void
+test_normalizers(void **state)
+{
+	osp_arena_t a;
+	st_analysis_t *reg = NULL;
+	osp_err_t err;
+	join_t j;
+
+	(void)state;
+	osp_arena_init(&a, 4096, 0);
+	assert_string_equal(run(st_analysis_get_normalizer(NULL, "lowercase", 9), "Hello World", &j), "hello world");
+	assert_null(st_analysis_get_normalizer(NULL, "nope", 4));
+	assert_int_equal(st_analysis_create(parse(&a, "{\"normalizer\":{\"n\":{\"type\":\"custom\","
+						  "\"filter\":[\"uppercase\",\"asciifolding\"]}}}"), &reg, &err), 0);
+	assert_string_equal(run(st_analysis_get_normalizer(reg, "n", 1), "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e", &j),
+			    "CREME BRULEE");
+	st_analysis_free(reg);
+	expect_err("{\"normalizer\":{\"n\":{\"filter\":[\"stop\"]}}}", "Custom normalizer [n] may not use filter [stop]");
+	expect_err("{\"normalizer\":{\"n\":{\"filter\":[\"nope\"]}}}",
+		   "Custom normalizer [n] failed to find filter under name [nope]");
+	osp_arena_free(&a);
+}
+
+static void
 test_adhoc(void **state)
 {
 	osp_arena_t a;
@@ -407,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_to_arena),
 		cmocka_unit_test(test_custom),
 		cmocka_unit_test(test_custom_errors),
+		cmocka_unit_test(test_normalizers),
 		cmocka_unit_test(test_adhoc),
 	};
 

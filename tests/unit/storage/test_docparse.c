@@ -350,6 +350,46 @@ test_dynamic_settings(void **state)
 	st_mapping_unref(m);
 }
 
+static void
+test_normalizer_copy_to(void **state)
+{
+	st_analysis_t *reg = NULL;
+	st_mapping_t *m = NULL;
+	osp_err_t err;
+	st_doc_t d;
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(st_analysis_create(js("{\"normalizer\":{\"fold\":{\"type\":\"custom\","
+					       "\"filter\":[\"lowercase\",\"asciifolding\"]}}}"), &reg, &err), 0);
+	assert_int_equal(st_mapping_parse(js("{\"properties\":{"
+		"\"k\":{\"type\":\"keyword\",\"normalizer\":\"fold\",\"ignore_above\":6},"
+		"\"l\":{\"type\":\"keyword\",\"normalizer\":\"lowercase\"},"
+		"\"first\":{\"type\":\"text\",\"copy_to\":\"full\"},"
+		"\"last\":{\"type\":\"keyword\",\"copy_to\":[\"full\",\"raw\"]},"
+		"\"full\":{\"type\":\"text\"},\"raw\":{\"type\":\"keyword\"}}}"), reg, &m, &err), 0);
+	assert_string_equal(st_mapping_field(m, "k", 1)->normalizer_name, "fold");
+	doc_ok(m, "{\"k\":[\"\xc3\x89T\xc3\xa9\",\"TOOLONGX\"],\"l\":\"MiXeD\",\"first\":\"John\",\"last\":\"Smith\"}", &d);
+	assert_null(d.mapping_update);
+	assert_string_equal(terms(field(&d, "k"), buf, sizeof(buf)), "ete");
+	assert_string_equal(terms(field(&d, "l"), buf, sizeof(buf)), "mixed");
+	assert_string_equal(terms(field(&d, "full"), buf, sizeof(buf)), "john@0|smith@101");
+	assert_string_equal(terms(field(&d, "raw"), buf, sizeof(buf)), "Smith");
+	assert_string_equal(terms(field(&d, "last"), buf, sizeof(buf)), "Smith");
+
+	/* copy_to a field that does not exist yet: a dynamic update */
+	st_mapping_t *m2 = NULL;
+
+	assert_int_equal(st_mapping_parse(js("{\"properties\":{\"a\":{\"type\":\"keyword\",\"copy_to\":\"all\"}}}"),
+					  reg, &m2, &err), 0);
+	doc_ok(m2, "{\"a\":\"x\"}", &d);
+	assert_non_null(d.mapping_update);
+	assert_non_null(osp_json_path(d.mapping_update, "properties.all"));
+	st_mapping_unref(m2);
+	st_mapping_unref(m);
+	st_analysis_free(reg);
+}
+
 int
 main(void)
 {
@@ -360,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dynamic),
 		cmocka_unit_test(test_dynamic_settings),
+		cmocka_unit_test(test_normalizer_copy_to),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
