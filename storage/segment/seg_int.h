@@ -498,6 +498,22 @@ st_seg_tim_r_find(st_seg_core_t *c, st_seg_rfield_t *f, const char *term,
 int
 st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 		    const st_postings_t **out);
+/* One term's postings decoded into caller-owned, reusable arrays (merge). */
+typedef struct st_seg_pbuf {
+	uint32_t n;
+	uint64_t ttf;
+	uint32_t *docs, *freqs, *pos;
+	size_t cap_docs, cap_pos;
+} st_seg_pbuf_t;
+
+/* Decode term ord of f into pb without caching it in the core. */
+int
+st_seg_doc_r_read(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord, st_seg_pbuf_t *pb);
+void
+st_seg_pbuf_free(st_seg_pbuf_t *pb);
+int
+st_seg_pbuf_reserve(st_seg_pbuf_t *pb, size_t ndocs, size_t npos);
+
 int
 st_seg_pos_r_decode(const osp_buf_t *pos, uint64_t off, uint32_t n,
 		    const uint32_t *freqs, uint64_t ttf, uint32_t *pos_start,

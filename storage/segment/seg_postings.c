@@ -19,6 +19,7 @@
  * cost no disk.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "seg_int.h"
@@ -198,6 +199,139 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 	f->postings[ord] = p;
 	*out = p;
 	return 0;
+cleanup:
+	st_seg_bm_free(bm);
+	return rc;
+}
+
+void
+st_seg_pbuf_free(st_seg_pbuf_t *pb)
+{
+	free(pb->docs);
+	free(pb->freqs);
+	free(pb->pos);
+	memset(pb, 0, sizeof(*pb));
+}
+
+/* Grow pb to hold ndocs postings and npos positions. */
+int
+st_seg_pbuf_reserve(st_seg_pbuf_t *pb, size_t ndocs, size_t npos)
+{
+	if (ndocs > pb->cap_docs) {
+		size_t cap = pb->cap_docs ? pb->cap_docs : 256;
+
+		while (cap < ndocs)
+			cap *= 2;
+		uint32_t *d = realloc(pb->docs, cap * 4);
+
+		if (d == NULL)
+			return -ENOMEM;
+		pb->docs = d;
+		uint32_t *f = realloc(pb->freqs, cap * 4);
+
+		if (f == NULL)
+			return -ENOMEM;
+		pb->freqs = f;
+		pb->cap_docs = cap;
+	}
+	if (npos > pb->cap_pos) {
+		size_t cap = pb->cap_pos ? pb->cap_pos : 256;
+
+		while (cap < npos)
+			cap *= 2;
+		uint32_t *p = realloc(pb->pos, cap * 4);
+
+		if (p == NULL)
+			return -ENOMEM;
+		pb->pos = p;
+		pb->cap_pos = cap;
+	}
+	return 0;
+}
+
+int
+st_seg_doc_r_read(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord, st_seg_pbuf_t *pb)
+{
+	const osp_buf_t *doc = &c->files[ST_SEG_C_DOC];
+	const st_seg_tblock_t *tb;
+	roaring_bitmap_t *bm = NULL;
+	st_seg_rd_t r;
+	uint32_t n, bi;
+	int rc;
+
+	if (ord >= f->fi.num_terms)
+		return -EINVAL;
+	rc = st_seg_tim_r_block(c, f, ord / ST_SEG_TERMS_PER_BLOCK, &tb);
+	if (rc)
+		return rc;
+	bi = ord % ST_SEG_TERMS_PER_BLOCK;
+	n = tb->doc_freq[bi];
+	pb->n = n;
+	pb->ttf = tb->ttf[bi];
+	if (pb->ttf > UINT32_MAX)
+		return -EBADMSG;
+	rc = st_seg_pbuf_reserve(pb, n, f->fi.index >= ST_SEG_INDEX_POSITIONS ? pb->ttf : 0);
+	if (rc)
+		return rc;
+	if (f->postings[ord]) {
+		/* Already decoded for searches: copy. */
+		const st_postings_t *p = f->postings[ord];
+
+		roaring_bitmap_to_uint32_array(p->docs, pb->docs);
+		for (uint32_t i = 0; i < n; i++)
+			pb->freqs[i] = p->freqs ? p->freqs[i] : 1;
+		if (p->positions)
+			memcpy(pb->pos, p->positions, pb->ttf * 4);
+		return 0;
+	}
+	if (tb->doc_off[bi] < ST_SEG_HDR_LEN)
+		return -EBADMSG;
+	st_seg_rd_init(&r, doc->data + tb->doc_off[bi],
+		       doc->len - ST_SEG_FTR_LEN - tb->doc_off[bi]);
+	size_t blen = st_seg_rd_varint(&r);
+	const uint8_t *bp = st_seg_rd_bytes(&r, blen);
+
+	bm = st_seg_bm_parse(bp, blen);
+	if (bm == NULL)
+		return -EBADMSG;
+	rc = -EBADMSG;
+	if (roaring_bitmap_get_cardinality(bm) != n)
+		goto cleanup;
+	roaring_bitmap_to_uint32_array(bm, pb->docs);
+	for (uint32_t i = 0; i < n; i++)
+		if (pb->docs[i] >= c->max_doc || (i && pb->docs[i] <= pb->docs[i - 1]))
+			goto cleanup;
+	if (f->fi.index >= ST_SEG_INDEX_FREQS) {
+		uint64_t sum = 0;
+
+		if (st_seg_blk_read(&r, pb->freqs, n) != 0)
+			goto cleanup;
+		for (uint32_t i = 0; i < n; i++) {
+			if (pb->freqs[i] == UINT32_MAX)
+				goto cleanup;
+			sum += ++pb->freqs[i];
+		}
+		if (sum != pb->ttf)
+			goto cleanup;
+	} else {
+		if (pb->ttf != n)
+			goto cleanup;
+		for (uint32_t i = 0; i < n; i++)
+			pb->freqs[i] = 1;
+	}
+	if (f->fi.index >= ST_SEG_INDEX_POSITIONS) {
+		uint32_t *ps = malloc(((size_t)n + 1) * 4);
+
+		rc = -ENOMEM;
+		if (ps == NULL)
+			goto cleanup;
+		rc = st_seg_pos_r_decode(&c->files[ST_SEG_C_POS], tb->pos_off[bi], n, pb->freqs,
+					 pb->ttf, ps, pb->pos);
+		free(ps);
+		if (rc)
+			goto cleanup;
+	}
+	rc = 0;
 cleanup:
 	st_seg_bm_free(bm);
 	return rc;

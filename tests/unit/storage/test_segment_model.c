@@ -115,17 +115,45 @@ m_docs_free(m_doc_t *d, uint32_t n)
 }
 
 void
+m_docs_keep(m_doc_t *d, uint32_t n, uint32_t mask)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (!(mask & (1u << MF_BODY)))
+			d[i].nbody = 0;
+		if (!(mask & (1u << MF_TITLE)))
+			d[i].ntitle = d[i].title_len = 0;
+		if (!(mask & (1u << MF_TAG)))
+			d[i].ntags = 0;
+		if (!(mask & (1u << MF_NUM)))
+			d[i].nnums = 0;
+		if (!(mask & (1u << MF_PRICE)))
+			d[i].nprices = 0;
+		if (!(mask & (1u << MF_FLAG)))
+			d[i].flag = -1;
+		if (!(mask & (1u << MF_DVONLY)))
+			d[i].ndvonly = 0;
+	}
+}
+
+void
 m_build(const m_doc_t *d, uint32_t n, const char *name, st_seg_files_t *out)
+{
+	m_build_fields(d, n, name, (1u << M_NFIELDS) - 1, out);
+}
+
+void
+m_build_fields(const m_doc_t *d, uint32_t n, const char *name, uint32_t mask,
+	       st_seg_files_t *out)
 {
 	st_seg_builder_opts_t o = { .name = name, .source_block_bytes = 16384 };
 	st_seg_builder_t *b;
 	uint32_t fid[M_NFIELDS];
 
 	assert_int_equal(st_seg_builder_create(&o, &b), 0);
-	for (int f = 0; f < M_NFIELDS; f++) {
-		assert_int_equal(st_seg_builder_field(b, &m_specs[f], &fid[f]), 0);
-		assert_int_equal(fid[f], f);
-	}
+	/* Register in reverse so field numbers differ from MF_* order. */
+	for (int f = M_NFIELDS - 1; f >= 0; f--)
+		if (mask & (1u << f))
+			assert_int_equal(st_seg_builder_field(b, &m_specs[f], &fid[f]), 0);
 	for (uint32_t i = 0; i < n; i++) {
 		const m_doc_t *x = &d[i];
 		st_seg_doc_meta_in_t m = {
@@ -135,24 +163,24 @@ m_build(const m_doc_t *d, uint32_t n, const char *name, st_seg_files_t *out)
 
 		assert_int_equal(st_seg_builder_doc_begin(b, &m, x->src, x->src_len), 0);
 		for (uint32_t k = 0; k < x->nbody; k++)
-			assert_int_equal(st_seg_builder_add_term(b, MF_BODY, x->body[k].term,
+			assert_int_equal(st_seg_builder_add_term(b, fid[MF_BODY], x->body[k].term,
 				x->body[k].len, x->body[k].pos), 0);
 		for (uint32_t k = 0; k < x->ntitle; k++)
-			assert_int_equal(st_seg_builder_add_term(b, MF_TITLE, x->title[k].term,
+			assert_int_equal(st_seg_builder_add_term(b, fid[MF_TITLE], x->title[k].term,
 				x->title[k].len, x->title[k].pos), 0);
 		if (x->ntitle)
-			assert_int_equal(st_seg_builder_set_length(b, MF_TITLE, x->title_len), 0);
+			assert_int_equal(st_seg_builder_set_length(b, fid[MF_TITLE], x->title_len), 0);
 		for (uint32_t k = 0; k < x->ntags; k++)
-			assert_int_equal(st_seg_builder_add_keyword(b, MF_TAG, x->tags[k],
+			assert_int_equal(st_seg_builder_add_keyword(b, fid[MF_TAG], x->tags[k],
 				(uint32_t)strlen(x->tags[k])), 0);
 		for (uint32_t k = 0; k < x->nnums; k++)
-			assert_int_equal(st_seg_builder_add_long(b, MF_NUM, x->nums[k]), 0);
+			assert_int_equal(st_seg_builder_add_long(b, fid[MF_NUM], x->nums[k]), 0);
 		for (uint32_t k = 0; k < x->nprices; k++)
-			assert_int_equal(st_seg_builder_add_double(b, MF_PRICE, x->prices[k]), 0);
+			assert_int_equal(st_seg_builder_add_double(b, fid[MF_PRICE], x->prices[k]), 0);
 		if (x->flag >= 0)
-			assert_int_equal(st_seg_builder_add_bool(b, MF_FLAG, x->flag), 0);
+			assert_int_equal(st_seg_builder_add_bool(b, fid[MF_FLAG], x->flag), 0);
 		for (uint32_t k = 0; k < x->ndvonly; k++)
-			assert_int_equal(st_seg_builder_add_keyword(b, MF_DVONLY, x->dvonly[k],
+			assert_int_equal(st_seg_builder_add_keyword(b, fid[MF_DVONLY], x->dvonly[k],
 				(uint32_t)strlen(x->dvonly[k])), 0);
 		assert_int_equal(st_seg_builder_doc_end(b), 0);
 	}

@@ -60,6 +60,14 @@ m_docs_free(m_doc_t *d, uint32_t n);
 void
 m_build(const m_doc_t *d, uint32_t n, const char *name, st_seg_files_t *out);
 
+/* The same with only the fields in mask (1 << MF_*) registered; the docs
+ * must have no values in the others (m_docs_keep clears them). */
+void
+m_build_fields(const m_doc_t *d, uint32_t n, const char *name, uint32_t mask,
+	       st_seg_files_t *out);
+void
+m_docs_keep(m_doc_t *d, uint32_t n, uint32_t mask);
+
 /* Compare every answer of r with docs[live[i]] mapped to doc i (live NULL =
  * all docs, in order). */
 void
