@@ -81,4 +81,9 @@ json_num_strtod(const char *lit);
 size_t
 json_num_format_double(char *buf, double v);
 
+/* Java's Double.toString of a plain decimal literal when it can be had by
+ * trimming the literal (see json_num.c); 0 otherwise. */
+size_t
+json_num_java_literal(const char *lit, size_t n, char *out);
+
 #endif

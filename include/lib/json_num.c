@@ -332,3 +332,59 @@ json_num_format_double(char *buf, double v)
 	buf[o] = '\0';
 	return o;
 }
+
+/* Fast path for re-serializing a parsed plain decimal: when the literal has
+ * at most 15 significant digits and lies in Java's plain range, its own
+ * digits are the shortest round-trip digits, so Java's output is the literal
+ * with trailing fraction zeros trimmed ("1.50" -> "1.5", "2.00" -> "2.0").
+ * Returns the length written to out (room for n + 2 bytes), 0 when the
+ * literal needs the general path. */
+size_t
+json_num_java_literal(const char *lit, size_t n, char *out)
+{
+	size_t i = 0, dot, end = n;
+	int sig = 0;
+
+	if (i < n && lit[i] == '-')
+		i++;
+	size_t int_start = i;
+
+	while (i < n && lit[i] >= '0' && lit[i] <= '9')
+		i++;
+	if (i >= n || lit[i] != '.' || i == int_start)
+		return 0;
+	dot = i++;
+	while (i < n && lit[i] >= '0' && lit[i] <= '9')
+		i++;
+	if (i != n || i == dot + 1)
+		return 0;           /* exponent, or not a JSON decimal */
+	while (end > dot + 2 && lit[end - 1] == '0')
+		end--;              /* keep at least one fraction digit */
+	size_t int_len = dot - int_start;
+
+	if (lit[int_start] != '0') {
+		if (int_len > 7)
+			return 0;   /* >= 1e7: Java uses E notation */
+		sig = (int)int_len + (int)(end - dot - 1);
+		/* "100.0": the zero fraction digit is not significant */
+		if (end == dot + 2 && lit[dot + 1] == '0')
+			sig = (int)int_len;
+	} else {
+		size_t k = dot + 1;
+
+		while (k < end && lit[k] == '0')
+			k++;
+		if (k == end) {
+			/* 0.0 or -0.0 */
+			memcpy(out, lit, dot + 2);
+			return dot + 2;
+		}
+		if (k - (dot + 1) > 2)
+			return 0;   /* < 1e-3: E notation */
+		sig = (int)(end - k);
+	}
+	if (sig > 15)
+		return 0;
+	memcpy(out, lit, end);
+	return end;
+}

@@ -7,10 +7,12 @@
  * Elasticsearch's ?pretty (Jackson's DefaultPrettyPrinter with a two-space
  * LF indenter for objects and arrays): "{\n  \"a\" : 1\n}", empty containers
  * as "{ }" and "[ ]". osp_jw_value walks a tree iteratively with its own
- * stack, so trees deeper than 64 levels are written too. Failures surface
+ * stack, so trees deeper than 64 levels are written too, and prints numbers
+ * as Elasticsearch re-serializes parsed ones (Java doubles). Failures surface
  * only through the buffer's failed flag (nesting deeper than 64 through the
  * begin/end calls also sets it).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,9 +247,29 @@ osp_jw_null(osp_jw_t *w)
 	osp_buf_append(w->out, "null", 4);
 }
 
+/* Compact: the bytes verbatim (Elasticsearch returns a stored _source as
+ * indexed). Pretty: Elasticsearch re-formats it (it cannot write raw bytes
+ * through a pretty printer), so parse and write it as a value; input that
+ * does not parse is written verbatim. */
 void
 osp_jw_raw(osp_jw_t *w, const char *json, size_t n)
 {
+	if (w->pretty) {
+		osp_arena_t a;
+		osp_json_t *v;
+		osp_json_error_t err;
+
+		osp_arena_init(&a, 0, 0);
+		int rc = osp_json_parse(&a, json, n, NULL, &v, &err);
+
+		if (rc == 0)
+			osp_jw_value(w, v);
+		else if (rc == -ENOMEM)
+			w->out->failed = 1;
+		osp_arena_free(&a);
+		if (rc != -EINVAL)
+			return;
+	}
 	before_value(w);
 	osp_buf_append(w->out, json, n);
 }
@@ -273,6 +295,39 @@ osp_jw_kv_bool(osp_jw_t *w, const char *key, bool v)
 	osp_jw_bool(w, v);
 }
 
+/* A number as Elasticsearch re-serializes a parsed one (Jackson's
+ * copyCurrentStructure): integers as integers ("-0" is 0), integer literals
+ * beyond int64 verbatim (BigInteger), everything else as Double.toString of
+ * the value ("1.50" -> 1.5, "1e5" -> 100000.0); a literal whose value
+ * overflows a double stays verbatim. Built doubles have no literal. */
+static void
+put_number(osp_buf_t *b, const osp_json_t *v)
+{
+	if (v->is_int) {
+		put_int(b, v->i);
+		return;
+	}
+	if (v->num == NULL) {
+		put_double(b, v->d);
+		return;
+	}
+	char buf[48];
+	size_t n;
+
+	if (v->num_len < sizeof(buf) - 2 &&
+	    (n = json_num_java_literal(v->num, v->num_len, buf)) != 0) {
+		osp_buf_append(b, buf, n);
+		return;
+	}
+	if (!isfinite(v->d) || (!memchr(v->num, '.', v->num_len) &&
+				!memchr(v->num, 'e', v->num_len) &&
+				!memchr(v->num, 'E', v->num_len))) {
+		osp_buf_append(b, v->num, v->num_len);
+		return;
+	}
+	put_double(b, v->d);
+}
+
 /* Write a scalar, or open a container; true when a container with children
  * was opened (the caller pushes it). */
 static bool
@@ -289,12 +344,7 @@ emit(osp_buf_t *b, const osp_json_t *v, int pretty)
 			osp_buf_append(b, "false", 5);
 		return false;
 	case OSP_JSON_NUMBER:
-		if (v->num)
-			osp_buf_append(b, v->num, v->num_len);
-		else if (v->is_int)
-			put_int(b, v->i);
-		else
-			put_double(b, v->d);
+		put_number(b, v);
 		return false;
 	case OSP_JSON_STRING:
 		quoted(b, v->u.str, v->len);

@@ -146,9 +146,13 @@ void osp_jw_uint(osp_jw_t *w, uint64_t v);
 void osp_jw_double(osp_jw_t *w, double v);
 void osp_jw_bool(osp_jw_t *w, bool v);
 void osp_jw_null(osp_jw_t *w);
-/* Insert pre-serialised JSON (e.g. a stored _source) as one value. */
+/* Insert pre-serialised JSON (e.g. a stored _source) as one value: verbatim
+ * in compact mode; re-formatted in pretty mode, as Elasticsearch does. */
 void osp_jw_raw(osp_jw_t *w, const char *json, size_t n);
-/* Write a parsed value. */
+/* Write a parsed or built value. Numbers come out as Elasticsearch
+ * re-serializes parsed JSON: integers as integers, other numbers as Java's
+ * Double.toString ("1.50" -> 1.5, "1e5" -> 100000.0); integer literals
+ * beyond int64 and values that overflow a double keep their literal. */
 void osp_jw_value(osp_jw_t *w, const osp_json_t *v);
 /* Convenience: "key": value pairs. */
 void osp_jw_kv_str(osp_jw_t *w, const char *key, const char *s);

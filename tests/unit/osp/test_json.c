@@ -907,6 +907,100 @@ test_doubles_shortest(void **state)
 	osp_buf_free(&dbl_out);
 }
 
+static const char *
+write_parsed(const char *lit)
+{
+	osp_json_t *v = parse_ok(lit);
+	osp_jw_t w;
+
+	osp_buf_clear(&dbl_out);
+	osp_jw_init(&w, &dbl_out, 0);
+	osp_jw_value(&w, v);
+	return dbl_out.data;
+}
+
+/* Parsed numbers are re-serialized as Elasticsearch (Jackson) does. */
+static void
+test_number_reserialize(void **state)
+{
+	static const char *t[][2] = {
+		{ "1.50", "1.5" }, { "2.00", "2.0" }, { "1e5", "100000.0" },
+		{ "1E-5", "1.0E-5" }, { "-0", "0" }, { "-0.0", "-0.0" }, { "0.000", "0.0" },
+		{ "0.0010", "0.001" }, { "0.0001", "1.0E-4" }, { "12345678.5", "1.23456785E7" },
+		{ "12345678901234567890", "12345678901234567890" }, { "1e400", "1e400" },
+		{ "-1E400", "-1E400" }, { "123.456000", "123.456" },
+		{ "0.1000000000000000055511151231257827", "0.1" }, { "9999999.0", "9999999.0" },
+		{ "10000000.0", "1.0E7" }, { "3.14159265358979323846", "3.141592653589793" },
+		{ "-5", "-5" }, { "100.0", "100.0" }, { "1e-400", "0.0" }, { "0.5e1", "5.0" },
+		{ "9223372036854775807", "9223372036854775807" },
+		{ "-9223372036854775809", "-9223372036854775809" },
+		{ "123456789012345.6", "1.234567890123456E14" }, { "1234567.123456789", "1234567.123456789" },
+		{ "1234567.1234567891", "1234567.1234567892" },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		const char *got = write_parsed(t[k][0]);
+
+		if (strcmp(got, t[k][1]) != 0)
+			print_error("%s: got %s want %s\n", t[k][0], got, t[k][1]);
+		assert_string_equal(got, t[k][1]);
+	}
+	/* the literal fast path agrees with the general formatter */
+	uint64_t x = 0xDEADBEEFCAFEF00DULL;
+
+	for (int k = 0; k < 20000; k++) {
+		char lit[64], want[64];
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int digits = (int)(x % 12);
+		double d = (double)(x >> 20) / (double)(1ULL << (x % 50));
+
+		if (x & 1)
+			d = -d;
+		snprintf(lit, sizeof(lit), "%.*f", digits + 1, d);
+		strcpy(want, fmt_double(strtod(lit, NULL)));
+		const char *got = write_parsed(lit);
+
+		if (strcmp(got, want) != 0)
+			print_error("%s: got %s want %s\n", lit, got, want);
+		assert_string_equal(got, want);
+		if ((k & 1023) == 0)
+			osp_arena_reset(&arena);
+	}
+	osp_buf_free(&dbl_out);
+}
+
+static void
+test_raw(void **state)
+{
+	osp_buf_t out = OSP_BUF_INIT;
+	osp_jw_t w;
+	const char *src = "{ \"title\" : \"caf\\u00e9\\/x\", \"n\":[1.50, 2]}";
+
+	(void)state;
+	osp_jw_init(&w, &out, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_key(&w, "_source");
+	osp_jw_raw(&w, src, strlen(src));
+	osp_jw_obj_end(&w);
+	assert_string_equal(out.data, "{\"_source\":{ \"title\" : \"caf\\u00e9\\/x\", \"n\":[1.50, 2]}}");
+	osp_buf_clear(&out);
+	osp_jw_init(&w, &out, 1);
+	osp_jw_obj_begin(&w);
+	osp_jw_key(&w, "_source");
+	osp_jw_raw(&w, src, strlen(src));
+	osp_jw_key(&w, "bad");
+	osp_jw_raw(&w, "{oops", 5);
+	osp_jw_obj_end(&w);
+	assert_string_equal(out.data,
+		"{\n  \"_source\" : {\n    \"title\" : \"caf\xc3\xa9/x\",\n    \"n\" : [\n      1.5,\n      2\n    ]\n  },\n"
+		"  \"bad\" : {oops\n}");
+	osp_buf_free(&out);
+}
+
 static void
 round_trip(const char *text, int pretty)
 {
@@ -1067,6 +1161,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doubles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doubles_shortest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_number_reserialize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
