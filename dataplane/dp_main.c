@@ -13,21 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "osprey/chan.h"
-#include "osprey/json.h"
 #include "osprey/settings.h"
 #include "core/dp_core.h"
 #include "net/dp_net.h"
 #include "rest/dp_rest.h"
+#include "server/dp_ctl.h"
 #include "server/dp_server.h"
+#include "shard/dp_shards.h"
 
 static dp_server_t *dp_main_srv;
+static volatile sig_atomic_t main_stop;
 
 static void
 main_on_signal(int sig)
 {
 	(void)sig;
-	dp_core.quit = true;
+	main_stop = 1;
 }
 
 static void
@@ -38,6 +39,12 @@ main_wake_net(void *arg)
 		dp_server_wake(dp_main_srv);
 }
 
+const dp_net_stats_t *
+dp_rest_net_stats(void)
+{
+	return dp_main_srv ? dp_server_net_stats(dp_main_srv) : NULL;
+}
+
 const dp_net_ops_t *
 dp_net_backend(const char *name)
 {
@@ -46,47 +53,11 @@ dp_net_backend(const char *name)
 	return NULL;
 }
 
-/* Apply a state published by control: identity now; indices and shard
- * assignment through the cluster module. */
-static void
-main_apply_state(const char *json, size_t len)
-{
-	osp_arena_t a;
-	osp_json_t *root = NULL;
-	osp_json_error_t jerr;
-
-	osp_arena_init(&a, 65536, 0);
-	if (osp_json_parse(&a, json, len, NULL, &root, &jerr) == 0) {
-		osp_json_t *u = osp_json_get(root, "cluster_uuid");
-
-		if (osp_json_is(u, OSP_JSON_STRING))
-			snprintf(dp_node_info.cluster_uuid, sizeof(dp_node_info.cluster_uuid), "%s", u->u.str);
-	}
-	osp_arena_free(&a);
-}
-
-static unsigned
-main_poll_control(osp_chan_client_t *chan)
-{
-	osp_chan_event_t ev;
-	unsigned n = 0;
-
-	while (osp_chan_client_poll(chan, (int64_t)(dp_now_ns() / 1000000), &ev) == 0) {
-		n++;
-		if (ev.kind == OSP_CHAN_EV_STATE) {
-			main_apply_state(ev.payload, ev.len);
-			osp_chan_client_ack(chan, ev.id);
-		}
-	}
-	return n;
-}
-
 int
 main(int argc, char **argv)
 {
 	char err[512] = "";
 	osp_settings_t *s = osp_settings_new();
-	osp_chan_client_t *chan = NULL;
 	int status = 1;
 
 	if (s == NULL)
@@ -114,7 +85,8 @@ main(int argc, char **argv)
 	}
 	dp_node_info.http_port = dp_server_port(dp_main_srv);
 	dp_core.net_idle.wake_fn = main_wake_net;
-	if (osp_chan_client_new(osp_settings_str(s, "control.socket"), &chan) != 0) {
+	dp_shards_init(s);
+	if (dp_ctl_init(osp_settings_str(s, "control.socket")) != 0) {
 		fprintf(stderr, "osprey-dataplane: cannot create the control channel client\n");
 		dp_server_destroy(dp_main_srv);
 		dp_core_stop();
@@ -125,7 +97,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (dp_core_start_workers() != 0) {
 		fprintf(stderr, "osprey-dataplane: cannot start worker lcores\n");
-		dp_core.quit = true;
+		main_stop = 1;
 	}
 	fprintf(stderr, "osprey-dataplane: %s backend serving http on %s:%u with %u workers\n",
 		ops->name, osp_settings_str(s, "network.host"), dp_node_info.http_port,
@@ -133,11 +105,12 @@ main(int argc, char **argv)
 
 	dp_idle_t *idle = &dp_core.net_idle;
 
-	while (!dp_core.quit) {
+	while (!main_stop) {
 		unsigned events = (unsigned)dp_server_poll(dp_main_srv);
 
 		events += dp_core_collect();
-		events += main_poll_control(chan);
+		events += dp_ctl_poll();
+		events += dp_rest_cluster_poll();
 		if (dp_idle_should_sleep(idle, events)) {
 			atomic_store(&idle->sleeping, 1);
 			if (dp_core_collect() == 0)
@@ -147,8 +120,10 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "osprey-dataplane: stopping\n");
-	osp_chan_client_free(chan);
+	dp_ctl_fini();
+	dp_shards_fini();
 	dp_server_destroy(dp_main_srv);
+	dp_rest_fini();
 	dp_core_stop();
 	status = 0;
 cleanup:

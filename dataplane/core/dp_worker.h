@@ -1,17 +1,24 @@
 /*
- * dp_worker.h - what a worker core does between jobs.
+ * dp_worker.h - what a worker core owns: its io, its open shards, and the
+ * writes waiting for durability.
  *
- * A worker owns its shards (a table private to that core): it opens and
- * closes them when the cluster state says so, runs job functions on them,
- * and between bursts drives their timers (group commit of the WAL, refresh,
- * merges in bounded slices). Jobs whose writes wait for durability are
- * parked here and completed by dp_worker_poll once the WAL sync lands.
- * Every function runs on worker core w only.
+ * A worker opens and closes shards when jobs tell it to, runs job functions
+ * on them, and between bursts drives their timers through st_shard_tick
+ * (group commit of the WAL, refresh, merges in bounded slices). A write job
+ * whose op must be durable before it is acknowledged is parked here and
+ * completed by dp_worker_poll once st_shard_durable_seq_no passes its seq_no
+ * (or failed when the shard failed). The network core refers to a shard by
+ * the st_shard_t pointer the open job returned; only this worker dereferences
+ * it. Every function runs on worker core w only.
  */
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
 #include <stdint.h>
+
+#include "osprey/io.h"
+#include "osprey/storage.h"
+#include "dp_core.h"
 
 void dp_worker_init(unsigned w);
 void dp_worker_fini(unsigned w);
@@ -21,5 +28,17 @@ void dp_worker_flush(unsigned w);
 unsigned dp_worker_poll(unsigned w);
 /* Timers (refresh, WAL sync, merges); returns units of work done. */
 unsigned dp_worker_tick(unsigned w, uint64_t now_ns);
+
+/* The worker's io (one io_uring). */
+st_io_t *dp_worker_io(unsigned w);
+/* Track an opened shard (ticks) / forget a shard before closing it; forget
+ * fails parked writes of that shard with -ESHUTDOWN. */
+int dp_worker_shard_add(unsigned w, st_shard_t *sh);
+void dp_worker_shard_forget(unsigned w, st_shard_t *sh);
+/* Note that sh has appended ops in this burst (group commit after it). */
+void dp_worker_shard_dirty(unsigned w, st_shard_t *sh);
+/* Park job until seq_no is durable on sh; *rc_out receives -errno on shard
+ * failure before the job is completed. */
+int dp_worker_park(unsigned w, dp_job_t *job, st_shard_t *sh, int64_t seq_no);
 
 #endif

@@ -6,13 +6,13 @@
  */
 #include "dp_rest.h"
 
-void
-dp_rest_root(dp_rest_req_t *r)
+static void
+rest_root(dp_rest_req_t *r)
 {
 	osp_buf_t out;
 	osp_jw_t w;
 
-	dp_rest_jw_init(r, &w, &out);
+	dp_rest_jw(r, &w, &out);
 	osp_jw_obj_begin(&w);
 	osp_jw_kv_str(&w, "name", dp_node_info.name);
 	osp_jw_kv_str(&w, "cluster_name", dp_node_info.cluster_name);
@@ -31,5 +31,12 @@ dp_rest_root(dp_rest_req_t *r)
 	osp_jw_obj_end(&w);
 	osp_jw_kv_str(&w, "tagline", "You Know, for Search");
 	osp_jw_obj_end(&w);
-	dp_server_respond(r, 200, DP_MEDIA_JSON, &out);
+	dp_rest_reply(r, 200, &out);
+}
+
+void
+rest_root_routes(void)
+{
+	dp_rest_route(DP_HTTP_GET, "/", rest_root, 0);
+	dp_rest_route(DP_HTTP_HEAD, "/", rest_root, 0);
 }

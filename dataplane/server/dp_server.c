@@ -7,6 +7,11 @@
  * backend (which copies it), so HTTP memory is released at once. While HTTP
  * does not want input (pipelining backpressure) received bytes are kept in a
  * small backlog instead of being fed.
+ *
+ * Re-entrancy: a handler may answer synchronously, which flushes output,
+ * which may resume parsing and dispatch the next pipelined request, or close
+ * the socket. depth counts server frames on the connection; it is freed
+ * only by the outermost frame (server_leave), never under a caller's feet.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +27,8 @@ struct dp_sconn {
 	dp_net_conn_t *net;          /* NULL once the socket is gone */
 	dp_http_conn_t *http;
 	osp_buf_t backlog;           /* input received while HTTP is paused */
+	uint32_t depth;              /* nesting of server calls on this conn */
+	bool dispatching;
 };
 
 struct dp_server {
@@ -40,14 +47,36 @@ server_conn_free(dp_sconn_t *c)
 	free(c);
 }
 
-/* Hand every complete request to the dispatcher. */
+static inline void
+server_enter(dp_sconn_t *c)
+{
+	c->depth++;
+}
+
+/* Leave a server frame; the outermost one frees a dead, idle connection.
+ * Returns false when c is gone. */
+static bool
+server_leave(dp_sconn_t *c)
+{
+	if (--c->depth == 0 && c->net == NULL && !dp_http_conn_busy(c->http)) {
+		server_conn_free(c);
+		return false;
+	}
+	return true;
+}
+
+/* Hand every complete request to the dispatcher (not re-entrantly). */
 static void
 server_dispatch(dp_sconn_t *c)
 {
 	dp_http_req_t *req;
 
+	if (c->dispatching)
+		return;
+	c->dispatching = true;
 	while (c->net && (req = dp_http_conn_next(c->http)) != NULL)
 		dp_rest_dispatch(c, req);
+	c->dispatching = false;
 }
 
 static void
@@ -59,6 +88,7 @@ server_feed(dp_sconn_t *c, const char *data, size_t len)
 		osp_buf_append(&c->backlog, data, len);
 		return;
 	}
+	server_enter(c);
 	if (c->backlog.len) {
 		osp_buf_append(&c->backlog, data, len);
 		dp_http_conn_feed(c->http, c->backlog.data, c->backlog.len, now);
@@ -68,6 +98,7 @@ server_feed(dp_sconn_t *c, const char *data, size_t len)
 	}
 	server_dispatch(c);
 	server_flush(c);
+	server_leave(c);
 }
 
 /* Move ready output to the backend; close when HTTP says so. */
@@ -77,19 +108,15 @@ server_flush(dp_sconn_t *c)
 	struct iovec iov[64];
 	int n;
 
-	if (c->net == NULL) {
-		if (!dp_http_conn_busy(c->http))
-			server_conn_free(c);
-		return;
-	}
-	while ((n = dp_http_conn_out(c->http, iov, 64)) > 0) {
+	server_enter(c);
+	while (c->net && (n = dp_http_conn_out(c->http, iov, 64)) > 0) {
 		size_t bytes = 0;
 
 		for (int i = 0; i < n; i++)
 			bytes += iov[i].iov_len;
 		if (c->srv->ops->send(c->net, iov, n) != 0) {
 			c->srv->ops->abort(c->net);
-			return;
+			break;
 		}
 		dp_http_conn_sent(c->http, bytes, dp_now_ns());
 		/* Sending may resume parsing of pipelined requests. */
@@ -101,11 +128,10 @@ server_flush(dp_sconn_t *c)
 			osp_buf_free(&b);
 		}
 		server_dispatch(c);
-		if (c->net == NULL)
-			return;
 	}
-	if (dp_http_conn_should_close(c->http))
+	if (c->net && dp_http_conn_should_close(c->http))
 		c->srv->ops->close(c->net);
+	server_leave(c);
 }
 
 static void *
@@ -145,9 +171,10 @@ server_on_close(void *user)
 	dp_sconn_t *c = user;
 
 	c->net = NULL;
-	if (!dp_http_conn_busy(c->http))
-		server_conn_free(c);
-	/* else freed by the last dp_server_respond */
+	/* Freed now, or by the outermost server frame, or by the reply to the
+	 * last request still in flight (dp_server_respond). */
+	server_enter(c);
+	server_leave(c);
 }
 
 int
@@ -218,13 +245,29 @@ dp_server_destroy(dp_server_t *srv)
 	free(srv);
 }
 
+dp_http_conn_t *
+dp_server_http(dp_sconn_t *c)
+{
+	return c->http;
+}
+
+void
+dp_server_kick(dp_sconn_t *c)
+{
+	server_enter(c);
+	server_flush(c);
+	server_leave(c);
+}
+
 void
 dp_server_respond(dp_rest_req_t *r, uint16_t status, dp_http_media_t type, osp_buf_t *body)
 {
 	dp_sconn_t *c = r->conn;
 	dp_http_resp_t resp = { .status = status, .type = type };
 
+	server_enter(c);
 	dp_http_conn_respond(c->http, r->http, &resp, body);
 	osp_buf_free(body);
 	server_flush(c);
+	server_leave(c);
 }

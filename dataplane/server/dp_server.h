@@ -19,6 +19,7 @@
 #include "osprey/err.h"
 #include "osprey/settings.h"
 #include "dp_http.h"
+#include "dp_rest_router.h"
 #include "../net/dp_net.h"
 
 typedef struct dp_server dp_server_t;
@@ -28,8 +29,8 @@ typedef struct dp_sconn dp_sconn_t;
 typedef struct dp_rest_req {
 	dp_http_req_t *http;
 	dp_sconn_t *conn;
-	const char *params[8];      /* path parameters by router slot */
-	uint32_t nparams;
+	dp_rest_match_t match;      /* route and path parameters */
+	void *state;                /* the handler's continuation state */
 } dp_rest_req_t;
 
 int dp_server_create(const osp_settings_t *s, const dp_net_ops_t *ops,
@@ -43,10 +44,12 @@ void dp_server_wake(dp_server_t *srv);
 uint16_t dp_server_port(const dp_server_t *srv);
 const dp_net_stats_t *dp_server_net_stats(const dp_server_t *srv);
 
-/* Answer a request with a JSON (or other typed) body; body is moved in. */
+/* Answer a request with a typed body (moved in), as-is. */
 void dp_server_respond(dp_rest_req_t *r, uint16_t status, dp_http_media_t type,
 		       osp_buf_t *body);
-/* Answer with an Elasticsearch error. */
-void dp_server_respond_err(dp_rest_req_t *r, const osp_err_t *err);
+/* The HTTP connection of a request (for the router's reject replies). */
+dp_http_conn_t *dp_server_http(dp_sconn_t *c);
+/* After a reply was queued outside dp_server_respond: move output along. */
+void dp_server_kick(dp_sconn_t *c);
 
 #endif

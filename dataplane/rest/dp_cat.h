@@ -1,0 +1,47 @@
+/*
+ * dp_cat.h - Elasticsearch's _cat table rendering (rest_cat_table.c).
+ *
+ * A table is a list of columns (name, aliases, description, right-aligned
+ * or not, shown by default or not) and rows of string cells in the request's
+ * arena. Rendering honours `v` (header), `h` (columns by name or alias,
+ * wildcards), `s` (sort by columns, :desc), `help` (the column list),
+ * `format=json|text` and writes the reply.
+ */
+#ifndef DP_CAT_H
+#define DP_CAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_rest.h"
+
+/* One column. */
+typedef struct dp_cat_col {
+	const char *name;
+	const char *aliases;        /* comma-separated, may be NULL */
+	const char *desc;
+	bool right;                 /* numbers: right-aligned, sorted numerically */
+	bool hidden;                /* not shown unless asked with h= */
+} dp_cat_col_t;
+
+/* A table being filled. */
+typedef struct dp_cat {
+	dp_rest_req_t *r;
+	const dp_cat_col_t *cols;
+	uint32_t n_cols;
+	const char ***rows;         /* rows[i][c] */
+	uint32_t n_rows, cap_rows;
+} dp_cat_t;
+
+void dp_cat_init(dp_cat_t *t, dp_rest_req_t *r, const dp_cat_col_t *cols, uint32_t n_cols);
+/* Start a row; returns its cells (all "" initially), NULL on -ENOMEM. */
+const char **dp_cat_row(dp_cat_t *t);
+/* Cell helpers (strings copied into the request's arena). */
+const char *dp_cat_str(dp_cat_t *t, const char *s);
+const char *dp_cat_int(dp_cat_t *t, int64_t v);
+/* Byte sizes as ES prints them ("4.5kb"), or raw with ?bytes=b. */
+const char *dp_cat_bytes(dp_cat_t *t, int64_t v);
+/* Render and reply (or answer ?help). */
+void dp_cat_reply(dp_cat_t *t);
+
+#endif

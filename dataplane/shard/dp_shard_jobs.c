@@ -1,0 +1,224 @@
+/*
+ * dp_shard_jobs.c - the worker side of shard jobs (dp_shard_jobs.h).
+ *
+ * Every function here runs on the worker that owns job->ref and completes
+ * the job exactly once: at once, or (durable writes) through dp_worker_park.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/dp_worker.h"
+#include "dp_shard_jobs.h"
+
+/* Remove a directory tree (shard files of a deleted index). */
+static int
+jobs_rmtree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char child[PATH_MAX];
+	int rc = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", path, e->d_name) >= sizeof(child)) {
+			rc = -ENAMETOOLONG;
+			continue;
+		}
+		struct stat st;
+
+		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = jobs_rmtree(child) ? -EIO : rc;
+		else if (unlink(child) != 0)
+			rc = -errno;
+	}
+	closedir(d);
+	if (rmdir(path) != 0 && errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
+void
+dp_job_open_run(dp_job_t *job, unsigned w)
+{
+	dp_job_open_t *j = (dp_job_open_t *)job;
+	st_shard_t *sh = NULL;
+
+	osp_err_clear(&j->err);
+	j->cfg.io = dp_worker_io(w);
+	if (j->cfg.io == NULL) {
+		job->rc = osp_err_set(&j->err, 500, "io_exception", "worker %u has no storage io", w);
+		goto done;
+	}
+	job->rc = st_shard_open(&j->cfg, &sh, &j->err);
+	if (job->rc == 0) {
+		job->rc = dp_worker_shard_add(w, sh);
+		if (job->rc != 0) {
+			st_shard_close(sh, false);
+			sh = NULL;
+		}
+	}
+	j->ref->sh = sh;
+done:
+	dp_core_complete(job);
+}
+
+void
+dp_job_close_run(dp_job_t *job, unsigned w)
+{
+	dp_job_close_t *j = (dp_job_close_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	if (sh) {
+		dp_worker_shard_forget(w, sh);
+		job->rc = st_shard_close(sh, !j->remove);
+		j->ref->sh = NULL;
+	}
+	if (j->remove)
+		jobs_rmtree(j->path);
+	dp_core_complete(job);
+}
+
+void
+dp_job_mapping_run(dp_job_t *job, unsigned w)
+{
+	dp_job_mapping_t *j = (dp_job_mapping_t *)job;
+
+	(void)w;
+	osp_err_clear(&j->err);
+	if (j->ref->sh)
+		job->rc = st_shard_set_mapping(j->ref->sh, j->mapping, j->len, &j->err);
+	dp_core_complete(job);
+}
+
+void
+dp_job_write_run(dp_job_t *job, unsigned w)
+{
+	dp_job_write_t *j = (dp_job_write_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	osp_err_clear(&j->err);
+	if (sh == NULL) {
+		job->rc = osp_err_set(&j->err, 503, "no_shard_available_action_exception",
+				      "No shard available for [%u]", j->ref->shard);
+		dp_core_complete(job);
+		return;
+	}
+	job->rc = st_shard_write(sh, &j->req, &j->arena, &j->res, &j->err);
+	if (job->rc != 0) {
+		dp_core_complete(job);
+		return;
+	}
+	if (j->refresh) {
+		int rc = st_shard_refresh(sh);
+
+		if (rc != 0)
+			job->rc = osp_err_set(&j->err, 500, "refresh_failed_engine_exception",
+					      "refresh failed: %s", strerror(-rc));
+	}
+	if ((j->res.flags & ST_WRITE_DURABLE) || job->rc != 0) {
+		dp_core_complete(job);
+		return;
+	}
+	dp_worker_park(w, job, sh, j->res.seq_no);
+}
+
+void
+dp_job_get_run(dp_job_t *job, unsigned w)
+{
+	dp_job_get_t *j = (dp_job_get_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	(void)w;
+	if (sh == NULL) {
+		job->rc = -ENODEV;
+	} else {
+		if (j->refresh)
+			st_shard_refresh(sh);
+		job->rc = st_shard_get(sh, j->id, j->id_len, j->realtime, &j->arena, &j->res);
+	}
+	dp_core_complete(job);
+}
+
+void
+dp_job_admin_run(dp_job_t *job, unsigned w)
+{
+	dp_job_admin_t *j = (dp_job_admin_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	(void)w;
+	if (sh == NULL) {
+		job->rc = -ENODEV;
+		dp_core_complete(job);
+		return;
+	}
+	switch (j->op) {
+	case DP_ADMIN_REFRESH:
+		job->rc = st_shard_refresh(sh);
+		break;
+	case DP_ADMIN_FLUSH:
+		job->rc = st_shard_flush(sh);
+		break;
+	case DP_ADMIN_FORCEMERGE:
+		job->rc = st_shard_force_merge(sh, j->max_num_segments, j->only_expunge_deletes);
+		break;
+	case DP_ADMIN_STATS:
+		st_shard_get_stats(sh, &j->stats);
+		job->rc = 0;
+		break;
+	}
+	dp_core_complete(job);
+}
+
+void
+dp_job_query_run(dp_job_t *job, unsigned w)
+{
+	dp_job_query_t *j = (dp_job_query_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	(void)w;
+	osp_err_clear(&j->err);
+	if (sh == NULL) {
+		job->rc = osp_err_set(&j->err, 503, "no_shard_available_action_exception",
+				      "No shard available for [%u]", j->ref->shard);
+	} else if (j->count_query) {
+		job->rc = st_shard_count_query(sh, j->count_query, j->req ? j->req->now_ms : 0,
+					       &j->arena, &j->count, &j->err);
+	} else {
+		job->rc = st_shard_search(sh, j->req, &j->arena, &j->res, &j->ctx, &j->err);
+		if (job->rc == 0)
+			st_shard_note_search(sh, false);
+	}
+	dp_core_complete(job);
+}
+
+void
+dp_job_fetch_run(dp_job_t *job, unsigned w)
+{
+	dp_job_fetch_t *j = (dp_job_fetch_t *)job;
+	st_shard_t *sh = j->ref->sh;
+
+	(void)w;
+	job->rc = 0;
+	for (uint32_t i = 0; i < j->n && sh; i++) {
+		int rc = st_shard_fetch(sh, j->ctx, j->hits[i], &j->arena, &j->docs[i]);
+
+		if (rc != 0)
+			j->docs[i].found = false;
+	}
+	if (sh && j->n)
+		st_shard_note_search(sh, true);
+	if (j->ctx)
+		st_shard_release_readers(j->ctx);
+	j->ctx = NULL;
+	dp_core_complete(job);
+}
