@@ -80,6 +80,20 @@ st_mapping_copy(st_mapping_t *dst, const st_mapping_t *src);
 int
 st_mapping_finish(st_mapping_t *m);
 
+/* Append child to parent's children (arena-grown). */
+int
+st_field_add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child);
+
+/* Merge the freshly parsed definition upd into cur (same path). */
+int
+st_field_merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err);
+
+static inline const char *
+st_bstr(bool b)
+{
+	return b ? "true" : "false";
+}
+
 /* Child of an object (or multi-field of a leaf) by name. */
 st_field_t *
 st_field_child(const st_field_t *parent, const char *name, size_t len);

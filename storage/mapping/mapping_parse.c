@@ -108,10 +108,8 @@ get_int(const osp_json_t *v, const char *param, int64_t *out, osp_err_t *err)
 	return osp_err_set(err, 400, MPE, "[%s] must be an integer", param);
 }
 
-int
-st_mapping_parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err);
-int
-st_mapping_parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err)
+static int
+parse_dynamic(const osp_json_t *v, uint8_t *out, osp_err_t *err)
 {
 	if (v->type == OSP_JSON_BOOL) {
 		*out = v->boolean ? ST_DYNAMIC_TRUE : ST_DYNAMIC_FALSE;
@@ -166,8 +164,8 @@ st_field_child(const st_field_t *parent, const char *name, size_t len)
 	return NULL;
 }
 
-static int
-add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child)
+int
+st_field_add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child)
 {
 	if (parent->pub.n_children == parent->children_cap) {
 		uint32_t cap = parent->children_cap ? parent->children_cap * 2 : 4;
@@ -489,150 +487,13 @@ unknown:
 			*(st_fieldx_t *)dup = *child;
 			continue;
 		}
-		if ((rc = add_child(&m->arena, f, child)) < 0)
+		if ((rc = st_field_add_child(&m->arena, f, child)) < 0)
 			return rc;
 	}
 	*out = f;
 	return 0;
 }
 
-/* ---- merging ---- */
-
-typedef struct conflicts {
-	char buf[480];
-	size_t n;
-} conflicts_t;
-
-static void
-conflict(conflicts_t *c, const char *param, const char *from, const char *to)
-{
-	int w = snprintf(c->buf + c->n, sizeof(c->buf) - c->n, "\n\tCannot update parameter [%s] from [%s] to [%s]",
-			 param, from, to);
-
-	if (w > 0)
-		c->n = c->n + (size_t)w < sizeof(c->buf) ? c->n + (size_t)w : sizeof(c->buf) - 1;
-}
-
-static const char *
-bstr(bool b)
-{
-	return b ? "true" : "false";
-}
-
-static int merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err);
-
-static void
-fmt_num(char *buf, size_t n, double d)
-{
-	if (d == floor(d) && fabs(d) < 1e15)
-		snprintf(buf, n, "%.1f", d);
-	else
-		snprintf(buf, n, "%.17g", d);
-}
-
-static int
-merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err)
-{
-	st_field_t *c = &cur->pub, *u = &upd->pub;
-	conflicts_t cf = { .n = 0 };
-	int rc;
-
-	if (c->type != u->type)
-		return osp_err_illegal_argument(err, "mapper [%s] cannot be changed from type [%s] to [%s]",
-						c->path, st_field_type_name(c->type), st_field_type_name(u->type));
-	if (c->index != u->index)
-		conflict(&cf, "index", bstr(c->index), bstr(u->index));
-	if (c->store != u->store)
-		conflict(&cf, "store", bstr(c->store), bstr(u->store));
-	if (c->type != ST_FIELD_TEXT && c->doc_values != u->doc_values)
-		conflict(&cf, "doc_values", bstr(c->doc_values), bstr(u->doc_values));
-	if (!c->norms && u->norms && (c->type == ST_FIELD_TEXT || c->type == ST_FIELD_KEYWORD))
-		conflict(&cf, "norms", "false", "true");
-	if (c->type == ST_FIELD_TEXT) {
-		const char *ca = c->analyzer_name ? c->analyzer_name : "default";
-		const char *ua = u->analyzer_name ? u->analyzer_name : "default";
-
-		if (strcmp(ca, ua) != 0)
-			conflict(&cf, "analyzer", ca, ua);
-		if (c->position_increment_gap != u->position_increment_gap) {
-			char a[16], b[16];
-
-			snprintf(a, sizeof(a), "%d", c->position_increment_gap);
-			snprintf(b, sizeof(b), "%d", u->position_increment_gap);
-			conflict(&cf, "position_increment_gap", a, b);
-		}
-	}
-	if (c->has_null_value != u->has_null_value ||
-	    (c->has_null_value && !osp_json_equal(cur->null_value_json, upd->null_value_json))) {
-		osp_buf_t a = OSP_BUF_INIT, b = OSP_BUF_INIT;
-		osp_jw_t wa, wb;
-
-		osp_jw_init(&wa, &a, 0);
-		osp_jw_init(&wb, &b, 0);
-		if (cur->null_value_json && cur->null_value_json->type == OSP_JSON_STRING)
-			osp_buf_puts(&a, cur->null_value_json->u.str);
-		else if (cur->null_value_json)
-			osp_jw_value(&wa, cur->null_value_json);
-		else
-			osp_buf_puts(&a, "null");
-		if (upd->null_value_json && upd->null_value_json->type == OSP_JSON_STRING)
-			osp_buf_puts(&b, upd->null_value_json->u.str);
-		else if (upd->null_value_json)
-			osp_jw_value(&wb, upd->null_value_json);
-		else
-			osp_buf_puts(&b, "null");
-		conflict(&cf, "null_value", a.data ? a.data : "", b.data ? b.data : "");
-		osp_buf_free(&a);
-		osp_buf_free(&b);
-	}
-	if (c->type == ST_FIELD_KEYWORD &&
-	    strcmp(c->normalizer_name ? c->normalizer_name : "null", u->normalizer_name ? u->normalizer_name : "null"))
-		conflict(&cf, "normalizer", c->normalizer_name ? c->normalizer_name : "null",
-			 u->normalizer_name ? u->normalizer_name : "null");
-	if (c->type == ST_FIELD_DATE &&
-	    strcmp(st_date_format_spec(c->date_format), st_date_format_spec(u->date_format)) != 0)
-		conflict(&cf, "format", st_date_format_spec(c->date_format), st_date_format_spec(u->date_format));
-	if (c->type == ST_FIELD_SCALED_FLOAT && c->scaling_factor != u->scaling_factor) {
-		char a[32], b[32];
-
-		fmt_num(a, sizeof(a), c->scaling_factor);
-		fmt_num(b, sizeof(b), u->scaling_factor);
-		conflict(&cf, "scaling_factor", a, b);
-	}
-	if (cf.n)
-		return osp_err_illegal_argument(err, "Mapper for [%s] conflicts with existing mapper:%s", c->path, cf.buf);
-
-	/* updatable parameters take the update's values */
-	c->norms = u->norms;
-	c->ignore_above = u->ignore_above;
-	c->coerce = u->coerce;
-	c->ignore_malformed = u->ignore_malformed;
-	c->search_analyzer = u->search_analyzer;
-	c->search_analyzer_name = u->search_analyzer_name;
-	c->meta = u->meta;
-	uint32_t keep = ST_FP_INDEX | ST_FP_STORE | ST_FP_DOC_VALUES | ST_FP_ANALYZER | ST_FP_PIG |
-			ST_FP_NULL_VALUE | ST_FP_FORMAT | ST_FP_SCALING | ST_FP_NORMALIZER;
-
-	c->set_mask = (c->set_mask & keep) | (u->set_mask & ~keep);
-	cur->extra = upd->extra;
-	/* multi-fields: union, merging those present in both */
-	for (uint32_t i = 0; i < u->n_children; i++) {
-		st_fieldx_t *uc = (st_fieldx_t *)u->children[i];
-		st_fieldx_t *cc = (st_fieldx_t *)st_field_child(c, uc->pub.name, strlen(uc->pub.name));
-
-		if (cc) {
-			if ((rc = merge_leaf(m, cc, uc, err)) < 0)
-				return rc;
-		} else {
-			uc->pub.parent = c;
-			if ((rc = add_child(&m->arena, cur, uc)) < 0)
-				return rc;
-		}
-	}
-	return 0;
-}
-
-/* Apply one field definition (name under obj). */
 static int
 apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 	    const osp_json_t *def, bool merging, osp_err_t *err)
@@ -659,18 +520,18 @@ apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 		if ((rc = parse_leaf(m, &obj->pub, name, nlen, type, def, false, &nf, err)) < 0)
 			return rc;
 		if (cur == NULL)
-			return add_child(&m->arena, obj, nf);
+			return st_field_add_child(&m->arena, obj, nf);
 		if (cur->pub.type == ST_FIELD_OBJECT)
 			return osp_err_illegal_argument(err, "can't merge a non object mapping [%s] with an object mapping",
 							cur->pub.path);
-		return merge_leaf(m, cur, nf, err);
+		return st_field_merge_leaf(m, cur, nf, err);
 	}
 	if (cur && cur->pub.type != ST_FIELD_OBJECT)
 		return osp_err_illegal_argument(err, "mapper [%s] cannot be changed from type [%s] to [object]",
 						cur->pub.path, st_field_type_name(cur->pub.type));
 	if (cur == NULL) {
 		cur = new_field(&m->arena, &obj->pub, name, nlen, ST_FIELD_OBJECT);
-		if (cur == NULL || add_child(&m->arena, obj, cur) < 0)
+		if (cur == NULL || st_field_add_child(&m->arena, obj, cur) < 0)
 			return -ENOMEM;
 	}
 	const osp_json_t *props = NULL;
@@ -683,7 +544,7 @@ apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 		} else if (strcmp(k, "properties") == 0) {
 			props = v;
 		} else if (strcmp(k, "dynamic") == 0) {
-			if ((rc = st_mapping_parse_dynamic(v, &cur->pub.dynamic, err)) < 0)
+			if ((rc = parse_dynamic(v, &cur->pub.dynamic, err)) < 0)
 				return rc;
 			cur->pub.set_mask |= ST_FP_DYNAMIC;
 		} else if (strcmp(k, "enabled") == 0) {
@@ -746,7 +607,7 @@ apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props, boo
 				return osp_err_set(err, 400, MPE, "field name cannot contain only dots: [%s]", v->key);
 			if (c == NULL) {
 				c = new_field(&m->arena, &o->pub, k, cl, ST_FIELD_OBJECT);
-				if (c == NULL || add_child(&m->arena, o, c) < 0)
+				if (c == NULL || st_field_add_child(&m->arena, o, c) < 0)
 					return -ENOMEM;
 			} else if (c->pub.type != ST_FIELD_OBJECT) {
 				return osp_err_illegal_argument(err, "can't merge a non object mapping [%s] with an object mapping",
@@ -799,7 +660,7 @@ apply_meta_field(st_mapping_t *m, const osp_json_t *v, bool merging, osp_err_t *
 			if (merging && m->source_enabled != b)
 				return osp_err_illegal_argument(err, "Mapper for [_source] conflicts with existing mapper:\n\t"
 								"Cannot update parameter [enabled] from [%s] to [%s]",
-								bstr(m->source_enabled), bstr(b));
+								st_bstr(m->source_enabled), st_bstr(b));
 			m->source_enabled = b;
 			m->source_set = true;
 		} else if (source && (strcmp(p->key, "includes") == 0 || strcmp(p->key, "excludes") == 0)) {
@@ -816,7 +677,7 @@ apply_meta_field(st_mapping_t *m, const osp_json_t *v, bool merging, osp_err_t *
 			if (merging && m->routing_required != b)
 				return osp_err_illegal_argument(err, "Mapper for [_routing] conflicts with existing mapper:\n\t"
 								"Cannot update parameter [required] from [%s] to [%s]",
-								bstr(m->routing_required), bstr(b));
+								st_bstr(m->routing_required), st_bstr(b));
 			m->routing_required = b;
 		} else {
 			return osp_err_set(err, 400, MPE, "unknown parameter [%s] on metadata field [%s]", p->key, v->key);
@@ -845,7 +706,7 @@ st_mapping_apply(st_mapping_t *m, const osp_json_t *body, bool merging, osp_err_
 		if (strcmp(k, "properties") == 0) {
 			props = v;
 		} else if (strcmp(k, "dynamic") == 0) {
-			if ((rc = st_mapping_parse_dynamic(v, &m->root->pub.dynamic, err)) < 0)
+			if ((rc = parse_dynamic(v, &m->root->pub.dynamic, err)) < 0)
 				return rc;
 			m->root->pub.set_mask |= ST_FP_DYNAMIC;
 		} else if (strcmp(k, "_source") == 0 || strcmp(k, "_routing") == 0) {
@@ -904,3 +765,4 @@ st_mapping_apply(st_mapping_t *m, const osp_json_t *body, bool merging, osp_err_
 	}
 	return apply_properties(m, m->root, props, merging, err);
 }
+
