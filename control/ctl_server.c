@@ -10,8 +10,12 @@
  * then swapped in, logged and published to every connected dataplane. The
  * reply waits until the requesting connection acknowledges that version, or
  * until the request's timeout (acknowledged: false), as ES's ack timeout.
- * Requests are processed in arrival order; everything here is owned by the
- * loop thread.
+ * Requests are processed in arrival order and batched as Elasticsearch's
+ * MasterService batches tasks: every request read in one loop iteration is
+ * applied to the same pending state (each on its own clone, so a failing
+ * request leaves no trace), and the batch is committed once - one fsync and
+ * one publication for a burst of dynamic mapping updates. Everything here is
+ * owned by the loop thread.
  */
 #include <errno.h>
 #include <signal.h>
@@ -49,7 +53,7 @@ typedef struct srv_wait {
 	int slot;
 	uint64_t gen;
 	uint64_t req_id;
-	int64_t version;
+	int64_t version;         /* 0 = in the batch not yet committed */
 	int64_t deadline_ms;
 	uint16_t type;           /* request type: decides the reply's shape */
 	int64_t mapping_version;
@@ -67,6 +71,8 @@ struct ctl_server {
 	uint64_t next_gen;
 	srv_wait_t *waits;
 	size_t n_waits;
+	osp_cluster_t *batch;    /* next state being built, or NULL */
+	osp_buf_t batch_what;    /* "; "-joined descriptions for the log */
 	bool stop;
 };
 
@@ -261,7 +267,7 @@ srv_flush_waits(ctl_server_t *s)
 		bool alive = c->c.fd >= 0 && c->gen == w->gen;
 		bool acked = alive && c->acked >= w->version;
 
-		if (alive && !acked && now < w->deadline_ms) {
+		if (w->version == 0 || (alive && !acked && now < w->deadline_ms)) {
 			i++;
 			continue;
 		}
@@ -342,7 +348,7 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 		osp_buf_free(&b);
 		goto cleanup;
 	}
-	next = osp_cluster_clone(s->cs);
+	next = osp_cluster_clone(s->batch ? s->batch : s->cs);
 	if (next == NULL) {
 		osp_err_set(&err, 500, "exception", "out of memory");
 		goto fail;
@@ -401,21 +407,52 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 	if (rc != 0)
 		goto fail;
 	if (changed) {
-		rc = srv_commit(s, next, what);
+		osp_cluster_free(s->batch);
+		s->batch = next;
 		next = NULL;
-		if (rc != 0) {
-			osp_err_set(&err, 503, "cluster_block_exception",
-				    "failed to persist the cluster state: %s", strerror(-rc));
-			goto fail;
-		}
+		osp_buf_puts(&s->batch_what, s->batch_what.len ? "; " : "");
+		osp_buf_puts(&s->batch_what, what);
 	}
-	srv_reply_acked(s, slot, f, s->cs->version, timeout, index, mv);
+	srv_reply_acked(s, slot, f, s->batch ? 0 : s->cs->version, timeout, index, mv);
 	goto cleanup;
 fail:
 	srv_reply_err(s, slot, f->id, &err);
 cleanup:
 	osp_cluster_free(next);
 	osp_arena_free(&a);
+}
+
+/* Commit the batch built in this loop iteration and give its waiters their
+ * version; if it cannot be persisted they all get an error. */
+static void
+srv_batch_commit(ctl_server_t *s)
+{
+	osp_err_t err;
+	int rc;
+
+	if (s->batch == NULL)
+		return;
+	rc = srv_commit(s, s->batch, s->batch_what.data ? s->batch_what.data : "");
+	s->batch = NULL;
+	osp_buf_clear(&s->batch_what);
+	if (rc != 0)
+		osp_err_set(&err, 503, "cluster_block_exception",
+			    "failed to persist the cluster state: %s", strerror(-rc));
+	for (size_t i = 0; i < s->n_waits;) {
+		srv_wait_t *w = &s->waits[i];
+
+		if (w->version != 0) {
+			i++;
+		} else if (rc == 0) {
+			w->version = s->cs->version;
+			i++;
+		} else {
+			if (s->conns[w->slot].c.fd >= 0 && s->conns[w->slot].gen == w->gen)
+				srv_reply_err(s, w->slot, w->req_id, &err);
+			free(w->index);
+			s->waits[i] = s->waits[--s->n_waits];
+		}
+	}
 }
 
 static void
@@ -633,6 +670,7 @@ ctl_server_run(ctl_server_t *s)
 				srv_conn_event(s, (int)id, evs[i].events);
 			}
 		}
+		srv_batch_commit(s);
 		s->coord->ops->poll(s->coord, now_mono_ms());
 		srv_flush_waits(s);
 	}
@@ -660,6 +698,8 @@ ctl_server_close(ctl_server_t *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	osp_cluster_free(s->cs);
+	osp_cluster_free(s->batch);
+	osp_buf_free(&s->batch_what);
 	osp_buf_free(&s->state_json);
 	free(s);
 }
