@@ -13,86 +13,13 @@
  * A builder belongs to the worker core that created it.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "seg_int.h"
+#include "seg_builder_int.h"
 
-#define MAX_TERM_LEN 32766u
 #define SLICE_MIN 16u
 #define SLICE_MAX 4096u
-
-/* A slice of a postings byte stream, allocated from the builder's arena. */
-typedef struct bslice {
-	struct bslice *next;
-	uint32_t cap, len;
-	uint8_t data[];
-} bslice_t;
-
-typedef struct bstream {
-	bslice_t *head, *tail;
-} bstream_t;
-
-/* A key in an open-addressing table; first member of terms and fields. */
-typedef struct bkey {
-	const char *p;
-	uint32_t len;
-	uint32_t h;
-} bkey_t;
-
-/* One unique term of a field. */
-typedef struct bterm {
-	bkey_t k;
-	uint32_t last_doc;            /* UINT32_MAX before the first doc */
-	uint32_t flushed_doc;         /* last doc written to docs; UINT32_MAX none */
-	uint32_t freq;                /* in last_doc (not yet written) */
-	uint32_t last_pos;
-	uint32_t df;
-	bstream_t docs, pos;
-} bterm_t;
-
-/* A growable array of fixed-size items (realloc; owned by the builder). */
-typedef struct barr {
-	void *p;
-	size_t n, cap;
-} barr_t;
-
-/* A hash of keys stored in an array of structs whose first member is bkey_t. */
-typedef struct bhash {
-	uint32_t *slots;              /* item index + 1; 0 = empty */
-	uint32_t mask;
-	uint32_t n;
-} bhash_t;
-
-/* A field of the builder. */
-typedef struct bfield {
-	bkey_t k;
-	st_seg_field_spec_t spec;
-	bhash_t terms_h;
-	barr_t terms;                 /* bterm_t */
-	barr_t norms;                 /* uint8_t per doc */
-	uint32_t doc_len;             /* tokens in the current doc */
-	bool len_set, touched;
-	/* doc values */
-	barr_t dv_counts;             /* uint32_t per doc */
-	barr_t dv_vals;               /* int64_t (numeric) or uint32_t dv term id */
-	size_t dv_doc_start;          /* first value of the current doc */
-	bhash_t dvt_h;
-	barr_t dvt;                   /* bkey_t: distinct dv terms */
-} bfield_t;
-
-struct st_seg_builder {
-	st_seg_writer_t *w;
-	osp_arena_t arena;            /* term bytes, slices, field names */
-	bhash_t fields_h;
-	barr_t fields;                /* bfield_t */
-	barr_t touched;               /* uint32_t fids touched by the current doc */
-	uint32_t ndocs;
-	bool in_doc;
-	int failed;
-	size_t mem;
-};
 
 static uint32_t
 key_hash(const char *p, uint32_t n)
@@ -107,8 +34,8 @@ key_hash(const char *p, uint32_t n)
 	return h;
 }
 
-static int
-arr_grow(barr_t *a, size_t item, size_t need)
+int
+st_seg_barr_grow(barr_t *a, size_t item, size_t need)
 {
 	if (need <= a->cap)
 		return 0;
@@ -244,7 +171,7 @@ st_seg_builder_field(st_seg_builder_t *b, const st_seg_field_spec_t *spec,
 	}
 	if (b->fields.n >= 65536)
 		return -E2BIG;
-	if (arr_grow(&b->fields, sizeof(bfield_t), b->fields.n + 1) ||
+	if (st_seg_barr_grow(&b->fields, sizeof(bfield_t), b->fields.n + 1) ||
 	    hash_reserve(&b->fields_h, b->fields.p, sizeof(bfield_t)))
 		return -ENOMEM;
 	(void)hash_find(&b->fields_h, b->fields.p, sizeof(bfield_t), spec->name, len, hv, &slot);
@@ -303,7 +230,7 @@ touch(st_seg_builder_t *b, bfield_t *f, uint32_t fid)
 {
 	if (f->touched)
 		return 0;
-	if (arr_grow(&b->touched, 4, b->touched.n + 1))
+	if (st_seg_barr_grow(&b->touched, 4, b->touched.n + 1))
 		return -ENOMEM;
 	((uint32_t *)b->touched.p)[b->touched.n++] = fid;
 	f->touched = true;
@@ -346,8 +273,8 @@ stream_put(st_seg_builder_t *b, bstream_t *s, uint64_t v)
 }
 
 /* Close term t's pending doc: write (doc delta, freq) to its doc stream. */
-static int
-term_flush_doc(st_seg_builder_t *b, const bfield_t *f, bterm_t *t)
+int
+st_seg_bterm_flush(st_seg_builder_t *b, const bfield_t *f, bterm_t *t)
 {
 	uint32_t delta = t->flushed_doc == UINT32_MAX ? t->last_doc
 		: t->last_doc - t->flushed_doc;
@@ -373,7 +300,7 @@ st_seg_builder_add_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 	uint32_t hv, slot, i;
 	bterm_t *t;
 
-	if (f == NULL || f->spec.index == ST_SEG_INDEX_NONE || len > MAX_TERM_LEN ||
+	if (f == NULL || f->spec.index == ST_SEG_INDEX_NONE || len > ST_SEG_MAX_TERM_LEN ||
 	    (len && term == NULL))
 		return -EINVAL;
 	if (touch(b, f, fid))
@@ -381,7 +308,7 @@ st_seg_builder_add_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 	hv = key_hash(term, len);
 	i = hash_find(&f->terms_h, f->terms.p, sizeof(bterm_t), term, len, hv, &slot);
 	if (i == UINT32_MAX) {
-		if (arr_grow(&f->terms, sizeof(bterm_t), f->terms.n + 1) ||
+		if (st_seg_barr_grow(&f->terms, sizeof(bterm_t), f->terms.n + 1) ||
 		    hash_reserve(&f->terms_h, f->terms.p, sizeof(bterm_t)))
 			goto nomem;
 		(void)hash_find(&f->terms_h, f->terms.p, sizeof(bterm_t), term, len, hv, &slot);
@@ -405,7 +332,7 @@ st_seg_builder_add_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 	uint32_t doc = b->ndocs;
 
 	if (t->last_doc != doc) {
-		if (t->last_doc != UINT32_MAX && term_flush_doc(b, f, t))
+		if (t->last_doc != UINT32_MAX && st_seg_bterm_flush(b, f, t))
 			goto nomem;
 		t->last_doc = doc;
 		t->freq = 0;
@@ -442,7 +369,7 @@ st_seg_builder_set_length(st_seg_builder_t *b, uint32_t fid, uint32_t len)
 		return -ENOMEM;
 	}
 	f->len_set = true;
-	f->doc_len = len;
+	f->set_len = len;
 	return 0;
 }
 
@@ -453,7 +380,7 @@ dv_add(st_seg_builder_t *b, uint32_t fid, int want, int64_t v)
 
 	if (f == NULL || f->spec.dv != (st_seg_dv_t)want)
 		return -EINVAL;
-	if (touch(b, f, fid) || arr_grow(&f->dv_vals, 8, f->dv_vals.n + 1)) {
+	if (touch(b, f, fid) || st_seg_barr_grow(&f->dv_vals, 8, f->dv_vals.n + 1)) {
 		b->failed = -ENOMEM;
 		return -ENOMEM;
 	}
@@ -483,13 +410,13 @@ st_seg_builder_add_dv_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 	bfield_t *f = field_of(b, fid);
 	uint32_t hv, slot, i;
 
-	if (f == NULL || f->spec.dv != ST_SEG_DV_SORTED_SET || len > MAX_TERM_LEN ||
+	if (f == NULL || f->spec.dv != ST_SEG_DV_SORTED_SET || len > ST_SEG_MAX_TERM_LEN ||
 	    (len && term == NULL))
 		return -EINVAL;
 	hv = key_hash(term, len);
 	i = hash_find(&f->dvt_h, f->dvt.p, sizeof(bkey_t), term, len, hv, &slot);
 	if (i == UINT32_MAX) {
-		if (arr_grow(&f->dvt, sizeof(bkey_t), f->dvt.n + 1) ||
+		if (st_seg_barr_grow(&f->dvt, sizeof(bkey_t), f->dvt.n + 1) ||
 		    hash_reserve(&f->dvt_h, f->dvt.p, sizeof(bkey_t)))
 			goto nomem;
 		(void)hash_find(&f->dvt_h, f->dvt.p, sizeof(bkey_t), term, len, hv, &slot);
@@ -619,7 +546,7 @@ st_seg_builder_doc_end(st_seg_builder_t *b)
 
 		f->touched = false;
 		if (f->spec.norms) {
-			if (arr_grow(&f->norms, 1, (size_t)doc + 1)) {
+			if (st_seg_barr_grow(&f->norms, 1, (size_t)doc + 1)) {
 				b->failed = -ENOMEM;
 				break;
 			}
@@ -627,7 +554,7 @@ st_seg_builder_doc_end(st_seg_builder_t *b)
 
 			if (f->norms.n < doc)
 				memset(nrm + f->norms.n, 0, doc - f->norms.n);
-			nrm[doc] = st_seg_int_to_byte4(f->doc_len);
+			nrm[doc] = st_seg_int_to_byte4(f->len_set ? f->set_len : f->doc_len);
 			f->norms.n = (size_t)doc + 1;
 		}
 		if (f->spec.dv != ST_SEG_DV_NONE && f->dv_vals.n > f->dv_doc_start) {
@@ -648,7 +575,7 @@ st_seg_builder_doc_end(st_seg_builder_t *b)
 					f->dv_vals.n = f->dv_doc_start + k;
 				}
 			}
-			if (arr_grow(&f->dv_counts, 4, (size_t)doc + 1)) {
+			if (st_seg_barr_grow(&f->dv_counts, 4, (size_t)doc + 1)) {
 				b->failed = -ENOMEM;
 				break;
 			}
@@ -686,238 +613,3 @@ st_seg_builder_mem(const st_seg_builder_t *b)
 	return m;
 }
 
-/* Sequential reader of a slice stream (varints never straddle slices). */
-typedef struct bcursor {
-	const bslice_t *s;
-	uint32_t at;
-} bcursor_t;
-
-static uint64_t
-cursor_get(bcursor_t *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	while (c->s && c->at == c->s->len) {
-		c->s = c->s->next;
-		c->at = 0;
-	}
-	if (c->s == NULL)
-		return 0;
-	for (;;) {
-		uint8_t x = c->s->data[c->at++];
-
-		v |= (uint64_t)(x & 0x7f) << shift;
-		if (!(x & 0x80))
-			return v;
-		shift += 7;
-	}
-}
-
-static int
-cmp_terms(const void *a, const void *b, void *arg)
-{
-	const bterm_t *t = arg;
-	const bkey_t *x = &t[*(const uint32_t *)a].k, *y = &t[*(const uint32_t *)b].k;
-	uint32_t m = x->len < y->len ? x->len : y->len;
-	int c = m ? memcmp(x->p, y->p, m) : 0;
-
-	return c ? c : (x->len < y->len ? -1 : x->len > y->len);
-}
-
-static int
-cmp_keys(const void *a, const void *b, void *arg)
-{
-	const bkey_t *t = arg;
-	const bkey_t *x = &t[*(const uint32_t *)a], *y = &t[*(const uint32_t *)b];
-	uint32_t m = x->len < y->len ? x->len : y->len;
-	int c = m ? memcmp(x->p, y->p, m) : 0;
-
-	return c ? c : (x->len < y->len ? -1 : x->len > y->len);
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Scratch arrays reused across terms during finish. */
-typedef struct bscratch {
-	barr_t order, docs, freqs, pos;
-} bscratch_t;
-
-/* Replay every term of f, in byte order, into the writer. */
-static int
-finish_terms(st_seg_builder_t *b, uint32_t fid, bfield_t *f, bscratch_t *s)
-{
-	bterm_t *terms = f->terms.p;
-	uint32_t *order;
-	int rc;
-
-	if (arr_grow(&s->order, 4, f->terms.n))
-		return -ENOMEM;
-	order = s->order.p;
-	for (uint32_t i = 0; i < f->terms.n; i++) {
-		order[i] = i;
-		if (terms[i].last_doc != terms[i].flushed_doc &&
-		    term_flush_doc(b, f, &terms[i]))
-			return -ENOMEM;
-	}
-	qsort_r(order, f->terms.n, 4, cmp_terms, terms);
-	for (uint32_t oi = 0; oi < f->terms.n; oi++) {
-		bterm_t *t = &terms[order[oi]];
-		bcursor_t dc = { t->docs.head, 0 }, pc = { t->pos.head, 0 };
-		uint64_t ttf = 0;
-		uint32_t doc = 0;
-
-		if (arr_grow(&s->docs, 4, t->df) || arr_grow(&s->freqs, 4, t->df))
-			return -ENOMEM;
-		uint32_t *docs = s->docs.p, *freqs = s->freqs.p;
-
-		for (uint32_t i = 0; i < t->df; i++) {
-			uint64_t v = cursor_get(&dc);
-			uint32_t fr = 1;
-
-			if (f->spec.index >= ST_SEG_INDEX_FREQS) {
-				fr = (v & 1) ? 1 : (uint32_t)cursor_get(&dc);
-				v >>= 1;
-			}
-			doc = i ? doc + (uint32_t)v : (uint32_t)v;
-			docs[i] = doc;
-			freqs[i] = fr;
-			ttf += fr;
-		}
-		st_seg_wterm_t wt = { t->k.p, t->k.len, t->df, docs, freqs, NULL };
-
-		if (f->spec.index >= ST_SEG_INDEX_POSITIONS) {
-			if (arr_grow(&s->pos, 4, ttf))
-				return -ENOMEM;
-			uint32_t *pos = s->pos.p;
-			uint64_t k = 0;
-
-			for (uint32_t i = 0; i < t->df; i++) {
-				uint32_t acc = 0;
-
-				for (uint32_t j = 0; j < freqs[i]; j++) {
-					acc += (uint32_t)cursor_get(&pc);
-					pos[k++] = acc;
-				}
-			}
-			wt.pos = pos;
-		}
-		rc = st_seg_writer_term(b->w, fid, &wt);
-		if (rc)
-			return rc;
-	}
-	return st_seg_writer_field_end(b->w, fid);
-}
-
-static int
-finish_dv(st_seg_builder_t *b, uint32_t fid, bfield_t *f, bscratch_t *s)
-{
-	uint32_t n = b->ndocs;
-	int rc = -ENOMEM;
-
-	if (arr_grow(&f->dv_counts, 4, n ? n : 1))
-		return -ENOMEM;
-	uint32_t *cnt = f->dv_counts.p;
-
-	memset(cnt + f->dv_counts.n, 0, (n - f->dv_counts.n) * 4);
-	f->dv_counts.n = n;
-	if (f->spec.dv != ST_SEG_DV_SORTED_SET)
-		return st_seg_writer_dv_numeric(b->w, fid, cnt, f->dv_vals.p, n, f->dv_vals.n);
-
-	/* Sorted set: ord = rank of the term in byte order. */
-	uint32_t nt = (uint32_t)f->dvt.n;
-	bkey_t *keys = f->dvt.p;
-	uint32_t *order = NULL, *ord_of = NULL, *toff = NULL, *ords = NULL;
-	char *bytes = NULL;
-	size_t total = 0;
-
-	order = malloc(((size_t)nt + 1) * 4);
-	ord_of = malloc(((size_t)nt + 1) * 4);
-	toff = malloc(((size_t)nt + 1) * 4);
-	ords = malloc((f->dv_vals.n + 1) * 4);
-	for (uint32_t i = 0; i < nt; i++)
-		total += keys[i].len;
-	bytes = malloc(total + 1);
-	if (!order || !ord_of || !toff || !ords || !bytes)
-		goto cleanup;
-	for (uint32_t i = 0; i < nt; i++)
-		order[i] = i;
-	qsort_r(order, nt, 4, cmp_keys, keys);
-	total = 0;
-	for (uint32_t o = 0; o < nt; o++) {
-		const bkey_t *k = &keys[order[o]];
-
-		ord_of[order[o]] = o;
-		toff[o] = (uint32_t)total;
-		memcpy(bytes + total, k->p, k->len);
-		total += k->len;
-	}
-	toff[nt] = (uint32_t)total;
-	const int64_t *ids = f->dv_vals.p;
-	size_t at = 0;
-
-	for (uint32_t d = 0; d < n; d++) {
-		for (uint32_t j = 0; j < cnt[d]; j++)
-			ords[at + j] = ord_of[ids[at + j]];
-		qsort(ords + at, cnt[d], 4, cmp_u32);
-		at += cnt[d];
-	}
-	rc = st_seg_writer_dv_sorted_set(b->w, fid, nt, toff, bytes, cnt, ords, n,
-					 f->dv_vals.n);
-cleanup:
-	(void)s;
-	free(order);
-	free(ord_of);
-	free(toff);
-	free(ords);
-	free(bytes);
-	return rc;
-}
-
-int
-st_seg_builder_finish(st_seg_builder_t *b, st_seg_files_t *out)
-{
-	bscratch_t s;
-	int rc = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (b->in_doc)
-		return -EINVAL;
-	if (b->failed)
-		return b->failed;
-	if (b->ndocs == 0)
-		return -ENODATA;
-	memset(&s, 0, sizeof(s));
-	for (uint32_t fid = 0; fid < b->fields.n && rc == 0; fid++) {
-		bfield_t *f = &((bfield_t *)b->fields.p)[fid];
-
-		if (f->spec.index != ST_SEG_INDEX_NONE && f->terms.n)
-			rc = finish_terms(b, fid, f, &s);
-		if (rc == 0 && f->spec.norms) {
-			if (arr_grow(&f->norms, 1, b->ndocs)) {
-				rc = -ENOMEM;
-				break;
-			}
-			memset((uint8_t *)f->norms.p + f->norms.n, 0, b->ndocs - f->norms.n);
-			f->norms.n = b->ndocs;
-			rc = st_seg_writer_norms(b->w, fid, f->norms.p, b->ndocs);
-		}
-		if (rc == 0 && f->spec.dv != ST_SEG_DV_NONE)
-			rc = finish_dv(b, fid, f, &s);
-	}
-	free(s.order.p);
-	free(s.docs.p);
-	free(s.freqs.p);
-	free(s.pos.p);
-	if (rc == 0)
-		rc = st_seg_writer_finish(b->w, out);
-	if (rc)
-		b->failed = rc;
-	return rc;
-}

@@ -264,7 +264,9 @@ st_seg_tim_r_block(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t blk,
 	st_seg_rd_t r;
 	uint32_t n, want;
 	uint8_t index = f->fi.index;
-	size_t doc_len = c->files[ST_SEG_C_DOC].len, pos_len = c->files[ST_SEG_C_POS].len;
+	/* Postings start after the header and before the footer. */
+	size_t doc_len = c->files[ST_SEG_C_DOC].len - ST_SEG_FTR_LEN;
+	size_t pos_len = c->files[ST_SEG_C_POS].len - ST_SEG_FTR_LEN;
 
 	if (blk >= f->nblocks)
 		return -EINVAL;
@@ -345,7 +347,8 @@ st_seg_tim_r_block(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t blk,
 		}
 		poff[i] = pacc;
 		if (r.err || df[i] == 0 || ttf[i] < df[i] || dacc >= doc_len ||
-		    (index >= ST_SEG_INDEX_POSITIONS && pacc >= pos_len))
+		    dacc < ST_SEG_HDR_LEN ||
+		    (index >= ST_SEG_INDEX_POSITIONS && (pacc >= pos_len || pacc < ST_SEG_HDR_LEN)))
 			return -EBADMSG;
 	}
 	off[n] = at;
