@@ -212,11 +212,15 @@ srv_reply_body(const srv_wait_t *w, bool acked, osp_buf_t *b)
 		osp_jw_kv_bool(&jw, "shards_acknowledged", acked);
 		osp_jw_key(&jw, "indices");
 		osp_jw_obj_begin(&jw);
-		if (strpbrk(w->index, "*,") == NULL && strcmp(w->index, "_all") != 0) {
-			osp_jw_key(&jw, w->index);
+		/* w->index holds the closed names, comma-separated */
+		for (const char *p = w->index; *p;) {
+			size_t n = strcspn(p, ",");
+
+			osp_jw_keyn(&jw, p, n);
 			osp_jw_obj_begin(&jw);
 			osp_jw_kv_bool(&jw, "closed", true);
 			osp_jw_obj_end(&jw);
+			p += n + (p[n] == ',');
 		}
 		osp_jw_obj_end(&jw);
 		break;
@@ -308,6 +312,28 @@ expr_opts(const osp_json_t *req, ctl_expr_opts_t *o)
 	}
 }
 
+/* The closed indices an expression names in st, comma-separated, for the
+ * "indices" object of a close reply. */
+static void
+srv_closed_names(const osp_cluster_t *st, const char *expr, osp_buf_t *out)
+{
+	ctl_expr_opts_t o = { .expand_closed = true, .allow_no_indices = true,
+			      .ignore_unavailable = true };
+	osp_index_t **sel = NULL;
+	uint32_t n = 0;
+	osp_err_t err;
+
+	if (ctl_index_expr_resolve(st, expr, &o, &sel, &n, &err) != 0)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		if (sel[i]->state != OSP_INDEX_CLOSE)
+			continue;
+		osp_buf_puts(out, out->len ? "," : "");
+		osp_buf_puts(out, sel[i]->name);
+	}
+	free(sel);
+}
+
 /* Handle one request frame; replies (now or after the ack). */
 static void
 srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
@@ -320,6 +346,7 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 	const char *index = NULL;
 	const osp_json_t *body, *iv, *tv;
 	char what[512];
+	osp_buf_t closed = OSP_BUF_INIT;
 	bool changed = true;
 	int64_t mv = 0, timeout = s->o.ack_timeout_ms, now = now_realtime_ms();
 	int rc;
@@ -397,6 +424,8 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 
 		rc = ctl_state_set_open(next, index, open, now, &err);
 		snprintf(what, sizeof(what), "%s indices [%s]", open ? "opened" : "closed", index);
+		if (rc == 0 && !open)
+			srv_closed_names(next, index, &closed);
 		break;
 	}
 	default:
@@ -413,11 +442,13 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 		osp_buf_puts(&s->batch_what, s->batch_what.len ? "; " : "");
 		osp_buf_puts(&s->batch_what, what);
 	}
-	srv_reply_acked(s, slot, f, s->batch ? 0 : s->cs->version, timeout, index, mv);
+	srv_reply_acked(s, slot, f, s->batch ? 0 : s->cs->version, timeout,
+			closed.len ? closed.data : index, mv);
 	goto cleanup;
 fail:
 	srv_reply_err(s, slot, f->id, &err);
 cleanup:
+	osp_buf_free(&closed);
 	osp_cluster_free(next);
 	osp_arena_free(&a);
 }

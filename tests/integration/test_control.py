@@ -129,7 +129,8 @@ def main():
         call(ctl, 'delete_index', {'index': 'missing'}, expect_error=(
             'index_not_found_exception', 'no such index [missing]', 404))
         call(ctl, 'create_index', {'index': 'shut'})
-        call(ctl, 'close_index', {'index': 'shut'})
+        r = call(ctl, 'close_index', {'index': 'sh*'})
+        assert r['indices'] == {'shut': {'closed': True}}, r
 
         before = state(ctl)
         logs = before['metadata']['indices']['logs']
