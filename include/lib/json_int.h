@@ -43,6 +43,10 @@ typedef struct json_str_scan {
 json_str_status_t
 json_str_scan(const char *s, size_t len, size_t pos, json_str_scan_t *out);
 
+/* Replace invalid UTF-8 in a NUL-terminated message (see json_str.c). */
+void
+json_utf8_sanitize(char *msg);
+
 /* Unescape a body already accepted by json_str_scan into dst (room for n
  * bytes plus NUL); returns the unescaped length. */
 size_t

@@ -102,6 +102,7 @@ fail(json_parser_t *p, size_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	json_utf8_sanitize(e->msg);
 	return -EINVAL;
 }
 
@@ -537,8 +538,16 @@ check_duplicate(json_parser_t *p, size_t quote)
 	rc = dup_find(p, &p->stack[p->depth - 1], k, kl, &found);
 	if (rc != 0)
 		return rc;
-	if (found)
-		return fail(p, quote, "Duplicate field '%.*s'", (int)(kl > 100 ? 100 : kl), k);
+	if (found) {
+		size_t shown = kl;
+
+		if (shown > 100) {      /* cut at a character boundary */
+			shown = 100;
+			while (shown > 0 && ((unsigned char)k[shown] & 0xC0) == 0x80)
+				shown--;
+		}
+		return fail(p, quote, "Duplicate field '%.*s'", (int)shown, k);
+	}
 	return 0;
 }
 

@@ -172,11 +172,15 @@ json_str_scan(const char *str, size_t len, size_t pos, json_str_scan_t *out)
 			return JSON_STR_OK;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_check(s, len, pos, out, &st);
+			/* Non-Latin text runs multi-byte characters back to back:
+			 * validate the run here rather than per SIMD block. */
+			do {
+				size_t n = utf8_check(s, len, pos, out, &st);
 
-			if (n == 0)
-				return st;
-			pos += n;
+				if (n == 0)
+					return st;
+				pos += n;
+			} while (pos < len && s[pos] >= 0x80);
 			continue;
 		}
 		if (c < 0x20) {
@@ -338,6 +342,36 @@ static const char escape_tab[256] = {
 	[0x19] = 'u', [0x1A] = 'u', [0x1B] = 'u', [0x1C] = 'u', [0x1D] = 'u',
 	[0x1E] = 'u', [0x1F] = 'u', ['"'] = '"', ['\\'] = '\\',
 };
+
+/* Make a NUL-terminated message valid UTF-8 in place: bytes of invalid
+ * sequences become '?', a sequence cut by the end is dropped. Error messages
+ * quote input bytes and are truncated to a fixed size; they must still be
+ * writable into a JSON reply. */
+void
+json_utf8_sanitize(char *msg)
+{
+	unsigned char *s = (unsigned char *)msg;
+	size_t len = strlen(msg), pos = 0;
+
+	while (pos < len) {
+		if (s[pos] < 0x80) {
+			pos++;
+			continue;
+		}
+		json_str_scan_t sc;
+		json_str_status_t st;
+		size_t n = utf8_check(s, len, pos, &sc, &st);
+
+		if (n) {
+			pos += n;
+		} else if (st == JSON_STR_UTF8_EOF) {
+			s[pos] = '\0';
+			return;
+		} else {
+			s[pos++] = '?';
+		}
+	}
+}
 
 /* Offset of the first byte at or after pos that must be escaped ('"', '\',
  * < 0x20); len when there is none. UTF-8 passes at full speed. */

@@ -3,7 +3,7 @@
  * (osprey/json.h).
  *
  * Every input is parsed whole and as a prefix. Failures must carry a sane
- * position and message. Accepted documents must survive parse -> write ->
+ * position and a message that is valid UTF-8 (it is quoted into replies). Accepted documents must survive parse -> write ->
  * parse (compact and pretty) as an equal tree, write identically twice
  * (the writer is deterministic), and clone into an equal tree. The first
  * bytes also select a small depth limit some of the time, and the size
@@ -31,6 +31,20 @@ check_error(int rc, const osp_json_error_t *err, size_t size)
 		CHECK(err->line >= 1 && err->column >= 1);
 		CHECK(err->msg[0] != '\0');
 		CHECK(memchr(err->msg, '\0', sizeof(err->msg)) != NULL);
+		/* the message goes into a JSON reply: escaped, it must parse */
+		osp_buf_t b = OSP_BUF_INIT;
+		osp_arena_t a;
+		osp_json_t *v;
+		osp_json_error_t e2;
+
+		osp_buf_putc(&b, '"');
+		osp_json_escape(&b, err->msg, strlen(err->msg));
+		osp_buf_putc(&b, '"');
+		osp_arena_init(&a, 0, 0);
+		CHECK(osp_json_parse(&a, b.data, b.len, NULL, &v, &e2) == 0);
+		CHECK(strcmp(v->u.str, err->msg) == 0);
+		osp_arena_free(&a);
+		osp_buf_free(&b);
 	}
 }
 

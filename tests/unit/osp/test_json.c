@@ -330,6 +330,24 @@ test_error_messages(void **state)
 	expect_error("[#]",
 		     "Unexpected character ('#' (code 35)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
 		     1, 3);
+	/* messages quoting input stay valid UTF-8 */
+	expect_error("[tr\xff\xc3]", "Unrecognized token 'tr?" "?': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", 1, 7);
+	osp_buf_t big = OSP_BUF_INIT;
+
+	osp_buf_puts(&big, "{\"");
+	for (int i = 0; i < 60; i++)
+		osp_buf_puts(&big, "\xe6\x97\xa5");
+	osp_buf_puts(&big, "\":1,\"");
+	for (int i = 0; i < 60; i++)
+		osp_buf_puts(&big, "\xe6\x97\xa5");
+	osp_buf_puts(&big, "\":2}");
+	osp_json_limits_t strict = { .reject_duplicates = true };
+	osp_json_t *v;
+
+	assert_int_equal(osp_json_parse(&arena, big.data, big.len, &strict, &v, &last_err), -EINVAL);
+	assert_int_equal(strncmp(last_err.msg, "Duplicate field '\xe6\x97\xa5", 20), 0);
+	assert_int_equal(strlen(last_err.msg), 17 + 33 * 3 + 1);   /* cut at a character */
+	osp_buf_free(&big);
 	expect_error("[\xc3\xa9]", "Unrecognized token '\xc3\xa9': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", 1, 5);
 }
 
