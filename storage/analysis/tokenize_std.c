@@ -12,6 +12,7 @@
  * max_token_length UTF-16 units are split at that length. Pure functions of
  * the cursor: any thread.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -187,6 +188,17 @@ typedef struct ch {
 	bool hangul;
 } ch_t;
 
+/* Word_Break classes of ASCII, filled from wb_class on first use. */
+static uint8_t ascii_wb[128];
+static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
+
+static void
+ascii_init(void)
+{
+	for (int32_t c = 0; c < 128; c++)
+		ascii_wb[c] = (uint8_t)wb_class(c);
+}
+
 static void
 peek(const st_tokcur_t *c, size_t at, ch_t *out)
 {
@@ -196,6 +208,12 @@ peek(const st_tokcur_t *c, size_t at, ch_t *out)
 	if (at >= c->len) {
 		out->k = WB_OTHER;
 		out->next = at;
+		out->hangul = false;
+		return;
+	}
+	if (c->s[at] < 0x80) {          /* fast path: one byte, table class */
+		out->k = (enum wb)ascii_wb[c->s[at]];
+		out->next = at + 1;
 		out->hangul = false;
 		return;
 	}
@@ -212,6 +230,8 @@ skip_ignorable(const st_tokcur_t *c, size_t at)
 {
 	ch_t x;
 
+	if (at >= c->len || c->s[at] < 0x80)   /* ASCII is never Extend/Format */
+		return at;
 	for (;;) {
 		peek(c, at, &x);
 		if (at >= c->len || !is_ignorable(x.k))
@@ -413,6 +433,8 @@ cut(const st_tokcur_t *c, size_t start, size_t end, uint32_t max)
 	uint32_t units = 0;
 	size_t i = start;
 
+	if (end - start <= max)          /* bytes >= UTF-16 units: no cut */
+		return end;
 	while (i < end) {
 		int32_t cp;
 		size_t n = st_utf8_decode(c->s, c->len, i, &cp);
@@ -429,6 +451,7 @@ cut(const st_tokcur_t *c, size_t start, size_t end, uint32_t max)
 int
 st_std_next(st_tokcur_t *c, st_rawtok_t *t)
 {
+	pthread_once(&ascii_once, ascii_init);
 	uint32_t max = c->def->max_token_length ? c->def->max_token_length : 255;
 	size_t start, end;
 	uint8_t type;
