@@ -116,11 +116,12 @@ dp_core_init(const osp_settings_t *s, const char *argv0, char *err, size_t errle
 	argv[argc++] = "--log-level=lib.eal:warning";
 	snprintf(extra, sizeof(extra), "%s", osp_settings_str(s, "dataplane.eal"));
 	if (!dpdk || *extra == '\0') {
+		/* No NIC: plain memory (64 MB), no PCI scan, no shared config
+		 * files (--no-huge implies legacy memory, which --in-memory
+		 * refuses; --no-shconf gives the same "nothing on disk"). */
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "--no-pci";
-		argv[argc++] = "--in-memory";
-		argv[argc++] = "-m";
-		argv[argc++] = "256";
+		argv[argc++] = "--no-shconf";
 	}
 	argc += core_split_args(extra, argv + argc, DP_EAL_MAX_ARGS - argc - 1);
 	argv[argc] = NULL;
