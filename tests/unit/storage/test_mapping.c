@@ -386,6 +386,43 @@ test_custom_analyzer_names(void **state)
 	st_analysis_free(reg);
 }
 
+/* parse(write(m)) == m: the master stores the written form and re-parses it. */
+static void
+test_roundtrip(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"dynamic\":\"false\",\"_meta\":{\"v\":1},\"_routing\":{\"required\":true},"
+		"\"_source\":{\"excludes\":[\"secret\"]},\"dynamic_date_formats\":[\"yyyy-MM-dd\"],"
+		"\"date_detection\":true,\"numeric_detection\":false,\"properties\":{"
+		"\"t\":{\"type\":\"text\",\"index\":false,\"norms\":false,\"search_analyzer\":\"simple\","
+		"\"position_increment_gap\":5,\"fields\":{\"k\":{\"type\":\"keyword\",\"ignore_above\":3,"
+		"\"normalizer\":\"lowercase\"}},\"copy_to\":[\"all\"]},"
+		"\"n\":{\"type\":\"half_float\",\"coerce\":false,\"null_value\":1.5,\"ignore_malformed\":true},"
+		"\"b\":{\"type\":\"boolean\",\"null_value\":true,\"store\":true},"
+		"\"d\":{\"type\":\"date\",\"format\":\"epoch_second\",\"doc_values\":false},"
+		"\"o\":{\"dynamic\":\"strict\",\"properties\":{\"x\":{\"type\":\"byte\"}}},"
+		"\"e\":{\"type\":\"object\"},\"all\":{\"type\":\"text\"}}}",
+		"{}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		st_mapping_t *m = parse_ok(bodies[i]);
+		osp_buf_t b1 = OSP_BUF_INIT;
+		osp_jw_t w;
+
+		osp_jw_init(&w, &b1, 0);
+		st_mapping_write(m, &w);
+		st_mapping_t *m2 = parse_ok(b1.data);
+
+		assert_written(m2, b1.data);
+		assert_int_equal(st_mapping_field_count(m2), st_mapping_field_count(m));
+		osp_buf_free(&b1);
+		st_mapping_unref(m2);
+		st_mapping_unref(m);
+	}
+}
+
 int
 main(void)
 {
@@ -397,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_fields_match),
 		cmocka_unit_test(test_custom_analyzer_names),
+		cmocka_unit_test(test_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
