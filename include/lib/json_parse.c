@@ -27,6 +27,9 @@
 #define JSON_STACK_INLINE 32u
 #define JSON_TOKEN_MAX 64   /* bytes of a bad token quoted in a message */
 
+/* How Jackson 2.16+ (current Elasticsearch) names the input in locations. */
+#define JSON_SOURCE_REDACTED "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+
 #define VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
 /* One open array/object and where it started (for error messages). With
@@ -173,7 +176,7 @@ fail_eof(json_parser_t *p, const char *what)
 
 	position(p->s, f->start, &line, &ls);
 	return fail(p, p->end,
-		    "Unexpected end-of-input: expected close marker for %s (start marker at [Source: (byte[]); line: %u, column: %zu])",
+		    "Unexpected end-of-input: expected close marker for %s (start marker at [Source: " JSON_SOURCE_REDACTED "; line: %u, column: %zu])",
 		    f->node->type == OSP_JSON_OBJECT ? "Object" : "Array", line,
 		    f->start - ls + 1);
 }
@@ -717,6 +720,21 @@ parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
 		err->column = 0;
 		err->msg[0] = '\0';
 	}
+}
+
+size_t
+osp_json_error_format(char *buf, size_t n, const osp_json_error_t *err,
+		      const char *source)
+{
+	int r = snprintf(buf, n, "%s\n at [Source: %s; line: %u, column: %u]",
+			 err->msg, source ? source : JSON_SOURCE_REDACTED,
+			 err->line, err->column);
+
+	if (r < 0)
+		return 0;
+	if (n && (size_t)r >= n)
+		json_utf8_sanitize(buf);    /* truncation may cut a character */
+	return (size_t)r;
 }
 
 /* Jackson skips a UTF-8 byte order mark; so do we. */

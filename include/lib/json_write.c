@@ -328,6 +328,16 @@ put_number(osp_buf_t *b, const osp_json_t *v)
 	put_double(b, v->d);
 }
 
+int
+osp_jw_finish(osp_jw_t *w)
+{
+	if (w->depth != 0 || w->after_key)
+		return -EINVAL;
+	if (w->pretty)
+		osp_buf_putc(w->out, '\n');
+	return osp_buf_failed(w->out) ? -ENOMEM : 0;
+}
+
 /* Write a scalar, or open a container; true when a container with children
  * was opened (the caller pushes it). */
 static bool

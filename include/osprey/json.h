@@ -63,14 +63,27 @@ typedef struct osp_json_limits {
 				    by default; default false (keep them) */
 } osp_json_limits_t;
 
-/* Why a parse failed: byte offset, line and column (1-based), and a message
- * worded like Jackson's so it can go into a json_parse_exception reason. */
+/* Why a parse failed: byte offset of the offending byte (or of the end),
+ * line and column as Jackson reports them (1-based; lines end at LF, CR or
+ * CRLF; the column is one past the offending byte, as Jackson's location is
+ * taken after reading it), and a message worded like Jackson's so it can go
+ * into a json_parse_exception reason (see osp_json_error_format). The message
+ * is always valid UTF-8. */
 typedef struct osp_json_error {
 	size_t offset;
 	uint32_t line;
 	uint32_t column;
-	char msg[160];
+	char msg[256];
 } osp_json_error_t;
+
+/* Jackson's full exception text for err, as Elasticsearch puts it in a
+ * json_parse_exception reason: "<msg>\n at [Source: <source>; line: L,
+ * column: C]" (source e.g. "(byte[])\"...\"" or a stream class name; NULL
+ * for "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)",
+ * what current Elasticsearch prints). Writes at most n bytes, NUL-terminated;
+ * returns the length it needed, as snprintf does. */
+size_t osp_json_error_format(char *buf, size_t n, const osp_json_error_t *err,
+			     const char *source);
 
 /* Parse exactly one JSON value (surrounding whitespace allowed).
  * limits may be NULL for the defaults. Returns 0, -EINVAL (syntax, UTF-8,
@@ -158,6 +171,10 @@ void osp_jw_value(osp_jw_t *w, const osp_json_t *v);
 void osp_jw_kv_str(osp_jw_t *w, const char *key, const char *s);
 void osp_jw_kv_int(osp_jw_t *w, const char *key, int64_t v);
 void osp_jw_kv_bool(osp_jw_t *w, const char *key, bool v);
+/* End of a top-level value: in pretty mode a final LF, as Elasticsearch's
+ * pretty responses end with one (XContentBuilder.lfAtEnd). 0, or -EINVAL when
+ * containers are still open, or -ENOMEM when the buffer failed. */
+int osp_jw_finish(osp_jw_t *w);
 
 /* Escape s into out as a JSON string body (no quotes). */
 void osp_json_escape(osp_buf_t *out, const char *s, size_t n);

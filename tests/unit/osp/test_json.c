@@ -293,10 +293,10 @@ test_error_messages(void **state)
 		     "Unexpected character ('2' (code 50)): was expecting comma to separate Array entries",
 		     1, 5);
 	expect_error("{\n  \"query\": {\n",
-		     "Unexpected end-of-input: expected close marker for Object (start marker at [Source: (byte[]); line: 2, column: 12])",
+		     "Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, column: 12])",
 		     3, 1);
 	expect_error("[1,\r\n2,\r3",
-		     "Unexpected end-of-input: expected close marker for Array (start marker at [Source: (byte[]); line: 1, column: 1])",
+		     "Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
 		     3, 2);
 	expect_error("[1,]", "Unexpected character (']' (code 93)): expected a value", 1, 5);
 	expect_error("", "No content to map due to end-of-input", 1, 1);
@@ -408,6 +408,25 @@ test_bom(void **state)
 	assert_int_equal(osp_json_get(v, "a")->i, 1);
 	assert_int_equal(osp_json_parse_prefix(&arena, "\xef\xbb\xbf[1] [2]", 11, NULL, &v, &used, &err), 0);
 	assert_int_equal(used, 6);
+}
+
+static void
+test_error_format(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	parse_bad("{\"a\"}");
+	size_t n = osp_json_error_format(buf, sizeof(buf), &last_err, NULL);
+
+	assert_string_equal(buf, "Unexpected character ('}' (code 125)): was expecting a colon to separate field name and value\n"
+			    " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 6]");
+	assert_int_equal(n, strlen(buf));
+	osp_json_error_format(buf, sizeof(buf), &last_err, "(byte[])\"{\"a\"}\"");
+	assert_string_equal(buf, "Unexpected character ('}' (code 125)): was expecting a colon to separate field name and value\n"
+			    " at [Source: (byte[])\"{\"a\"}\"; line: 1, column: 6]");
+	assert_true(osp_json_error_format(buf, 10, &last_err, NULL) > 10);
+	assert_string_equal(buf, "Unexpecte");
 }
 
 static void
@@ -700,6 +719,9 @@ test_writer_pretty(void **state)
 		"}";
 
 	assert_string_equal(out.data, want);
+	assert_int_equal(osp_jw_finish(&w), 0);
+	assert_int_equal(out.data[out.len - 1], '\n');
+	out.data[--out.len] = '\0';
 
 	/* osp_jw_value produces the same text from a tree */
 	osp_json_t *v = parse_ok(want);
@@ -745,6 +767,13 @@ test_writer_depth(void **state)
 	osp_jw_init(&w, &out, 0);
 	osp_jw_arr_end(&w);
 	assert_true(osp_buf_failed(&out));
+	osp_buf_clear(&out);
+	osp_jw_init(&w, &out, 0);
+	osp_jw_arr_begin(&w);
+	assert_int_equal(osp_jw_finish(&w), -EINVAL);
+	osp_jw_arr_end(&w);
+	assert_int_equal(osp_jw_finish(&w), 0);
+	assert_string_equal(out.data, "[]");
 	osp_buf_free(&out);
 }
 
@@ -1168,6 +1197,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
