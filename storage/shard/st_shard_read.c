@@ -182,6 +182,28 @@ st_shard_publish(st_shard_t *sh)
 	return 0;
 }
 
+int
+st_shard_fetch(st_shard_t *sh, st_reader_set_t *ctx, const st_hit_t *hit,
+	       osp_arena_t *a, st_get_res_t *out)
+{
+	st_reader_set_t *set = ctx ? ctx : sh->readers;
+	st_reader_t *r = NULL;
+
+	memset(out, 0, sizeof(*out));
+	sh->st.search_fetch_total++;
+	if (hit->seg_ord < set->n && set->r[hit->seg_ord]->gen == hit->seg_gen)
+		r = set->r[hit->seg_ord];
+	for (uint32_t i = 0; !r && i < set->n; i++)
+		if (set->r[i]->gen == hit->seg_gen)
+			r = set->r[i];
+	if (r && hit->doc < r->max_doc)
+		return get_from_reader(r, hit->doc, a, out);
+	/* merged away since the query phase: find the doc by its _id */
+	if (!hit->id)
+		return 0;
+	return st_shard_get(sh, hit->id, hit->id_len, false, a, out);
+}
+
 void
 st_shard_note_search(st_shard_t *sh, bool fetch)
 {

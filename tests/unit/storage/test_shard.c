@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "osprey/json.h"
+#include "osprey/query.h"
 #include "osprey/storage.h"
 #include "test_shard_util.h"
 
@@ -378,6 +380,61 @@ test_durability(void **state)
 	tsh_close(sh, true);
 }
 
+static void
+test_search_fetch(void **state)
+{
+	(void)state;
+	st_shard_t *sh = tsh_open(NULL, NULL);
+	st_write_res_t r;
+	osp_err_t e;
+	osp_arena_t a;
+	osp_json_t *body;
+	osp_json_error_t je;
+	st_search_req_t req;
+	st_shard_result_t res;
+	st_reader_set_t *ctx = NULL;
+	const char *q = "{\"query\":{\"match\":{\"title\":\"hello\"}}}";
+
+	osp_arena_init(&a, 64 * 1024, 0);
+	assert_int_equal(tsh_index(sh, "1", "{\"title\":\"hello world\"}", &r, &e), 0);
+	assert_int_equal(tsh_index(sh, "2", "{\"title\":\"goodbye world\"}", &r, &e), 0);
+	assert_int_equal(st_shard_refresh(sh), 0);
+	assert_int_equal(tsh_index(sh, "3", "{\"title\":\"hello hello\"}", &r, &e), 0);
+	assert_int_equal(st_shard_refresh(sh), 0);
+	assert_int_equal(tsh_index(sh, "4", "{\"title\":\"hello, not yet refreshed\"}", &r, &e), 0);
+
+	assert_int_equal(osp_json_parse(&a, q, strlen(q), NULL, &body, &je), 0);
+	st_search_req_init(&req);
+	assert_int_equal(st_search_req_parse(&a, body, &req, &e), 0);
+	assert_int_equal(st_shard_search(sh, &req, &a, &res, &ctx, &e), 0);
+	assert_int_equal(res.total, 2);
+	assert_int_equal(res.n_hits, 2);
+	/* a merge between the query and the fetch phase does not matter */
+	assert_int_equal(st_shard_force_merge(sh, 1, false), 0);
+	for (uint32_t i = 0; i < res.n_hits; i++) {
+		st_get_res_t g;
+
+		assert_int_equal(st_shard_fetch(sh, ctx, &res.hits[i], &a, &g), 0);
+		assert_true(g.found);
+		assert_non_null(strstr(g.source, "hello"));
+		/* and without the context, by _id */
+		assert_int_equal(st_shard_fetch(sh, NULL, &res.hits[i], &a, &g), 0);
+		assert_true(g.found);
+	}
+	st_shard_release_readers(ctx);
+	uint64_t n = 0;
+
+	assert_int_equal(st_shard_count_query(sh, req.query, 0, &a, &n, &e), 0);
+	assert_int_equal(n, 3);   /* the force merge refreshed doc 4 */
+	st_shard_stats_t st;
+
+	st_shard_get_stats(sh, &st);
+	assert_int_equal(st.search_query_total, 2);
+	assert_int_equal(st.segments_count, 1);
+	osp_arena_free(&a);
+	tsh_close(sh, true);
+}
+
 int
 main(void)
 {
@@ -390,6 +447,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_update, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_update, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_durability, tsh_setup, tsh_teardown),
+		cmocka_unit_test_setup_teardown(test_search_fetch, tsh_setup, tsh_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
