@@ -16,7 +16,8 @@
  *
  * The `local` backend keeps everything in memory and persists every change
  * to a checksummed file replaced atomically (ctl_coord_local.c); its leases
- * and watches are in-process. A store belongs to the control process's
+ * and watches are in-process. The `etcd` backend (ctl_coord_etcd.c) speaks
+ * etcd v3's HTTP/JSON gateway. A store belongs to the control process's
  * main loop thread; callbacks run on that thread from inside put/del/poll.
  */
 #ifndef CTL_COORD_H
@@ -81,6 +82,11 @@ struct ctl_coord {
  * now_ms seeds lease clocks. 0, -EIO (both copies unreadable), -ENOMEM. */
 int
 ctl_coord_local_open(const char *dir, int64_t now_ms, ctl_coord_t **out);
+
+/* Open the etcd backend on a comma-separated list of client URLs
+ * ("http://127.0.0.1:2379,..."); fails with -EIO when none answers. */
+int
+ctl_coord_etcd_open(const char *endpoints, ctl_coord_t **out);
 
 /* Which copy the local backend loaded: 0 none (new store), 1 current,
  * 2 previous (the current one was torn or corrupt). For logs and tests. */

@@ -3,7 +3,8 @@
  *
  * Reads -E key=value settings (osprey/settings.h), makes sure path.data
  * exists, loads or creates the node id (path.data/node.id), opens the
- * coordination store (cluster.coordination: local), and runs the channel
+ * coordination store (cluster.coordination: local, or etcd at
+ * cluster.etcd.endpoints), and runs the channel
  * server on control.socket (default <path.data>/control.sock) until SIGTERM
  * or SIGINT, then exits 0. Everything else lives in ctl_server.c.
  */
@@ -52,7 +53,7 @@ main(int argc, char **argv)
 	ctl_coord_t *coord = NULL;
 	ctl_server_t *srv = NULL;
 	ctl_server_opts_t o;
-	char err[512], sock[PATH_MAX], host[256];
+	char err[512], sock[PATH_MAX], host[256], key[512];
 	const char *data;
 	struct timespec ts;
 	sigset_t mask;
@@ -86,16 +87,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "osprey-control: cannot read or create %s/node.id\n", data);
 		goto cleanup;
 	}
-	if (strcmp(osp_settings_str(set, "cluster.coordination"), "local") != 0) {
-		fprintf(stderr, "osprey-control: cluster.coordination [%s] is not available in this build; use local\n",
-			osp_settings_str(set, "cluster.coordination"));
-		goto cleanup;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ctl_coord_local_open(data, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &coord) != 0) {
+	if (strcmp(osp_settings_str(set, "cluster.coordination"), "etcd") == 0) {
+		if (ctl_coord_etcd_open(osp_settings_str(set, "cluster.etcd.endpoints"), &coord) != 0) {
+			fprintf(stderr, "osprey-control: cannot reach etcd at [%s] (cluster.etcd.endpoints)\n",
+				osp_settings_str(set, "cluster.etcd.endpoints"));
+			goto cleanup;
+		}
+	} else if (ctl_coord_local_open(data, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+					&coord) != 0) {
 		fprintf(stderr, "osprey-control: the cluster state in [%s] is unreadable (both copies)\n", data);
 		goto cleanup;
 	}
+	snprintf(key, sizeof(key), "/osprey/%s/state", osp_settings_str(set, "cluster.name"));
+	o.state_key = key;
 	if (*osp_settings_str(set, "control.socket"))
 		snprintf(sock, sizeof(sock), "%s", osp_settings_str(set, "control.socket"));
 	else

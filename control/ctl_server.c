@@ -163,7 +163,7 @@ srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
 	rc = osp_cluster_write(next, &w, OSP_CLUSTER_FLAT_SETTINGS);
 	if (rc != 0)
 		goto cleanup;
-	rc = ctl_coord_put(s->coord, CTL_STATE_KEY, b.data, b.len,
+	rc = ctl_coord_put(s->coord, s->o.state_key, b.data, b.len,
 			   s->coord_rev ? s->coord_rev : CTL_COORD_ABSENT, 0, &rev);
 	if (rc != 0) {
 		ctl_log("cannot persist cluster state version %lld: %s",
@@ -615,7 +615,7 @@ ctl_server_open(const ctl_server_opts_t *o, ctl_coord_t *coord, ctl_server_t **o
 	s->lfd = s->epfd = s->sigfd = -1;
 	for (int i = 0; i < SRV_MAX_CONNS; i++)
 		s->conns[i].c.fd = -1;
-	rc = ctl_coord_get(coord, CTL_STATE_KEY, &val, &s->coord_rev);
+	rc = ctl_coord_get(coord, s->o.state_key, &val, &s->coord_rev);
 	if (rc == 0) {
 		rc = osp_cluster_parse(val.data, val.len, &s->cs);
 		if (rc != 0) {

@@ -12,15 +12,13 @@
 
 #include "ctl_coord.h"
 
-/* The key the cluster state lives under in the coordination store. */
-#define CTL_STATE_KEY "/osprey/cluster/state"
-
 typedef struct ctl_server ctl_server_t;
 
 /* Options the program passes in. */
 typedef struct ctl_server_opts {
 	const char *socket_path;
 	const char *cluster_name;
+	const char *state_key;       /* "/osprey/<cluster.name>/state" */
 	osp_node_t self;             /* this node (id, name, addresses, roles) */
 	int64_t ack_timeout_ms;      /* default for requests without timeout_ms */
 } ctl_server_opts_t;
