@@ -284,9 +284,9 @@ skip_value(const char *p, const char *end)
 			p++;
 			break;
 		default:
-			if (!strchr("-0123456789tfn", *p))
+			if (*p == '\0' || !strchr("-0123456789tfn", *p))
 				return NULL;
-			while (p < end && !strchr(",:{}[]\" \t\r\n", *p))
+			while (p < end && *p != '\0' && !strchr(",:{}[]\" \t\r\n", *p))
 				p++;
 			break;
 		}

@@ -90,8 +90,11 @@ dp_rest_pretty(osp_buf_t *out, const char *json, size_t n)
 		case '"': {
 			const char *q = p + 1;
 
-			while (q < end && *q != '"')
-				q += *q == '\\' ? 2 : 1;
+			while (q < end && *q != '"') {
+				if (*q == '\\' && ++q == end)
+					break;
+				q++;
+			}
 			if (q >= end)
 				return -EINVAL;
 			osp_buf_append(out, p, (size_t)(q + 1 - p));
@@ -101,7 +104,7 @@ dp_rest_pretty(osp_buf_t *out, const char *json, size_t n)
 		default: {
 			const char *q = p;
 
-			while (q < end && !strchr(",:{}[]\" \t\r\n", *q))
+			while (q < end && *q != '\0' && !strchr(",:{}[]\" \t\r\n", *q))
 				q++;
 			if (q == p)
 				return -EINVAL;
