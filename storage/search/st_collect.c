@@ -91,6 +91,8 @@ st_coll_init(st_coll_t *c, const st_search_req_t *req, const st_search_fields_t 
 int
 st_coll_segment(st_coll_t *c, const st_reader_t *r, uint32_t seg_ord)
 {
+	if (c->r)
+		c->doc_base += c->r->max_doc;
 	c->r = r;
 	c->seg = seg_ord;
 	for (uint32_t i = 0; i < c->n_sort; i++) {
@@ -254,9 +256,32 @@ sift_up(st_coll_t *c, uint32_t i)
 	}
 }
 
+/* The value a missing numeric sort key takes (Elasticsearch substitutes
+ * Long.MAX_VALUE / MIN_VALUE or +-Infinity by order and missing); false for
+ * keywords (missing stays null). */
+static bool
+missing_value(const st_coll_t *c, uint32_t i, st_value_t *v)
+{
+	const st_sort_t *s = &c->req->sort[i];
+	bool high = (s->missing == ST_MISSING_FIRST) == s->desc;
+
+	memset(v, 0, sizeof(*v));
+	if (c->fkind[i] == ST_QF_KEYWORD)
+		return false;
+	if (c->fkind[i] == ST_QF_DOUBLE) {
+		v->type = ST_VAL_DOUBLE;
+		v->d = high ? INFINITY : -INFINITY;
+	} else {
+		v->type = ST_VAL_LONG;
+		v->i = high ? INT64_MAX : INT64_MIN;
+		v->d = (double)v->i;
+	}
+	return true;
+}
+
 /* search_after: true when the candidate is strictly after the given values. */
 static bool
-after_ok(const st_coll_t *c, float score, const st_value_t *v)
+after_ok(const st_coll_t *c, float score, uint64_t gdoc, const st_value_t *v)
 {
 	const st_search_req_t *q = c->req;
 
@@ -268,14 +293,19 @@ after_ok(const st_coll_t *c, float score, const st_value_t *v)
 	for (uint32_t i = 0; i < c->n_sort; i++) {
 		const st_sort_t *s = &q->sort[i];
 		const st_value_t *a = &q->search_after[i];
+		st_value_t x;
 		int r;
 		if (s->kind == ST_SORT_SCORE) {
 			double as = a->type == ST_VAL_LONG ? (double)a->i : a->d;
 			r = (double)score < as ? -1 : (double)score > as;
 		} else if (s->kind == ST_SORT_DOC) {
-			continue; /* shard-local doc order cannot be compared globally */
+			int64_t ad = a->type == ST_VAL_LONG ? a->i : (int64_t)a->d;
+			r = (int64_t)gdoc < ad ? -1 : (int64_t)gdoc > ad;
 		} else {
-			bool xm = v[i].type == ST_VAL_NULL, am = a->type == ST_VAL_NULL;
+			x = v[i];
+			if (x.type == ST_VAL_NULL)
+				missing_value(c, i, &x);
+			bool xm = x.type == ST_VAL_NULL, am = a->type == ST_VAL_NULL;
 			if (xm || am) {
 				if (xm && am)
 					continue;
@@ -285,12 +315,15 @@ after_ok(const st_coll_t *c, float score, const st_value_t *v)
 				return r > 0;
 			}
 			st_value_t av = *a;
-			if (av.type == ST_VAL_STRING && v[i].type != ST_VAL_STRING) {
+			if (av.type == ST_VAL_STRING && x.type != ST_VAL_STRING) {
 				av.d = strtod(av.s, NULL);
 				av.i = (int64_t)av.d;
-				av.type = v[i].type;
+				av.type = x.type;
+			} else if (av.type == ST_VAL_LONG && x.type == ST_VAL_DOUBLE) {
+				av.d = (double)av.i;
+				av.type = ST_VAL_DOUBLE;
 			}
-			r = st_value_cmp(&v[i], &av);
+			r = st_value_cmp(&x, &av);
 		}
 		if (s->desc)
 			r = -r;
@@ -314,7 +347,7 @@ st_coll_offer(st_coll_t *c, uint32_t doc, float score)
 	for (uint32_t i = 0; i < c->n_sort; i++)
 		if (c->req->sort[i].kind == ST_SORT_FIELD)
 			field_value(c, i, doc, &tmp[i]);
-	if (c->req->n_search_after && !after_ok(c, score, tmp))
+	if (c->req->n_search_after && !after_ok(c, score, c->doc_base + doc, tmp))
 		return 0;
 	if (c->n == c->k) {
 		slot = &c->slots[c->heap[0]];
@@ -324,6 +357,7 @@ st_coll_offer(st_coll_t *c, uint32_t doc, float score)
 		slot->score = score;
 		slot->seg = c->seg;
 		slot->doc = doc;
+		slot->gdoc = c->doc_base + doc;
 		if (c->n_sort)
 			memcpy(slot->sort, tmp, c->n_sort * sizeof(*tmp));
 		sift_down(c, 0);
@@ -333,6 +367,7 @@ st_coll_offer(st_coll_t *c, uint32_t doc, float score)
 	slot->score = score;
 	slot->seg = c->seg;
 	slot->doc = doc;
+	slot->gdoc = c->doc_base + doc;
 	if (c->n_sort)
 		memcpy(slot->sort, tmp, c->n_sort * sizeof(*tmp));
 	c->heap[c->n] = c->n;
@@ -399,8 +434,8 @@ st_coll_finish(st_coll_t *c, st_reader_t *const *readers, st_hit_t **out, uint32
 					v->d = sorted[i].score;
 				} else if (s->kind == ST_SORT_DOC) {
 					v->type = ST_VAL_LONG;
-					v->i = h->doc;
-					v->d = h->doc;
+					v->i = (int64_t)sorted[i].gdoc;
+					v->d = (double)v->i;
 				} else {
 					*v = sorted[i].sort[j];
 					if (v->type == ST_VAL_STRING) {
@@ -408,18 +443,8 @@ st_coll_finish(st_coll_t *c, st_reader_t *const *readers, st_hit_t **out, uint32
 						if (!v->s)
 							return -ENOMEM;
 					}
-					if (v->type == ST_VAL_NULL && c->fkind[j] != ST_QF_KEYWORD &&
-					    c->fkind[j] != ST_QF_DOUBLE) {
-						/* Elasticsearch substitutes Long.MAX/MIN */
-						bool high = (s->missing == ST_MISSING_FIRST) == s->desc;
-						v->type = ST_VAL_LONG;
-						v->i = high ? INT64_MAX : INT64_MIN;
-						v->d = (double)v->i;
-					} else if (v->type == ST_VAL_NULL && c->fkind[j] == ST_QF_DOUBLE) {
-						bool high = (s->missing == ST_MISSING_FIRST) == s->desc;
-						v->type = ST_VAL_DOUBLE;
-						v->d = high ? INFINITY : -INFINITY;
-					}
+					if (v->type == ST_VAL_NULL)
+						missing_value(c, j, v);
 				}
 			}
 		}

@@ -16,6 +16,7 @@ typedef struct st_coll_slot {
 	float score;
 	uint32_t seg;
 	uint32_t doc;
+	uint64_t gdoc;           /* doc base of the segment + doc (_doc value) */
 	st_value_t *sort;
 } st_coll_slot_t;
 
@@ -33,6 +34,7 @@ typedef struct st_coll {
 	/* current segment */
 	const st_reader_t *r;
 	uint32_t seg;
+	uint64_t doc_base;       /* max_doc of the earlier segments */
 	st_dv_numeric_t num[ST_COLL_MAX_SORT];
 	st_dv_sorted_set_t ss[ST_COLL_MAX_SORT];
 	bool has_num[ST_COLL_MAX_SORT], has_ss[ST_COLL_MAX_SORT];
