@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "osprey/json.h"
 
@@ -42,6 +43,31 @@ typedef struct json_str_scan {
  * validating UTF-8, control characters and escapes. Reads only s[pos..len). */
 json_str_status_t
 json_str_scan(const char *s, size_t len, size_t pos, json_str_scan_t *out);
+
+/* Appends with the common case (room left, buffer not failed) inlined; the
+ * rest goes through osp_buf_*, which keeps the failed-flag rules. */
+static inline void
+json_out_putc(osp_buf_t *b, char c)
+{
+	if (b->len + 2 <= b->cap && !b->failed) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+	} else {
+		osp_buf_putc(b, c);
+	}
+}
+
+static inline void
+json_out_append(osp_buf_t *b, const char *p, size_t n)
+{
+	if (n < b->cap && b->len + n + 1 <= b->cap && !b->failed) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else {
+		osp_buf_append(b, p, n);
+	}
+}
 
 /* Replace invalid UTF-8 in a NUL-terminated message (see json_str.c). */
 void

@@ -422,19 +422,19 @@ osp_json_escape(osp_buf_t *out, const char *s, size_t n)
 			break;
 		char e = escape_tab[u[i]];
 		if (i > start)
-			osp_buf_append(out, s + start, i - start);
+			json_out_append(out, s + start, i - start);
 		if (e == 'u') {
 			char x[6] = { '\\', 'u', '0', '0', hex[u[i] >> 4], hex[u[i] & 15] };
 
-			osp_buf_append(out, x, 6);
+			json_out_append(out, x, 6);
 		} else {
 			char x[2] = { '\\', e };
 
-			osp_buf_append(out, x, 2);
+			json_out_append(out, x, 2);
 		}
 		i++;
 		start = i;
 	}
 	if (n > start)
-		osp_buf_append(out, s + start, n - start);
+		json_out_append(out, s + start, n - start);
 }

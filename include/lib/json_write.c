@@ -28,11 +28,11 @@ indent(osp_buf_t *b, size_t level)
 {
 	size_t n = level * 2;
 
-	osp_buf_putc(b, '\n');
+	json_out_putc(b, '\n');
 	while (n) {
 		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
 
-		osp_buf_append(b, spaces, k);
+		json_out_append(b, spaces, k);
 		n -= k;
 	}
 }
@@ -64,7 +64,7 @@ before_value(osp_jw_t *w)
 	uint64_t bit = 1ULL << (w->depth - 1);
 
 	if (w->need_comma & bit)
-		osp_buf_putc(w->out, ',');
+		json_out_putc(w->out, ',');
 	w->need_comma |= bit;
 	if (w->pretty)
 		indent(w->out, w->depth);
@@ -74,7 +74,7 @@ static void
 begin(osp_jw_t *w, char c)
 {
 	before_value(w);
-	osp_buf_putc(w->out, c);
+	json_out_putc(w->out, c);
 	w->depth++;
 	if (w->depth > JW_MAX_DEPTH)
 		w->out->failed = 1;
@@ -97,9 +97,9 @@ end(osp_jw_t *w, char c)
 		if (had)
 			indent(w->out, w->depth);
 		else
-			osp_buf_putc(w->out, ' ');
+			json_out_putc(w->out, ' ');
 	}
-	osp_buf_putc(w->out, c);
+	json_out_putc(w->out, c);
 }
 
 void
@@ -129,9 +129,9 @@ osp_jw_arr_end(osp_jw_t *w)
 static void
 quoted(osp_buf_t *b, const char *s, size_t n)
 {
-	osp_buf_putc(b, '"');
+	json_out_putc(b, '"');
 	osp_json_escape(b, s, n);
-	osp_buf_putc(b, '"');
+	json_out_putc(b, '"');
 }
 
 void
@@ -140,9 +140,9 @@ osp_jw_keyn(osp_jw_t *w, const char *key, size_t n)
 	before_value(w);
 	quoted(w->out, key, n);
 	if (w->pretty)
-		osp_buf_append(w->out, " : ", 3);
+		json_out_append(w->out, " : ", 3);
 	else
-		osp_buf_putc(w->out, ':');
+		json_out_putc(w->out, ':');
 	w->after_key = 1;
 }
 
@@ -192,7 +192,7 @@ put_int(osp_buf_t *b, int64_t v)
 		u = 0 - u;
 	}
 	n += fmt_u64(buf + n, u);
-	osp_buf_append(b, buf, n);
+	json_out_append(b, buf, n);
 }
 
 void
@@ -208,7 +208,7 @@ osp_jw_uint(osp_jw_t *w, uint64_t v)
 	char buf[24];
 
 	before_value(w);
-	osp_buf_append(w->out, buf, fmt_u64(buf, v));
+	json_out_append(w->out, buf, fmt_u64(buf, v));
 }
 
 static void
@@ -217,10 +217,10 @@ put_double(osp_buf_t *b, double v)
 	char buf[40];
 
 	if (!isfinite(v)) {
-		osp_buf_append(b, "null", 4);
+		json_out_append(b, "null", 4);
 		return;
 	}
-	osp_buf_append(b, buf, json_num_format_double(buf, v));
+	json_out_append(b, buf, json_num_format_double(buf, v));
 }
 
 void
@@ -235,16 +235,16 @@ osp_jw_bool(osp_jw_t *w, bool v)
 {
 	before_value(w);
 	if (v)
-		osp_buf_append(w->out, "true", 4);
+		json_out_append(w->out, "true", 4);
 	else
-		osp_buf_append(w->out, "false", 5);
+		json_out_append(w->out, "false", 5);
 }
 
 void
 osp_jw_null(osp_jw_t *w)
 {
 	before_value(w);
-	osp_buf_append(w->out, "null", 4);
+	json_out_append(w->out, "null", 4);
 }
 
 /* Compact: the bytes verbatim (Elasticsearch returns a stored _source as
@@ -271,7 +271,7 @@ osp_jw_raw(osp_jw_t *w, const char *json, size_t n)
 			return;
 	}
 	before_value(w);
-	osp_buf_append(w->out, json, n);
+	json_out_append(w->out, json, n);
 }
 
 void
@@ -316,13 +316,13 @@ put_number(osp_buf_t *b, const osp_json_t *v)
 
 	if (v->num_len < sizeof(buf) - 2 &&
 	    (n = json_num_java_literal(v->num, v->num_len, buf)) != 0) {
-		osp_buf_append(b, buf, n);
+		json_out_append(b, buf, n);
 		return;
 	}
 	if (!isfinite(v->d) || (!memchr(v->num, '.', v->num_len) &&
 				!memchr(v->num, 'e', v->num_len) &&
 				!memchr(v->num, 'E', v->num_len))) {
-		osp_buf_append(b, v->num, v->num_len);
+		json_out_append(b, v->num, v->num_len);
 		return;
 	}
 	put_double(b, v->d);
@@ -334,7 +334,7 @@ osp_jw_finish(osp_jw_t *w)
 	if (w->depth != 0 || w->after_key)
 		return -EINVAL;
 	if (w->pretty)
-		osp_buf_putc(w->out, '\n');
+		json_out_putc(w->out, '\n');
 	return osp_buf_failed(w->out) ? -ENOMEM : 0;
 }
 
@@ -345,13 +345,13 @@ emit(osp_buf_t *b, const osp_json_t *v, int pretty)
 {
 	switch (v->type) {
 	case OSP_JSON_NULL:
-		osp_buf_append(b, "null", 4);
+		json_out_append(b, "null", 4);
 		return false;
 	case OSP_JSON_BOOL:
 		if (v->boolean)
-			osp_buf_append(b, "true", 4);
+			json_out_append(b, "true", 4);
 		else
-			osp_buf_append(b, "false", 5);
+			json_out_append(b, "false", 5);
 		return false;
 	case OSP_JSON_NUMBER:
 		put_number(b, v);
@@ -363,16 +363,16 @@ emit(osp_buf_t *b, const osp_json_t *v, int pretty)
 	case OSP_JSON_OBJECT: {
 		bool obj = v->type == OSP_JSON_OBJECT;
 
-		osp_buf_putc(b, obj ? '{' : '[');
+		json_out_putc(b, obj ? '{' : '[');
 		if (v->u.child)
 			return true;
 		if (pretty)
-			osp_buf_putc(b, ' ');
-		osp_buf_putc(b, obj ? '}' : ']');
+			json_out_putc(b, ' ');
+		json_out_putc(b, obj ? '}' : ']');
 		return false;
 	}
 	}
-	osp_buf_append(b, "null", 4);
+	json_out_append(b, "null", 4);
 	return false;
 }
 
@@ -406,20 +406,20 @@ osp_jw_value(osp_jw_t *w, const osp_json_t *v)
 			n--;
 			if (w->pretty)
 				indent(b, base + n);
-			osp_buf_putc(b, f->node->type == OSP_JSON_OBJECT ? '}' : ']');
+			json_out_putc(b, f->node->type == OSP_JSON_OBJECT ? '}' : ']');
 			continue;
 		}
 		if (c != f->node->u.child)
-			osp_buf_putc(b, ',');
+			json_out_putc(b, ',');
 		f->next = c->next;
 		if (w->pretty)
 			indent(b, base + n);
 		if (f->node->type == OSP_JSON_OBJECT) {
 			quoted(b, c->key ? c->key : "", c->key_len);
 			if (w->pretty)
-				osp_buf_append(b, " : ", 3);
+				json_out_append(b, " : ", 3);
 			else
-				osp_buf_putc(b, ':');
+				json_out_putc(b, ':');
 		}
 		if (!emit(b, c, w->pretty))
 			continue;

@@ -44,7 +44,7 @@ rnd(void)
 
 static const char *words[] = {
 	"search", "engine", "shard", "replica", "index", "query", "latency",
-	"caf\xc3\xa9", "na\xc3\xafve", "stra\xc3\x9f" "e", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+	"caf\xc3\xa9", "na\xc3\xafve", "stra\xc3\x9f\x65", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
 	"\xd0\xbf\xd0\xbe\xd0\xb8\xd1\x81\xd0\xba", "\xf0\x9f\x94\x8d", "quoted \\\"word\\\"",
 	"tab\\there", "line\\nbreak", "back\\\\slash", "\\u00e9t\\u00e9", "osprey",
 	"kernel-bypass", "the", "a", "of", "and", "to", "in", "is", "for", "with",
