@@ -11,8 +11,9 @@
  *
  * Errors are worded as Jackson words them (Elasticsearch's parser), with the
  * byte offset of the offending character and Jackson's line/column: lines
- * count LF, CR and CRLF; the column is 1-based and, as Jackson reports it,
- * one past the offending character (for end-of-input: one past the end).
+ * count LF, CR and CRLF; the column is 1-based at Jackson's read pointer,
+ * which is usually just past the offending character (past a bad token, at
+ * the end for end-of-input, on the second digit for leading zeroes).
  * The tree belongs to the arena; nothing here keeps state between calls.
  */
 #include <errno.h>
@@ -87,26 +88,52 @@ position(const char *s, size_t off, uint32_t *line, size_t *line_start)
 	*line_start = ls;
 }
 
-/* Record an error at byte offset off (the offending byte, or the end). */
-__attribute__((format(printf, 3, 4))) static int
-fail(json_parser_t *p, size_t off, const char *fmt, ...)
+/* Record an error about the byte at offset off (or the end), with Jackson's
+ * location: its read pointer ptr (>= off), column = ptr - line start + 1. */
+static int
+failv(json_parser_t *p, size_t off, size_t ptr, const char *fmt, va_list ap)
 {
 	osp_json_error_t *e = p->err;
 	size_t ls;
-	va_list ap;
 
 	if (e == NULL)
 		return -EINVAL;
 	if (off > p->len)
 		off = p->len;
+	if (ptr < off)
+		ptr = off;
 	e->offset = off;
 	position(p->s, off, &e->line, &ls);
-	e->column = (uint32_t)(off - ls + 1 + (off < p->end ? 1 : 0));
-	va_start(ap, fmt);
+	e->column = (uint32_t)(ptr - ls + 1);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
 	json_utf8_sanitize(e->msg);
 	return -EINVAL;
+}
+
+/* The common case: Jackson has consumed the offending byte at off. */
+__attribute__((format(printf, 3, 4))) static int
+fail(json_parser_t *p, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = failv(p, off, off < p->end ? off + 1 : off, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Jackson's pointer is elsewhere (after a token, or before a peeked byte). */
+__attribute__((format(printf, 4, 5))) static int
+fail_ptr(json_parser_t *p, size_t off, size_t ptr, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = failv(p, off, ptr, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Describe the character at off as Jackson's _getCharDesc does. */
@@ -198,7 +225,9 @@ fail_token(json_parser_t *p, size_t off)
 		e++;
 	if (e == off)
 		e = off + 1;
-	return fail(p, e, "Unrecognized token '%.*s%s': was expecting " VALID_VALUES,
+	/* Jackson reads the token and the byte that ends it */
+	return fail_ptr(p, off, e < p->end ? e + 1 : e,
+			"Unrecognized token '%.*s%s': was expecting " VALID_VALUES,
 		    (int)(e - off), p->s + off,
 		    e < p->end && is_ident((unsigned char)p->s[e]) ? "..." : "");
 }
@@ -351,7 +380,7 @@ parse_literal(json_parser_t *p, size_t *pos, osp_json_t **out)
 	    (avail > wl && is_ident((unsigned char)s[wl])))
 		return fail_token(p, *pos);
 	if (*s == 'N' || *s == 'I')
-		return fail(p, *pos + wl, "Non-standard token '%s': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", word);
+		return fail_ptr(p, *pos, *pos + wl, "Non-standard token '%s': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", word);
 	osp_json_t *v = node_new(p, t, 0, NULL);
 
 	if (v == NULL)
@@ -377,11 +406,12 @@ parse_number(json_parser_t *p, size_t *pos, osp_json_t **out)
 	case JSON_NUM_MINUS:
 		if (p->s[sc.bad] == 'I' && p->end - sc.bad >= 8 &&
 		    memcmp(p->s + sc.bad, "Infinity", 8) == 0)
-			return fail(p, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
+			return fail_ptr(p, sc.bad - 1, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
 		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
 			    char_desc(p, sc.bad, d, sizeof(d)));
 	case JSON_NUM_LEADING_ZERO:
-		return fail(p, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
+		/* Jackson peeks at the second digit without consuming it */
+		return fail_ptr(p, sc.bad, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
 	case JSON_NUM_FRAC:
 		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
 			    char_desc(p, sc.bad, d, sizeof(d)));

@@ -302,10 +302,17 @@ test_error_messages(void **state)
 	expect_error("{\"a\":tru}",
 		     "Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
 		     1, 10);
+	assert_int_equal(last_err.offset, 5);
 	expect_error("[NaN]",
 		     "Non-standard token 'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
-		     1, 6);
-	expect_error("[01]", "Invalid numeric value: Leading zeroes not allowed", 1, 4);
+		     1, 5);
+	assert_int_equal(last_err.offset, 1);
+	expect_error("[-Infinity]",
+		     "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
+		     1, 11);
+	assert_int_equal(last_err.offset, 1);
+	expect_error("[01]", "Invalid numeric value: Leading zeroes not allowed", 1, 3);
+	assert_int_equal(last_err.offset, 2);
 	expect_error("[-x]",
 		     "Unexpected character ('x' (code 120)) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
 		     1, 4);
