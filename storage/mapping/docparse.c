@@ -171,6 +171,71 @@ dynamic_type(dp_t *c, const osp_json_t *v, st_field_type_t *t, const st_date_for
 	return 1;
 }
 
+/* A new field through the first matching dynamic template; *out stays
+ * NULL when none matches. */
+static int
+from_template(dp_t *c, const st_field_t *obj, const char *name, size_t len,
+	      const osp_json_t *v, st_field_type_t t, const st_field_t **out)
+{
+	static const char *const mtypes[] = {
+		[ST_FIELD_OBJECT] = "object", [ST_FIELD_TEXT] = "string", [ST_FIELD_LONG] = "long",
+		[ST_FIELD_FLOAT] = "double", [ST_FIELD_BOOLEAN] = "boolean", [ST_FIELD_DATE] = "date",
+	};
+	static const char *const dtypes[] = {
+		[ST_FIELD_OBJECT] = "object", [ST_FIELD_TEXT] = "text", [ST_FIELD_LONG] = "long",
+		[ST_FIELD_FLOAT] = "float", [ST_FIELD_BOOLEAN] = "boolean", [ST_FIELD_DATE] = "date",
+	};
+	size_t plen = obj->path_len ? obj->path_len + 1 + len : len;
+	char *path = osp_arena_alloc(c->a, plen + 1);
+	int rc;
+
+	(void)v;
+	if (path == NULL)
+		return -ENOMEM;
+	snprintf(path, plen + 1, "%s%s%.*s", obj->path, obj->path_len ? "." : "", (int)len, name);
+	const st_dyn_template_t *tpl = st_dyn_template_find(c->m, path, plen, name, len, mtypes[t]);
+
+	if (tpl == NULL)
+		return 0;
+	osp_json_t *def = st_dyn_template_mapping(c->a, tpl->mapping, name, len, dtypes[t]);
+
+	if (def == NULL)
+		return -ENOMEM;
+	const osp_json_t *ty = osp_json_get(def, "type");
+	const char *tn = ty && ty->type == OSP_JSON_STRING ? ty->u.str : dtypes[t];
+	st_field_type_t ft = ST_FIELD_OBJECT;
+	bool known = false;
+
+	for (int k = ST_FIELD_OBJECT; k <= ST_FIELD_DATE; k++)
+		if (strcmp(st_field_type_name((st_field_type_t)k), tn) == 0) {
+			ft = (st_field_type_t)k;
+			known = true;
+		}
+	if (!known)
+		return osp_err_set(c->err, 400, "mapper_parsing_exception",
+				   "No handler for type [%s] declared on field [%.*s]", tn, (int)len, name);
+	st_fieldx_t *f;
+
+	if (ft == ST_FIELD_OBJECT) {
+		const osp_json_t *en = osp_json_get(def, "enabled");
+
+		if ((f = prov_field(c, obj, name, len, ST_FIELD_OBJECT)) == NULL)
+			return -ENOMEM;
+		if (en && en->type == OSP_JSON_BOOL && !en->boolean) {
+			f->pub.enabled = false;
+			f->pub.set_mask |= ST_FP_ENABLED;
+		}
+	} else if ((rc = st_field_parse_leaf(c->a, st_mapping_analysis(c->m), obj, name, len, ft,
+					     def, false, &f, c->err)) < 0) {
+		return rc;
+	}
+	if ((rc = attach(c, obj, f)) < 0)
+		return rc;
+	c->dynamic = true;
+	*out = &f->pub;
+	return 0;
+}
+
 static int
 create_dynamic(dp_t *c, const st_field_t *obj, const char *name, size_t len,
 	       const osp_json_t *v, const st_field_t **out)
@@ -183,6 +248,11 @@ create_dynamic(dp_t *c, const st_field_t *obj, const char *name, size_t len,
 	*out = NULL;
 	if (rc <= 0)
 		return rc;
+	if (c->m->n_templates) {
+		rc = from_template(c, obj, name, len, v, t, out);
+		if (rc != 0 || *out)
+			return rc < 0 ? rc : 0;
+	}
 	st_fieldx_t *f = prov_field(c, obj, name, len, t);
 
 	if (f == NULL)

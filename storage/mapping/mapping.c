@@ -140,6 +140,8 @@ st_mapping_copy(st_mapping_t *dst, const st_mapping_t *src)
 	dst->meta = src->meta ? osp_json_clone(a, src->meta) : NULL;
 	dst->source_extra = src->source_extra ? osp_json_clone(a, src->source_extra) : NULL;
 	dst->dynamic_templates = src->dynamic_templates ? osp_json_clone(a, src->dynamic_templates) : NULL;
+	if (dst->dynamic_templates && st_dyn_templates_compile(dst, dst->dynamic_templates, &err) < 0)
+		return -ENOMEM;
 	dst->dynamic_date_formats = src->dynamic_date_formats ? osp_json_clone(a, src->dynamic_date_formats) : NULL;
 	if (src->n_ddf) {
 		const st_date_format_t **fs = osp_arena_calloc(a, sizeof(*fs) * src->n_ddf);
@@ -329,8 +331,8 @@ st_mapping_field_at(const st_mapping_t *m, uint32_t id)
 }
 
 /* Glob with '*' only, as Elasticsearch's Regex.simpleMatch. */
-static bool
-glob(const char *p, size_t pl, const char *s, size_t sl)
+bool
+st_glob(const char *p, size_t pl, const char *s, size_t sl)
 {
 	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
 
@@ -361,7 +363,7 @@ st_mapping_fields_match(const st_mapping_t *m, const char *pattern, size_t len,
 		const st_field_t *f = m->sorted[i];
 		int rc;
 
-		if (f->type == ST_FIELD_OBJECT || !glob(pattern, len, f->path, f->path_len))
+		if (f->type == ST_FIELD_OBJECT || !st_glob(pattern, len, f->path, f->path_len))
 			continue;
 		if ((rc = cb(arg, f)) != 0)
 			return rc;

@@ -33,6 +33,14 @@ typedef struct st_fieldx {
 	const osp_json_t *null_value_json;
 } st_fieldx_t;
 
+/* One dynamic template; points into the mapping's dynamic_templates JSON. */
+typedef struct st_dyn_template {
+	const char *name;
+	const osp_json_t *match_mapping_type;   /* string or array, or NULL */
+	const osp_json_t *match, *unmatch, *path_match, *path_unmatch;
+	const osp_json_t *mapping;
+} st_dyn_template_t;
+
 /* The mapping. */
 struct st_mapping {
 	int refs;                       /* atomic */
@@ -59,6 +67,8 @@ struct st_mapping {
 	const osp_json_t *meta;         /* _meta */
 	const osp_json_t *source_extra; /* _source includes/excludes as given */
 	const osp_json_t *dynamic_templates;
+	st_dyn_template_t *templates;
+	uint32_t n_templates;
 	uint32_t next_id;
 };
 
@@ -84,6 +94,13 @@ st_mapping_finish(st_mapping_t *m);
 int
 st_field_add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child);
 
+/* Parse one leaf field definition (type already known) into arena a;
+ * analyzer and normalizer names resolve through an_reg. */
+int
+st_field_parse_leaf(osp_arena_t *a, const st_analysis_t *an_reg, const st_field_t *parent,
+		    const char *name, size_t nlen, st_field_type_t type, const osp_json_t *def,
+		    bool multi, st_fieldx_t **out, osp_err_t *err);
+
 /* Merge the freshly parsed definition upd into cur (same path). */
 int
 st_field_merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err_t *err);
@@ -107,6 +124,26 @@ st_json_locate(const osp_json_t *root, const osp_json_t *target, const char *tex
 /* Write one field definition (no key) as GET _mapping shows it. */
 void
 st_field_write(const st_fieldx_t *f, osp_jw_t *w);
+
+/* '*'-glob as Elasticsearch's Regex.simpleMatch. */
+bool
+st_glob(const char *p, size_t pl, const char *s, size_t sl);
+
+/* Dynamic templates (dyn_template.c): validate and index arr into m;
+ * merge an update by template name; find the template for a new field
+ * (mtype: "string", "long", "double", "boolean", "date", "object");
+ * instantiate a template mapping with {name}/{dynamic_type} replaced. */
+int
+st_dyn_templates_compile(st_mapping_t *m, const osp_json_t *arr, osp_err_t *err);
+int
+st_dyn_templates_merge(st_mapping_t *m, const osp_json_t *cur, const osp_json_t *upd,
+		       const osp_json_t **out, osp_err_t *err);
+const st_dyn_template_t *
+st_dyn_template_find(const st_mapping_t *m, const char *path, size_t plen,
+		     const char *name, size_t nlen, const char *mtype);
+osp_json_t *
+st_dyn_template_mapping(osp_arena_t *a, const osp_json_t *v, const char *name, size_t nlen,
+			const char *dtype);
 
 /* Default dynamic date formats, compiled. */
 const st_date_format_t *

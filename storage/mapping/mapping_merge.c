@@ -144,5 +144,3 @@ st_field_merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err
 	}
 	return 0;
 }
-
-/* Apply one field definition (name under obj). */

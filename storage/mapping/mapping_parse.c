@@ -249,27 +249,24 @@ is_passthrough(st_field_type_t t, const char *k)
 	return false;
 }
 
-static int parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t nlen,
-		      st_field_type_t type, const osp_json_t *def, bool multi, st_fieldx_t **out,
-		      osp_err_t *err);
 static int apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props,
 			    bool merging, osp_err_t *err);
 
 static int
-set_null_value(st_mapping_t *m, st_fieldx_t *f, const osp_json_t *v, osp_err_t *err)
+set_null_value(osp_arena_t *a, st_fieldx_t *f, const osp_json_t *v, osp_err_t *err)
 {
 	st_field_t *p = &f->pub;
 
 	if (v->type == OSP_JSON_NULL)
 		return 0;
 	p->has_null_value = true;
-	f->null_value_json = osp_json_clone(&m->arena, v);
+	f->null_value_json = osp_json_clone(a, v);
 	switch (p->type) {
 	case ST_FIELD_KEYWORD:
 		if (v->type == OSP_JSON_STRING)
-			p->null_value_str = osp_arena_strndup(&m->arena, v->u.str, v->len);
+			p->null_value_str = osp_arena_strndup(a, v->u.str, v->len);
 		else if (v->type == OSP_JSON_NUMBER)
-			p->null_value_str = osp_arena_strndup(&m->arena, v->num, v->num_len);
+			p->null_value_str = osp_arena_strndup(a, v->num, v->num_len);
 		else if (v->type == OSP_JSON_BOOL)
 			p->null_value_str = v->boolean ? "true" : "false";
 		else
@@ -305,12 +302,12 @@ set_null_value(st_mapping_t *m, st_fieldx_t *f, const osp_json_t *v, osp_err_t *
 	}
 }
 
-static int
-parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t nlen,
-	   st_field_type_t type, const osp_json_t *def, bool multi, st_fieldx_t **out,
-	   osp_err_t *err)
+int
+st_field_parse_leaf(osp_arena_t *a, const st_analysis_t *an_reg, const st_field_t *parent,
+		    const char *name, size_t nlen, st_field_type_t type, const osp_json_t *def,
+		    bool multi, st_fieldx_t **out, osp_err_t *err)
 {
-	st_fieldx_t *f = new_field(&m->arena, parent, name, nlen, type);
+	st_fieldx_t *f = new_field(a, parent, name, nlen, type);
 	st_field_t *p;
 	const char *tn = st_field_type_name(type);
 	const osp_json_t *fields = NULL;
@@ -348,12 +345,12 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 		} else if (type == ST_FIELD_TEXT && (strcmp(k, "analyzer") == 0 || strcmp(k, "search_analyzer") == 0)) {
 			if (v->type != OSP_JSON_STRING)
 				return osp_err_set(err, 400, MPE, "Failed to parse mapping: [%s] must be a string", k);
-			const st_analyzer_t *an = st_analysis_get(m->analysis, v->u.str, v->len);
+			const st_analyzer_t *an = st_analysis_get(an_reg, v->u.str, v->len);
 
 			if (an == NULL)
 				return osp_err_set(err, 400, MPE, "analyzer [%s] has not been configured in mappings",
 						   v->u.str);
-			const char *nm = osp_arena_strndup(&m->arena, v->u.str, v->len);
+			const char *nm = osp_arena_strndup(a, v->u.str, v->len);
 
 			if (nm == NULL)
 				return -ENOMEM;
@@ -385,17 +382,17 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 			if (v->type == OSP_JSON_NULL)
 				continue;
 			const st_analyzer_t *nz = v->type == OSP_JSON_STRING ?
-				st_analysis_get_normalizer(m->analysis, v->u.str, v->len) : NULL;
+				st_analysis_get_normalizer(an_reg, v->u.str, v->len) : NULL;
 
 			if (nz == NULL)
 				return osp_err_set(err, 400, MPE, "normalizer [%s] not found for field [%s]",
 						   v->type == OSP_JSON_STRING ? v->u.str : "?", p->name);
-			if ((p->normalizer_name = osp_arena_strndup(&m->arena, v->u.str, v->len)) == NULL)
+			if ((p->normalizer_name = osp_arena_strndup(a, v->u.str, v->len)) == NULL)
 				return -ENOMEM;
 			p->normalizer = nz;
 			p->set_mask |= ST_FP_NORMALIZER;
 		} else if (type != ST_FIELD_TEXT && strcmp(k, "null_value") == 0) {
-			if ((rc = set_null_value(m, f, v, err)) < 0)
+			if ((rc = set_null_value(a, f, v, err)) < 0)
 				return rc;
 			if (p->has_null_value)
 				p->set_mask |= ST_FP_NULL_VALUE;
@@ -404,7 +401,7 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 
 			if (v->type != OSP_JSON_STRING)
 				return osp_err_set(err, 400, MPE, "Failed to parse mapping: [format] must be a string");
-			if ((rc = st_date_format_compile(&m->arena, v->u.str, v->len, &df, err)) < 0) {
+			if ((rc = st_date_format_compile(a, v->u.str, v->len, &df, err)) < 0) {
 				if (rc == -EINVAL)
 					snprintf(err->type, sizeof(err->type), MPE);
 				return rc;
@@ -425,7 +422,7 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 			if (v->type != OSP_JSON_OBJECT)
 				return osp_err_set(err, 400, MPE, "[meta] must be an object, got [%s] for field [%s]",
 						   "value", p->name);
-			p->meta = osp_json_clone(&m->arena, v);
+			p->meta = osp_json_clone(a, v);
 			p->set_mask |= ST_FP_META;
 		} else if (strcmp(k, "fields") == 0) {
 			if (multi)
@@ -436,9 +433,9 @@ parse_leaf(st_mapping_t *m, const st_field_t *parent, const char *name, size_t n
 						   p->name);
 			fields = v;
 		} else if (is_passthrough(type, k)) {
-			if (f->extra == NULL && (f->extra = osp_json_new_object(&m->arena)) == NULL)
+			if (f->extra == NULL && (f->extra = osp_json_new_object(a)) == NULL)
 				return -ENOMEM;
-			if (osp_json_append(&m->arena, f->extra, k, v->key_len, osp_json_clone(&m->arena, v)) < 0)
+			if (osp_json_append(a, f->extra, k, v->key_len, osp_json_clone(a, v)) < 0)
 				return -ENOMEM;
 		} else {
 unknown:
@@ -450,7 +447,7 @@ unknown:
 		return osp_err_set(err, 400, MPE, "Field [scaling_factor] is required");
 	if (type == ST_FIELD_TEXT) {
 		if (p->analyzer == NULL)
-			p->analyzer = st_analysis_get(m->analysis, "default", 7);
+			p->analyzer = st_analysis_get(an_reg, "default", 7);
 		if (p->search_analyzer == NULL)
 			p->search_analyzer = p->analyzer;
 	}
@@ -479,7 +476,8 @@ unknown:
 					   t->u.str, mf->key);
 		if (mt == ST_FIELD_OBJECT)
 			return osp_err_set(err, 400, MPE, "Type [object] cannot be used in multi field");
-		if ((rc = parse_leaf(m, p, mf->key, mf->key_len, mt, mf, true, &child, err)) < 0)
+		if ((rc = st_field_parse_leaf(a, an_reg, p, mf->key, mf->key_len, mt, mf, true,
+					      &child, err)) < 0)
 			return rc;
 		st_field_t *dup = st_field_child(p, mf->key, mf->key_len);
 
@@ -487,13 +485,14 @@ unknown:
 			*(st_fieldx_t *)dup = *child;
 			continue;
 		}
-		if ((rc = st_field_add_child(&m->arena, f, child)) < 0)
+		if ((rc = st_field_add_child(a, f, child)) < 0)
 			return rc;
 	}
 	*out = f;
 	return 0;
 }
 
+/* Apply one field definition (name under obj). */
 static int
 apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 	    const osp_json_t *def, bool merging, osp_err_t *err)
@@ -517,7 +516,8 @@ apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 	if (type != ST_FIELD_OBJECT) {
 		st_fieldx_t *nf;
 
-		if ((rc = parse_leaf(m, &obj->pub, name, nlen, type, def, false, &nf, err)) < 0)
+		if ((rc = st_field_parse_leaf(&m->arena, m->analysis, &obj->pub, name, nlen, type,
+					      def, false, &nf, err)) < 0)
 			return rc;
 		if (cur == NULL)
 			return st_field_add_child(&m->arena, obj, nf);
@@ -754,11 +754,16 @@ st_mapping_apply(st_mapping_t *m, const osp_json_t *body, bool merging, osp_err_
 				return osp_err_set(err, 400, MPE, "[_meta] must be an object");
 			m->meta = osp_json_clone(&m->arena, v);
 		} else if (strcmp(k, "dynamic_templates") == 0) {
-			if (v->type != OSP_JSON_ARRAY)
-				return osp_err_set(err, 400, MPE, "Dynamic template syntax error. An array of named objects is expected.");
-			if (v->len > 0)
-				return osp_err_set(err, 400, MPE, "[dynamic_templates] are not supported");
-			m->dynamic_templates = osp_json_clone(&m->arena, v);
+			const osp_json_t *tv = osp_json_clone(&m->arena, v);
+
+			if (tv == NULL)
+				return -ENOMEM;
+			if (merging && m->dynamic_templates &&
+			    (rc = st_dyn_templates_merge(m, m->dynamic_templates, v, &tv, err)) < 0)
+				return rc;
+			if ((rc = st_dyn_templates_compile(m, tv, err)) < 0)
+				return rc;
+			m->dynamic_templates = tv;
 		} else {
 			return root_unsupported(err, v);
 		}

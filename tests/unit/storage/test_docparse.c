@@ -390,6 +390,47 @@ test_normalizer_copy_to(void **state)
 	st_analysis_free(reg);
 }
 
+static void
+test_dynamic_templates(void **state)
+{
+	st_mapping_t *m = mapping("{\"dynamic_templates\":["
+		"{\"strings_as_kw\":{\"match_mapping_type\":\"string\",\"unmatch\":\"*_text\",\"mapping\":{\"type\":\"keyword\"}}},"
+		"{\"longs_as_int\":{\"match_mapping_type\":\"long\",\"path_match\":\"stats.*\",\"mapping\":{\"type\":\"integer\"}}},"
+		"{\"named\":{\"match\":\"*_text\",\"mapping\":{\"type\":\"text\",\"analyzer\":\"english\","
+		"\"fields\":{\"raw\":{\"type\":\"keyword\"}}}}},"
+		"{\"dyn\":{\"match\":\"dt_*\",\"mapping\":{\"type\":\"{dynamic_type}\",\"index\":false,"
+		"\"meta\":{\"from\":\"{name}\"}}}}]}");
+	st_mapping_t *m2 = NULL;
+	st_doc_t d;
+	osp_err_t err;
+	char buf[256];
+	const char *src = "{\"title\":\"Hello\",\"body_text\":\"Running dogs\",\"stats\":{\"views\":5},"
+			  "\"count\":7,\"dt_x\":3.5}";
+
+	(void)state;
+	doc_ok(m, src, &d);
+	assert_non_null(d.mapping_update);
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+
+	osp_jw_init(&w, &b, 0);
+	osp_jw_value(&w, d.mapping_update);
+	assert_string_equal(b.data, "{\"properties\":{\"title\":{\"type\":\"keyword\"},"
+		"\"body_text\":{\"type\":\"text\",\"analyzer\":\"english\",\"fields\":{\"raw\":{\"type\":\"keyword\"}}},"
+		"\"stats\":{\"properties\":{\"views\":{\"type\":\"integer\"}}},"
+		"\"count\":{\"type\":\"long\"},"
+		"\"dt_x\":{\"type\":\"float\",\"index\":false,\"meta\":{\"from\":\"dt_x\"}}}}");
+	osp_buf_free(&b);
+	assert_int_equal(st_mapping_merge(m, d.mapping_update, &m2, &err), 0);
+	doc_ok(m2, src, &d);
+	assert_null(d.mapping_update);
+	assert_string_equal(terms(field(&d, "body_text"), buf, sizeof(buf)), "run@0|dog@1");
+	assert_string_equal(terms(field(&d, "title"), buf, sizeof(buf)), "Hello");
+	assert_int_equal(field(&d, "stats.views")->longs[0], 5);
+	st_mapping_unref(m2);
+	st_mapping_unref(m);
+}
+
 int
 main(void)
 {
@@ -401,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_dynamic),
 		cmocka_unit_test(test_dynamic_settings),
 		cmocka_unit_test(test_normalizer_copy_to),
+		cmocka_unit_test(test_dynamic_templates),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

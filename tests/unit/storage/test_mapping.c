@@ -232,6 +232,16 @@ test_parse_errors(void **state)
 	parse_err("{\"properties\":{\"o\":{\"properties\":{},\"wat\":1}}}", "mapper_parsing_exception",
 		  "Mapping definition for [o] has unsupported parameters:  [wat : ...]");
 
+	parse_err("{\"dynamic_templates\":[{\"t\":{\"match\":\"*\"}}]}", "mapper_parsing_exception",
+		  "template [t] must have either mapping or runtime set");
+	parse_err("{\"dynamic_templates\":[{\"t\":{\"wat\":1,\"mapping\":{}}}]}", "mapper_parsing_exception",
+		  "Illegal dynamic template parameter: [wat]");
+	parse_err("{\"dynamic_templates\":[{\"t\":{\"match_mapping_type\":\"text\",\"mapping\":{}}}]}",
+		  "mapper_parsing_exception",
+		  "No field type matched on [text], possible values are [object, string, long, double, boolean, date, binary]");
+	parse_err("{\"dynamic_templates\":{}}", "mapper_parsing_exception",
+		  "Dynamic template syntax error. An array of named objects is expected.");
+
 	/* create-index wraps the reason */
 	st_mapping_t *m = NULL;
 	osp_err_t err;
@@ -309,6 +319,18 @@ test_merge(void **state)
 			    "\tCannot update parameter [enabled] from [true] to [false]");
 	assert_null(merge(m, "{\"properties\":{\"user\":{\"enabled\":false}}}", -EINVAL, &err));
 	assert_string_equal(err.reason, "the [enabled] parameter can't be updated for the object mapping [user]");
+
+	/* dynamic templates merge by name */
+	st_mapping_t *t1 = parse_ok("{\"dynamic_templates\":[{\"a\":{\"match\":\"a*\",\"mapping\":{\"type\":\"keyword\"}}},"
+				    "{\"b\":{\"match\":\"b*\",\"mapping\":{\"type\":\"long\"}}}]}");
+	st_mapping_t *t2 = merge(t1, "{\"dynamic_templates\":[{\"b\":{\"match\":\"bb*\",\"mapping\":{\"type\":\"text\"}}},"
+				 "{\"c\":{\"match\":\"c*\",\"mapping\":{\"type\":\"date\"}}}]}", 0, &err);
+
+	assert_written(t2, "{\"dynamic_templates\":[{\"a\":{\"match\":\"a*\",\"mapping\":{\"type\":\"keyword\"}}},"
+		       "{\"b\":{\"match\":\"bb*\",\"mapping\":{\"type\":\"text\"}}},"
+		       "{\"c\":{\"match\":\"c*\",\"mapping\":{\"type\":\"date\"}}}]}");
+	st_mapping_unref(t2);
+	st_mapping_unref(t1);
 
 	/* dynamic is updatable, both at the root and on objects */
 	st_mapping_t *m3 = merge(m2, "{\"dynamic\":false,\"properties\":{\"user\":{\"dynamic\":\"strict\"}}}", 0, &err);
