@@ -486,25 +486,63 @@ srv_batch_commit(ctl_server_t *s)
 	}
 }
 
+/* A dataplane (re)connected. If it has applied a newer version than ours
+ * (our newest file was lost and we fell back to the previous copy), move
+ * our version past it so it never sees one version number twice. */
+static void
+srv_hello(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_arena_t a;
+	osp_json_t *req = NULL;
+	osp_json_error_t jerr;
+	osp_jw_t w;
+	int64_t applied = 0;
+
+	osp_arena_init(&a, 1024, 0);
+	if (osp_json_parse(&a, f->payload, f->len, NULL, &req, &jerr) == 0) {
+		const osp_json_t *v = osp_json_get(req, "applied_version");
+
+		if (osp_json_is(v, OSP_JSON_NUMBER) && v->is_int)
+			applied = v->i;
+	}
+	osp_arena_free(&a);
+	osp_jw_init(&w, &b, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_int(&w, "proto", OSP_CHAN_VERSION);
+	osp_jw_kv_str(&w, "node_id", s->o.self.id);
+	osp_jw_kv_str(&w, "cluster_name", s->cs->cluster_name);
+	osp_jw_kv_str(&w, "cluster_uuid", s->cs->cluster_uuid);
+	osp_jw_obj_end(&w);
+	s->conns[slot].hello = true;
+	srv_send(s, slot, OSP_CHAN_HELLO, OSP_CHAN_F_JSON, f->id, b.data, b.len);
+	osp_buf_free(&b);
+	if (s->conns[slot].c.fd < 0)
+		return;
+	if (applied > s->cs->version && s->batch == NULL) {
+		osp_cluster_t *next = osp_cluster_clone(s->cs);
+		char what[128];
+
+		snprintf(what, sizeof(what), "version moved past the dataplane's applied version %lld",
+			 (long long)applied);
+		if (next != NULL) {
+			s->cs->version = applied;
+			if (srv_commit(s, next, what) == 0)
+				return;   /* published to every connection */
+		}
+	}
+	srv_publish(s, slot);
+}
+
 static void
 srv_frame(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 {
 	srv_conn_t *c = &s->conns[slot];
 
 	switch (f->type) {
-	case OSP_CHAN_HELLO: {
-		char body[512];
-		int n = snprintf(body, sizeof(body),
-				 "{\"proto\":%d,\"node_id\":\"%s\",\"cluster_name\":\"%s\",\"cluster_uuid\":\"%s\"}",
-				 OSP_CHAN_VERSION, s->o.self.id, s->cs->cluster_name,
-				 s->cs->cluster_uuid);
-
-		c->hello = true;
-		srv_send(s, slot, OSP_CHAN_HELLO, OSP_CHAN_F_JSON, f->id, body, (size_t)n);
-		if (s->conns[slot].c.fd >= 0)
-			srv_publish(s, slot);
+	case OSP_CHAN_HELLO:
+		srv_hello(s, slot, f);
 		break;
-	}
 	case OSP_CHAN_ACK:
 		if ((int64_t)f->id > c->acked)
 			c->acked = (int64_t)f->id;

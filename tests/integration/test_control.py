@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -69,6 +71,43 @@ def call(ctl, kind, body=None, expect_error=None):
     else:
         assert r.returncode == 0, reply
     return reply
+
+
+HDR = struct.Struct('<4sHHQII')   # the frame header of include/osprey/chan.h
+
+
+def raw_hello(ctl, applied):
+    """Speak the wire format directly: HELLO with an applied version, then
+    read frames until the first PUBLISH; return its version and the state."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(ctl.sock)
+    body = json.dumps({'proto': 1, 'applied_version': applied}).encode()
+    s.sendall(HDR.pack(b'OSPC', 1, 1, 0, 1, len(body)) + body)
+    buf = b''
+    try:
+        while True:
+            while len(buf) < HDR.size or len(buf) < HDR.size + HDR.unpack_from(buf)[5]:
+                chunk = s.recv(65536)
+                assert chunk, 'control closed the connection'
+                buf += chunk
+            magic, ver, typ, fid, flags, n = HDR.unpack_from(buf)
+            assert magic == b'OSPC' and ver == 1, (magic, ver)
+            payload, buf = buf[HDR.size:HDR.size + n], buf[HDR.size + n:]
+            if typ == 3:
+                return fid, json.loads(payload)
+    finally:
+        s.close()
+
+
+def garbage(ctl):
+    """Bytes that are not frames: control drops the connection, keeps running."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(ctl.sock)
+    s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert s.recv(100) == b'', 'expected the connection to be closed'
+    s.close()
 
 
 def state(ctl):
@@ -165,6 +204,13 @@ def main():
         ctl = Control(data, log)
         torn = state(ctl)
         assert comparable(torn) == comparable(before), 'fallback copy differs'
+
+        # a dataplane that applied a newer version than control has (its
+        # newest file was lost): control moves past it, never reusing a number
+        v, st = raw_hello(ctl, torn['version'] + 1000)
+        assert v == torn['version'] + 1001 and st['version'] == v, (v, st['version'])
+        garbage(ctl)
+        assert state(ctl)['version'] == v
         assert ctl.term() == 0
         ctl = None
         print('control integration test passed')
