@@ -67,9 +67,13 @@ osp_json_key_eq(const osp_json_t *member, const char *key)
 {
 	if (member == NULL || member->key == NULL)
 		return false;
-	size_t n = member->key_len;
+	const char *m = member->key;
 
-	return strncmp(member->key, key, n) == 0 && key[n] == '\0';
+	/* Names may hold NUL bytes (\u0000): never read key past its end. */
+	for (uint32_t i = 0; i < member->key_len; i++)
+		if (key[i] == '\0' || key[i] != m[i])
+			return false;
+	return key[member->key_len] == '\0';
 }
 
 static osp_json_t *

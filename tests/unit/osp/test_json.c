@@ -547,6 +547,12 @@ test_tree_lookup(void **state)
 	assert_false(osp_json_key_eq(osp_json_get(v, "d"), "dd"));
 	assert_false(osp_json_key_eq(osp_json_get(v, "d"), ""));
 	assert_false(osp_json_key_eq(v, "d"));
+	osp_json_t *nul = parse_ok("{\"a\\u0000b\":1}")->u.child;
+
+	assert_int_equal(nul->key_len, 3);
+	assert_false(osp_json_key_eq(nul, "a"));
+	assert_false(osp_json_key_eq(nul, "a\0b"));   /* a C string cannot name it */
+	assert_non_null(osp_json_getn(parse_ok("{\"a\\u0000b\":1}"), "a\0b", 3));
 	assert_int_equal(v->len, 4);
 	int n = 0;
 
