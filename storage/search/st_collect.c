@@ -287,8 +287,8 @@ after_ok(const st_coll_t *c, float score, uint64_t gdoc, const st_value_t *v)
 
 	if (c->n_sort == 0) {
 		const st_value_t *a = &q->search_after[0];
-		double as = a->type == ST_VAL_LONG ? (double)a->i : a->d;
-		return (double)score < as;
+		float as = (float)(a->type == ST_VAL_LONG ? (double)a->i : a->d);
+		return score < as;
 	}
 	for (uint32_t i = 0; i < c->n_sort; i++) {
 		const st_sort_t *s = &q->sort[i];
@@ -296,8 +296,9 @@ after_ok(const st_coll_t *c, float score, uint64_t gdoc, const st_value_t *v)
 		st_value_t x;
 		int r;
 		if (s->kind == ST_SORT_SCORE) {
-			double as = a->type == ST_VAL_LONG ? (double)a->i : a->d;
-			r = (double)score < as ? -1 : (double)score > as;
+			/* Elasticsearch reads a _score search_after value as a float */
+			float as = (float)(a->type == ST_VAL_LONG ? (double)a->i : a->d);
+			r = score < as ? -1 : score > as;
 		} else if (s->kind == ST_SORT_DOC) {
 			int64_t ad = a->type == ST_VAL_LONG ? a->i : (int64_t)a->d;
 			r = (int64_t)gdoc < ad ? -1 : (int64_t)gdoc > ad;
