@@ -89,6 +89,13 @@ st_analyzer_builtin(const char *name, size_t len);
 const char *
 st_analyzer_name(const st_analyzer_t *an);
 
+/* Position gap between the values of a multi-valued field analyzed with
+ * an: a custom analyzer's "position_increment_gap", else 100 (the gap
+ * Elasticsearch gives every analyzer, so phrases do not match across
+ * values). */
+int32_t
+st_analyzer_position_increment_gap(const st_analyzer_t *an);
+
 /* Build a registry from an index's "analysis" settings object
  * ({"analyzer":{..},"tokenizer":{..},"filter":{..}}); analysis may be NULL.
  * Unknown types/names fail with illegal_argument_exception worded as

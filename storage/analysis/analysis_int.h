@@ -68,6 +68,8 @@ struct st_analyzer {
 	const st_filtdef_t *const *filters;
 	uint32_t n_filters;
 	osp_arena_t *own;
+	bool pig_set;             /* position_increment_gap given */
+	int32_t pig;
 };
 
 /* Per-thread context: growable scratch terms and a small stemmer cache. */

@@ -64,6 +64,12 @@ st_analyzer_builtin(const char *name, size_t len)
 	return NULL;
 }
 
+int32_t
+st_analyzer_position_increment_gap(const st_analyzer_t *an)
+{
+	return an->pig_set ? an->pig : 100;
+}
+
 const char *
 st_analyzer_name(const st_analyzer_t *an)
 {

@@ -388,6 +388,29 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 		*out = an;
 		return 0;
 	}
+	const osp_json_t *cf = osp_json_get(def, "char_filter");
+
+	if (cf && !(cf->type == OSP_JSON_ARRAY && cf->len == 0)) {
+		/* no char filters are implemented (html_strip, mapping, pattern_replace) */
+		const osp_json_t *x = cf->type == OSP_JSON_ARRAY ? cf->u.child : cf;
+		const char *cn = x->type == OSP_JSON_STRING ? x->u.str :
+				 (osp_json_get(x, "type") && osp_json_get(x, "type")->type == OSP_JSON_STRING ?
+				  osp_json_get(x, "type")->u.str : "?");
+
+		if (adhoc)
+			return osp_err_illegal_argument(err, reg ? "failed to find char_filter under [%s]" :
+							"failed to find global char_filter under [%s]", cn);
+		return osp_err_illegal_argument(err, "Custom Analyzer [%s] failed to find char_filter under name [%s]",
+						name, cn);
+	}
+	if (osp_json_get(def, "position_increment_gap")) {
+		uint32_t g;
+
+		if ((rc = get_uint(def, "position_increment_gap", 100, &g, err)) < 0)
+			return rc;
+		an->pig_set = true;
+		an->pig = (int32_t)g;
+	}
 	if (tok == NULL && adhoc && filt) {
 		an->tok = builtin_toks[3];      /* filters only: keyword tokenizer */
 	} else if (tok == NULL) {

@@ -450,6 +450,8 @@ unknown:
 			p->analyzer = st_analysis_get(an_reg, "default", 7);
 		if (p->search_analyzer == NULL)
 			p->search_analyzer = p->analyzer;
+		if (!(p->set_mask & ST_FP_PIG))
+			p->position_increment_gap = st_analyzer_position_increment_gap(p->analyzer);
 	}
 	if (type == ST_FIELD_DATE && f->null_value_json) {
 		const osp_json_t *nv = f->null_value_json;

@@ -316,7 +316,8 @@ test_custom(void **state)
 		" \"std_stop\":{\"type\":\"standard\",\"stopwords\":\"_english_\"},"
 		" \"short\":{\"type\":\"standard\",\"max_token_length\":5},"
 		" \"snow\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"snowball\"]},"
-		" \"ps\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"porter_stem\"]}},"
+		" \"ps\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"porter_stem\"],\"position_increment_gap\":7,"
+		" \"char_filter\":[]}},"
 		"\"tokenizer\":{\"my_tok\":{\"type\":\"standard\",\"max_token_length\":255}},"
 		"\"filter\":{\"my_words\":{\"type\":\"stop\",\"stopwords\":[\"Foo\",\"bar\"],\"ignore_case\":true},"
 		" \"eng\":{\"type\":\"stemmer\",\"language\":\"english\"}}}"), &reg, &err), 0);
@@ -329,7 +330,9 @@ test_custom(void **state)
 	assert_string_equal(run(st_analysis_get(reg, "short", 5), "abcdefgh", &j), "abcde|fgh");
 	assert_string_equal(run(st_analysis_get(reg, "snow", 4), "generously", &j), "generous");
 	assert_string_equal(run(st_analysis_get(reg, "ps", 2), "generously", &j), "gener");
+	assert_int_equal(st_analyzer_position_increment_gap(st_analysis_get(reg, "ps", 2)), 7);
 	assert_string_equal(st_analyzer_name(st_analysis_get(reg, "default", 7)), "standard");
+	assert_int_equal(st_analyzer_position_increment_gap(st_analysis_get(reg, "default", 7)), 100);
 	assert_string_equal(st_analyzer_name(st_analysis_get(reg, "english", 7)), "english");
 	assert_null(st_analysis_get(reg, "nope", 4));
 	st_analysis_free(reg);
@@ -366,6 +369,8 @@ test_custom_errors(void **state)
 	expect_err("{\"analyzer\":{\"a\":{\"filter\":[\"lowercase\"]}}}",
 		   "analyzer [a] must specify either an analyzer type, or a tokenizer");
 	expect_err("{\"filter\":{\"f\":{\"type\":\"wat\"}}}", "Unknown filter type [wat] for [f]");
+	expect_err("{\"analyzer\":{\"a\":{\"tokenizer\":\"standard\",\"char_filter\":[\"html_strip\"]}}}",
+		   "Custom Analyzer [a] failed to find char_filter under name [html_strip]");
 	expect_err("{\"tokenizer\":{\"t\":{\"type\":\"wat\"}}}", "Unknown tokenizer type [wat] for [t]");
 	expect_err("{\"filter\":{\"f\":{\"type\":\"stemmer\",\"language\":\"klingon\"}}}",
 		   "Unknown stemmer language [klingon] for [f]");
