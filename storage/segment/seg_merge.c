@@ -11,9 +11,10 @@
  * encoded by the same writer as a fresh segment.
  *
  * Work runs in phases (docs, then per field: terms, norms, doc values) and
- * st_seg_merge_step stops once it has done `budget` units (one unit per doc
- * or posting moved), resuming where it stopped, so a worker core can
- * interleave merges with queries. Inputs are held by reference and read
+ * st_seg_merge_step stops once it has done `budget` units (one per doc,
+ * per 128 bytes of _source, per posting moved), resuming where it stopped,
+ * so a worker core can interleave merges with queries. A step may overrun
+ * its budget by one term's postings or one field's norms/doc values. Inputs are held by reference and read
  * through their views taken at create; deletes arriving later are carried
  * over by the caller with st_seg_merge_map_doc.
  */
@@ -207,7 +208,7 @@ step_docs(st_seg_merge_t *m, uint64_t *work, uint64_t budget)
 			rc = st_seg_writer_doc(m->w, &meta, src, len);
 		if (rc)
 			return rc;
-		*work += 1 + len / 4096;
+		*work += 1 + len / 128;
 	}
 	if (m->ci == m->n) {
 		m->phase = PH_TERMS;

@@ -1,8 +1,8 @@
 /*
  * seg_stored.c - the stored fields component (.src): every doc's _source,
- * in doc order, packed into blocks of about 32 KiB that are compressed with
- * zstd one by one (Lucene's stored fields, LZ4/DEFLATE replaced by zstd). A
- * doc larger than a block gets a block of its own.
+ * in doc order, packed into blocks (a block closes once it holds 16 KiB by
+ * default) compressed with zstd one by one (Lucene's stored fields, with
+ * zstd for LZ4/DEFLATE). A doc larger than a block gets a block of its own.
  *
  * Body (after the common header):
  *   OFFSET  SIZE  DESCRIPTION
@@ -33,7 +33,7 @@ void
 st_seg_src_w_init(st_seg_src_w_t *s, uint32_t block_bytes, int level)
 {
 	memset(s, 0, sizeof(*s));
-	s->block_bytes = block_bytes ? block_bytes : 32768;
+	s->block_bytes = block_bytes ? block_bytes : 16384;
 	s->level = level ? level : 3;
 }
 

@@ -112,7 +112,7 @@ typedef struct st_seg_builder_opts {
 	const char *name;             /* segment name, e.g. "_0" (< 40 bytes) */
 	uint8_t seg_id[16];           /* all zero = random */
 	int zstd_level;               /* 0 = default (3) */
-	uint32_t source_block_bytes;  /* 0 = default (32 KiB) */
+	uint32_t source_block_bytes;  /* 0 = default (16 KiB) */
 } st_seg_builder_opts_t;
 
 /* Create an empty builder; the caller frees it with st_seg_builder_free. */
@@ -255,8 +255,10 @@ int
 st_seg_merge_create(st_reader_t *const *readers, size_t n,
 		    const st_seg_builder_opts_t *opts, st_seg_merge_t **out);
 
-/* Do about `budget` units of work (a unit is one doc or one posting moved).
- * OSP_AGAIN while more remains, 0 when done, negative errno on failure. */
+/* Do about `budget` units of work (a unit is one doc, 128 bytes of _source
+ * or one posting moved; 4096 units take about 1-3 ms). A step may overrun by
+ * one term's postings or one field's norms/doc values. OSP_AGAIN while more
+ * remains, 0 when done, negative errno on failure. */
 int
 st_seg_merge_step(st_seg_merge_t *m, uint64_t budget);
 
