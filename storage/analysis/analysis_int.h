@@ -72,9 +72,22 @@ struct st_analyzer {
 	int32_t pig;
 };
 
-/* Per-thread context: growable scratch terms and a small stemmer cache. */
+/* One remembered stem (short terms only). */
+#define ST_STEM_CACHE_TERM 24
+#define ST_STEM_CACHE_SIZE 4096          /* power of two */
+typedef struct st_stem_slot {
+	const char *algo;                /* NULL = empty */
+	uint8_t in_len, out_len;
+	char in[ST_STEM_CACHE_TERM];
+	char out[ST_STEM_CACHE_TERM];
+} st_stem_slot_t;
+
+/* Per-thread context: growable scratch terms, the stemmer instances and a
+ * direct-mapped cache of recent stems (word frequencies are Zipfian, so
+ * most tokens hit). */
 #define ST_STEMMERS_MAX 8
 struct st_analysis_ctx {
+	st_stem_slot_t *stem_cache;      /* ST_STEM_CACHE_SIZE slots, lazily */
 	char *term;               /* current token bytes */
 	size_t term_cap;
 	char *tmp;                /* second buffer filters write into */

@@ -100,6 +100,7 @@ st_analysis_ctx_free(st_analysis_ctx_t *ctx)
 		return;
 	for (uint32_t i = 0; i < ctx->n_stem; i++)
 		sb_stemmer_delete(ctx->stem[i].sb);
+	free(ctx->stem_cache);
 	free(ctx->term);
 	free(ctx->tmp);
 	free(ctx);

@@ -212,9 +212,34 @@ ctx_stemmer(st_analysis_ctx_t *ctx, const char *algo)
 	return sb;
 }
 
+static uint32_t
+stem_hash(const char *algo, const char *s, uint32_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)algo;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h & (ST_STEM_CACHE_SIZE - 1);
+}
+
 static int
 stem_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 {
+	st_stem_slot_t *slot = NULL;
+
+	if (*len < ST_STEM_CACHE_TERM) {
+		if (ctx->stem_cache == NULL)
+			ctx->stem_cache = calloc(ST_STEM_CACHE_SIZE, sizeof(*ctx->stem_cache));
+		if (ctx->stem_cache) {
+			slot = &ctx->stem_cache[stem_hash(f->algo, ctx->term, *len)];
+			if (slot->algo == f->algo && slot->in_len == *len &&
+			    memcmp(slot->in, ctx->term, *len) == 0) {
+				memcpy(ctx->term, slot->out, slot->out_len);
+				*len = slot->out_len;
+				return 0;
+			}
+		}
+	}
 	struct sb_stemmer *sb = ctx_stemmer(ctx, f->algo);
 
 	if (sb == NULL)
@@ -225,6 +250,13 @@ stem_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 		return -ENOMEM;
 	int n = sb_stemmer_length(sb);
 
+	if (slot && n < ST_STEM_CACHE_TERM) {
+		slot->algo = f->algo;
+		slot->in_len = (uint8_t)*len;
+		memcpy(slot->in, ctx->term, *len);
+		slot->out_len = (uint8_t)n;
+		memcpy(slot->out, out, (size_t)n);
+	}
 	if (st_ctx_reserve(ctx, (size_t)n + 1) < 0)
 		return -ENOMEM;
 	memcpy(ctx->term, out, (size_t)n);
