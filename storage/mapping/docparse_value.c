@@ -186,6 +186,33 @@ utf16_len(const char *s, size_t n)
 	return u;
 }
 
+/* Lucene's limit on one indexed term. */
+#define MAX_TERM_BYTES 32766
+
+/* Lucene's "immense term" rejection, as Elasticsearch reports it. */
+static int
+immense(dp_t *c, const st_field_t *f, const char *t, size_t n)
+{
+	char prefix[200];
+	size_t o = 0;
+
+	o += (size_t)snprintf(prefix, sizeof(prefix), "[");
+	for (size_t i = 0; i < 30 && i < n; i++)
+		o += (size_t)snprintf(prefix + o, sizeof(prefix) - o, "%s%d", i ? ", " : "", (int)(int8_t)t[i]);
+	snprintf(prefix + o, sizeof(prefix) - o, "]");
+	int rc = osp_err_set(c->err, 400, "illegal_argument_exception",
+			     "Document contains at least one immense term in field=\"%s\" (whose UTF8 encoding is "
+			     "longer than the max length %d), all of which were skipped.  Please correct the analyzer "
+			     "to not produce such terms.  The prefix of the first immense term is: '%s...', original "
+			     "message: bytes can be at most %d in length; got %zu", f->path, MAX_TERM_BYTES, prefix,
+			     MAX_TERM_BYTES, n);
+
+	snprintf(c->err->caused_by_type, sizeof(c->err->caused_by_type), "max_bytes_length_exceeded_exception");
+	snprintf(c->err->caused_by_reason, sizeof(c->err->caused_by_reason),
+		 "bytes can be at most %d in length; got %zu", MAX_TERM_BYTES, n);
+	return rc;
+}
+
 /* Collects a normalizer's single token into the arena. */
 typedef struct norm {
 	osp_arena_t *a;
@@ -237,6 +264,8 @@ add_keyword(dp_t *c, const st_field_t *f, const char *s, size_t n)
 			return -ENOMEM;
 		t->len = (uint32_t)n;
 	}
+	if (t->len > MAX_TERM_BYTES && f->index)
+		return immense(c, f, t->s, t->len);
 	df->n_terms++;
 	return 0;
 }
@@ -254,9 +283,14 @@ add_text(dp_t *c, const st_field_t *f, const char *s, size_t n)
 		return -ENOMEM;
 	if (sl->values++)
 		st_analyze_pos_next_value(&sl->pos, f->position_increment_gap);
+	uint32_t first = df->n_tokens;
+
 	rc = st_analyze_to_arena(c->actx, f->analyzer, s, n, 0, &sl->pos, c->a,
 				 &df->tokens, &df->n_tokens, &df->cap);
 	df->length = sl->pos.length;
+	for (uint32_t i = first; rc >= 0 && i < df->n_tokens; i++)
+		if (df->tokens[i].len > MAX_TERM_BYTES)
+			return immense(c, f, df->tokens[i].term, df->tokens[i].len);
 	return rc < 0 ? rc : 0;
 }
 

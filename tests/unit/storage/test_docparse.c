@@ -248,6 +248,18 @@ test_errors(void **state)
 		NULL, NULL);
 	doc_err(m, "{\"k\":\"x\",}", "document_parsing_exception", "[1:11] failed to parse", "json_parse_exception", NULL);
 	doc_err(m, "  ", "document_parsing_exception", "failed to parse, document is empty", NULL, NULL);
+	/* Lucene's term length limit */
+	static char big[40100];
+	osp_err_t e2;
+
+	memcpy(big, "{\"k\":\"", 6);
+	memset(big + 6, 'a', 40000);
+	memcpy(big + 40006, "\"}", 3);
+	assert_int_equal(st_doc_parse(m, actx, "X", big, strlen(big), &arena, &d, &e2), -EINVAL);
+	assert_string_equal(e2.type, "illegal_argument_exception");
+	assert_non_null(strstr(e2.reason, "Document contains at least one immense term in field=\"k\""));
+	assert_string_equal(e2.caused_by_reason, "bytes can be at most 32766 in length; got 40000");
+
 	/* a bad value anywhere rejects the document; ignore_malformed skips it */
 	doc_ok(m, "{\"lenient\":\"abc\",\"age\":1}", &d);
 	assert_null(field(&d, "lenient"));
