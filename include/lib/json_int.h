@@ -17,6 +17,23 @@
 
 #include "osprey/json.h"
 
+/* Member names seen in one object being parsed (json_dup.c): a hash set of
+ * member nodes in the parse arena, built once the object grows. */
+typedef struct json_dupset {
+	osp_json_t **slots;
+	osp_json_t *last;        /* last member inserted */
+	uint32_t cap;            /* power of two, 0 = no set yet */
+} json_dupset_t;
+
+void
+json_dupset_init(json_dupset_t *d);
+
+/* Does obj (being parsed into d) already have a member named k (klen bytes,
+ * unescaped)? 0 with *found set, or -ENOMEM. */
+int
+json_dupset_find(json_dupset_t *d, osp_arena_t *a, const osp_json_t *obj,
+		 const char *k, size_t klen, uint64_t seed, bool *found);
+
 /* Why a string scan stopped; the scanner's verdict for the parser. */
 typedef enum json_str_status {
 	JSON_STR_OK = 0,

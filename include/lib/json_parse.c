@@ -33,18 +33,13 @@
 
 #define VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
-/* One open array/object and where it started (for error messages). With
- * duplicate detection, objects past DUP_LINEAR members also get a hash set
- * of their member nodes (arena memory, filled lazily up to ht_last). */
+/* One open array/object and where it started (for error messages); objects
+ * also carry their duplicate-name set when detection is on. */
 typedef struct json_frame {
 	osp_json_t *node;
 	size_t start;
-	osp_json_t **ht;
-	osp_json_t *ht_last;     /* last member inserted into ht */
-	uint32_t ht_cap;         /* power of two */
+	json_dupset_t dups;
 } json_frame_t;
-
-#define DUP_LINEAR 8u
 
 /* State of one parse; lives on the caller's stack for the call only. */
 typedef struct json_parser {
@@ -349,9 +344,7 @@ push(json_parser_t *p, osp_json_t *v, size_t start)
 	}
 	p->stack[p->depth].node = v;
 	p->stack[p->depth].start = start;
-	p->stack[p->depth].ht = NULL;
-	p->stack[p->depth].ht_last = NULL;
-	p->stack[p->depth].ht_cap = 0;
+	json_dupset_init(&p->stack[p->depth].dups);
 	p->depth++;
 	return 0;
 }
@@ -478,80 +471,6 @@ parse_string(json_parser_t *p, size_t *pos, osp_json_t **out)
 	return 0;
 }
 
-static uint64_t
-key_hash(const char *k, size_t n, uint64_t seed)
-{
-	uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL), w;
-
-	while (n >= 8) {
-		memcpy(&w, k, 8);
-		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-		h ^= h >> 31;
-		k += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, k, n);
-	h = (h ^ w) * 0x94D049BB133111EBULL;
-	return h ^ (h >> 29);
-}
-
-static void
-ht_insert(json_frame_t *f, osp_json_t *m, uint64_t seed)
-{
-	uint32_t mask = f->ht_cap - 1, i = (uint32_t)key_hash(m->key, m->key_len, seed) & mask;
-
-	while (f->ht[i])
-		i = (i + 1) & mask;
-	f->ht[i] = m;
-}
-
-/* Is a member named k (klen bytes, unescaped) already in f's object?
- * Linear for small objects, a hash set (load <= 1/2) for larger ones. */
-static int
-dup_find(json_parser_t *p, json_frame_t *f, const char *k, size_t klen, bool *found)
-{
-	osp_json_t *obj = f->node;
-
-	*found = false;
-	if (obj->len <= DUP_LINEAR) {
-		for (osp_json_t *m = obj->u.child; m; m = m->next)
-			if (m->key_len == klen && memcmp(m->key, k, klen) == 0)
-				*found = true;
-		return 0;
-	}
-	osp_json_t *m;
-
-	if (f->ht == NULL || (uint64_t)obj->len * 2 > f->ht_cap) {
-		uint32_t cap = 64;
-
-		if (obj->len > (1u << 28))
-			return -ENOMEM;
-		while (cap < obj->len * 4u)
-			cap *= 2;
-		f->ht = osp_arena_calloc(p->a, cap * sizeof(*f->ht));
-		if (f->ht == NULL)
-			return -ENOMEM;
-		f->ht_cap = cap;
-		m = obj->u.child;
-	} else {
-		m = f->ht_last->next;
-	}
-	for (; m; m = m->next) {
-		ht_insert(f, m, p->seed);
-		f->ht_last = m;
-	}
-	uint32_t mask = f->ht_cap - 1, i = (uint32_t)key_hash(k, klen, p->seed) & mask;
-
-	for (; f->ht[i]; i = (i + 1) & mask) {
-		if (f->ht[i]->key_len == klen && memcmp(f->ht[i]->key, k, klen) == 0) {
-			*found = true;
-			break;
-		}
-	}
-	return 0;
-}
-
 static int
 check_duplicate(json_parser_t *p, size_t quote)
 {
@@ -568,7 +487,9 @@ check_duplicate(json_parser_t *p, size_t quote)
 		kl = json_str_unescape(tmp, k, kl);
 		k = tmp;
 	}
-	rc = dup_find(p, &p->stack[p->depth - 1], k, kl, &found);
+	json_frame_t *f = &p->stack[p->depth - 1];
+
+	rc = json_dupset_find(&f->dups, p->a, f->node, k, kl, p->seed, &found);
 	if (rc != 0)
 		return rc;
 	if (found) {
