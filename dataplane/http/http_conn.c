@@ -92,6 +92,7 @@ slot_get(dp_http_conn_t *c)
 	s->automatic = s->interim = s->close_after = 0;
 	s->headers_done = s->has_err = 0;
 	s->interim_off = 0;
+	s->h_ctype = s->h_accept = s->h_encoding = s->h_expect = NULL;
 	return s;
 }
 
@@ -146,6 +147,9 @@ http_conn_release_done(dp_http_conn_t *c)
 static int on_message_begin(llhttp_t *p);
 static int on_method(llhttp_t *p, const char *at, size_t n);
 static int on_url(llhttp_t *p, const char *at, size_t n);
+static int on_url_complete(llhttp_t *p);
+static int on_header_field_complete(llhttp_t *p);
+static int on_header_value_complete(llhttp_t *p);
 static int on_version(llhttp_t *p, const char *at, size_t n);
 static int on_header_field(llhttp_t *p, const char *at, size_t n);
 static int on_header_value(llhttp_t *p, const char *at, size_t n);
@@ -165,6 +169,9 @@ settings_init(void)
 	settings.on_message_begin = on_message_begin;
 	settings.on_method = on_method;
 	settings.on_url = on_url;
+	settings.on_url_complete = on_url_complete;
+	settings.on_header_field_complete = on_header_field_complete;
+	settings.on_header_value_complete = on_header_value_complete;
 	settings.on_version = on_version;
 	settings.on_header_field = on_header_field;
 	settings.on_header_value = on_header_value;
@@ -292,7 +299,7 @@ on_message_begin(llhttp_t *p)
 	c->url_len = 0;
 	c->nfields = 0;
 	c->ntrail_first = 0;
-	c->in_value = 0;
+	c->field_open = 0;
 	c->line_bytes = 7;      /* two spaces and "HTTP/" */
 	c->header_bytes = 0;
 	return 0;
@@ -346,6 +353,28 @@ header_bytes(dp_http_conn_t *c, size_t n)
 	return 0;
 }
 
+/* The scratch holds "url\0name\0value\0name\0value\0...": each span is
+ * NUL-terminated by its *_complete callback, so one copy into the arena
+ * gives C strings without per-field allocations. */
+static int
+scratch_nul(dp_http_conn_t *c)
+{
+	osp_buf_putc(&c->scratch, '\0');
+	return osp_buf_failed(&c->scratch) ? -1 : 0;
+}
+
+static int
+on_url_complete(llhttp_t *p)
+{
+	return scratch_nul(p->data);
+}
+
+static uint32_t *
+field_quad(dp_http_conn_t *c)
+{
+	return (uint32_t *)(void *)c->fields.data + 4 * (c->nfields - 1);
+}
+
 static int
 on_header_field(llhttp_t *p, const char *at, size_t n)
 {
@@ -353,22 +382,32 @@ on_header_field(llhttp_t *p, const char *at, size_t n)
 
 	if (header_bytes(c, n))
 		return -1;
-	if (c->nfields == 0 || c->in_value) {
+	if (!c->field_open) {
 		uint32_t q[4] = { (uint32_t)c->scratch.len, 0, 0, 0 };
 
 		osp_buf_append(&c->fields, q, sizeof(q));
+		if (osp_buf_failed(&c->fields))
+			return -1;
 		c->nfields++;
-		c->in_value = 0;
+		c->field_open = 1;
 		if (header_bytes(c, 2))         /* ": " as Netty counts it */
 			return -1;
 	}
-	if (osp_buf_failed(&c->fields))
-		return -1;
-	uint32_t *q = (uint32_t *)(void *)c->fields.data + 4 * (c->nfields - 1);
-
 	osp_buf_append(&c->scratch, at, n);
-	q[1] += (uint32_t)n;
+	field_quad(c)[1] += (uint32_t)n;
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
+}
+
+static int
+on_header_field_complete(llhttp_t *p)
+{
+	dp_http_conn_t *c = p->data;
+
+	if (!c->field_open || scratch_nul(c))
+		return -1;
+	c->field_open = 0;
+	field_quad(c)[2] = (uint32_t)c->scratch.len;   /* value, maybe empty */
+	return 0;
 }
 
 static int
@@ -378,50 +417,76 @@ on_header_value(llhttp_t *p, const char *at, size_t n)
 
 	if (header_bytes(c, n))
 		return -1;
-	if (c->nfields == 0)
+	if (c->nfields == 0 || c->field_open)
 		return -1;
-	uint32_t *q = (uint32_t *)(void *)c->fields.data + 4 * (c->nfields - 1);
-
-	if (!c->in_value) {
-		q[2] = (uint32_t)c->scratch.len;
-		c->in_value = 1;
-	}
 	osp_buf_append(&c->scratch, at, n);
-	q[3] += (uint32_t)n;
+	field_quad(c)[3] += (uint32_t)n;
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
 }
 
-/* Copy fields [from, to) of the scratch into an arena array. */
 static int
-fields_to_arena(dp_http_conn_t *c, http_slot_t *s, uint32_t from, uint32_t to,
-		const dp_http_kv_t **out, uint32_t *count)
+on_header_value_complete(llhttp_t *p)
 {
-	uint32_t n = to - from;
-	dp_http_kv_t *kv;
+	return scratch_nul(p->data);
+}
+
+static int
+name_is(const dp_http_kv_t *h, const char *lit, uint32_t n)
+{
+	return h->name_len == n && strncasecmp(h->name, lit, n) == 0;
+}
+
+/* Copy the scratch from byte `from` on into the arena once, and point the
+ * fields [first, last) (which start at or after from) at the copy; values
+ * lose trailing blanks. */
+static int
+fields_to_arena(dp_http_conn_t *c, http_slot_t *s, size_t from, uint32_t first,
+		uint32_t last, const dp_http_kv_t **out, uint32_t *count)
+{
+	uint32_t n = last - first;
 	const uint32_t *q = (const uint32_t *)(const void *)c->fields.data;
+	dp_http_kv_t *kv;
+	char *copy;
 
 	*out = NULL;
 	*count = 0;
 	if (n == 0)
 		return 0;
-	kv = osp_arena_alloc(&s->arena, n * sizeof(*kv));
+	kv = osp_arena_alloc(&s->arena, n * sizeof(*kv) + (c->scratch.len - from));
 	if (kv == NULL)
 		return -ENOMEM;
+	copy = (char *)(kv + n) - from;
+	memcpy(copy + from, c->scratch.data + from, c->scratch.len - from);
 	for (uint32_t i = 0; i < n; i++) {
-		const uint32_t *f = q + 4 * (from + i);
-		const char *v = c->scratch.data + f[2];
+		const uint32_t *f = q + 4 * (first + i);
+		dp_http_kv_t *h = &kv[i];
 		uint32_t vl = f[3];
 
-		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		while (vl && (copy[f[2] + vl - 1] == ' ' || copy[f[2] + vl - 1] == '\t'))
 			vl--;
-		if (f[3] == 0)
-			v = EMPTY;
-		kv[i].name = osp_arena_strndup(&s->arena, c->scratch.data + f[0], f[1]);
-		kv[i].name_len = f[1];
-		kv[i].value = osp_arena_strndup(&s->arena, v, vl);
-		kv[i].value_len = vl;
-		if (kv[i].name == NULL || kv[i].value == NULL)
-			return -ENOMEM;
+		copy[f[2] + vl] = '\0';
+		h->name = copy + f[0];
+		h->name_len = f[1];
+		h->value = copy + f[2];
+		h->value_len = vl;
+		if (out == &s->req.trailers)
+			continue;
+		switch (h->name_len) {
+		case 6:
+			if (!s->h_accept && name_is(h, "accept", 6))
+				s->h_accept = h;
+			else if (!s->h_expect && name_is(h, "expect", 6))
+				s->h_expect = h;
+			break;
+		case 12:
+			if (!s->h_ctype && name_is(h, "content-type", 12))
+				s->h_ctype = h;
+			break;
+		case 16:
+			if (!s->h_encoding && name_is(h, "content-encoding", 16))
+				s->h_encoding = h;
+			break;
+		}
 	}
 	*out = kv;
 	*count = n;
@@ -489,13 +554,16 @@ on_headers_complete(llhttp_t *p)
 	r->method_name = llhttp_method_name((llhttp_method_t)p->method);
 	r->http_major = p->http_major;
 	r->http_minor = p->http_minor;
-	r->target = osp_arena_strndup(&s->arena, c->scratch.data ? c->scratch.data : "",
-				      c->url_len);
+	if (fields_to_arena(c, s, 0, 0, c->nfields, &r->headers, &r->nheaders))
+		return -1;
+	if (c->nfields)
+		r->target = r->headers[0].name - (c->url_len + 1);
+	else
+		r->target = osp_arena_strndup(&s->arena, c->scratch.data ? c->scratch.data : "",
+					      c->url_len);
 	if (r->target == NULL)
 		return -1;
 	r->target_len = c->url_len;
-	if (fields_to_arena(c, s, 0, c->nfields, &r->headers, &r->nheaders))
-		return -1;
 	r->has_body = (p->flags & F_CHUNKED) ||
 		      ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
 
@@ -509,12 +577,19 @@ on_headers_complete(llhttp_t *p)
 	if (r->raw_path == NULL)
 		return -1;
 	r->raw_path_len = plen;
-	rc = dp_http_url_decode(&s->arena, r->target, plen, &path, &r->path_len, &s->err);
-	if (rc == -ENOMEM)
-		return -1;
-	r->path = rc ? r->raw_path : path;
-	if (rc)
+	if (memchr(r->raw_path, '%', plen) == NULL && memchr(r->raw_path, '+', plen) == NULL) {
+		r->path = r->raw_path;  /* nothing to decode: the common case */
 		r->path_len = plen;
+		rc = 0;
+	} else {
+		rc = dp_http_url_decode(&s->arena, r->target, plen, &path, &r->path_len,
+					&s->err);
+		if (rc == -ENOMEM)
+			return -1;
+		r->path = rc ? r->raw_path : path;
+		if (rc)
+			r->path_len = plen;
+	}
 	if (rc == 0 && q) {
 		rc = dp_http_url_query(&s->arena, q + 1, r->target_len - plen - 1,
 				       &params, &r->nparams, &s->err);
@@ -525,8 +600,7 @@ on_headers_complete(llhttp_t *p)
 	if (rc == 0)
 		rc = req_flags(r, &s->err);
 	if (rc == 0)
-		rc = dp_http_media_negotiate(r, dp_http_req_header(r, "content-type"),
-					     dp_http_req_header(r, "accept"),
+		rc = dp_http_media_negotiate(r, s->h_ctype, s->h_accept,
 					     c->cfg.compat_min, c->cfg.compat_max, &s->err);
 	if (rc)
 		s->has_err = 1;
@@ -536,7 +610,7 @@ on_headers_complete(llhttp_t *p)
 		conn_fail(c, NULL, 413);
 		return -1;
 	}
-	h = dp_http_req_header(r, "content-encoding");
+	h = s->h_encoding;
 	if (h && value_has_token(h, "gzip"))
 		enc = HTTP_ENC_GZIP;
 	else if (h && value_has_token(h, "x-gzip"))
@@ -547,7 +621,7 @@ on_headers_complete(llhttp_t *p)
 			    (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0))
 		return -1;
 	/* Expect: only 100-continue is known (Netty answers others with 417). */
-	h = dp_http_req_header(r, "expect");
+	h = s->h_expect;
 	if (h && r->http_minor >= 1) {
 		if (!value_has_token(h, "100-continue")) {
 			conn_fail(c, NULL, 417);
@@ -588,7 +662,8 @@ on_message_complete(llhttp_t *p)
 	dp_http_req_t *r = &s->req;
 
 	if (c->nfields > c->ntrail_first &&
-	    fields_to_arena(c, s, c->ntrail_first, c->nfields, &r->trailers, &r->ntrailers))
+	    fields_to_arena(c, s, ((const uint32_t *)(const void *)c->fields.data)[4 * c->ntrail_first],
+			    c->ntrail_first, c->nfields, &r->trailers, &r->ntrailers))
 		return -1;
 	if (http_body_end(&s->body)) {
 		osp_err_t e;

@@ -44,6 +44,8 @@ typedef struct http_slot {
 	uint8_t close_after;    /* close the connection after this response */
 	uint8_t headers_done;
 	uint8_t has_err;        /* err must be answered when complete */
+	/* Headers the connection itself reads, found while copying them. */
+	const dp_http_kv_t *h_ctype, *h_accept, *h_encoding, *h_expect;
 	size_t interim_off;
 	osp_err_t err;
 } http_slot_t;
@@ -65,7 +67,7 @@ struct dp_http_conn {
 	osp_buf_t fields;       /* uint32_t quads: name off/len, value off/len */
 	uint32_t url_len;
 	uint32_t nfields, ntrail_first;
-	uint8_t in_value;
+	uint8_t field_open;     /* a header name is being received */
 	size_t line_bytes, header_bytes;
 	/* Bytes received while parsing was paused. */
 	osp_buf_t stash;

@@ -196,35 +196,46 @@ dp_http_media_negotiate(dp_http_req_t *req, const dp_http_kv_t *ctype,
 	return 0;
 }
 
+/* Copy a literal into buf (cap >= 96 by contract); returns its length. */
+static size_t
+put_type(char *buf, size_t cap, const char *lit, size_t n, uint8_t compat)
+{
+	if (n + 4 > cap)
+		return 0;
+	memcpy(buf, lit, n);
+	if (compat) {
+		if (compat >= 100)
+			buf[n++] = (char)('0' + compat / 100);
+		if (compat >= 10)
+			buf[n++] = (char)('0' + compat / 10 % 10);
+		buf[n++] = (char)('0' + compat % 10);
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+#define TYPE_LIT(lit, compat) put_type(buf, cap, lit, sizeof(lit) - 1, compat)
+
 size_t
 dp_http_media_response_type(const dp_http_req_t *req, dp_http_media_t t,
 			    char *buf, size_t cap)
 {
-	int n;
+	uint8_t compat = req ? req->compat : 0;
 
 	switch (t) {
 	case DP_MEDIA_JSON:
-		if (req && req->compat)
-			n = snprintf(buf, cap, "application/vnd.elasticsearch+json;compatible-with=%u",
-				     req->compat);
-		else
-			n = snprintf(buf, cap, "application/json; charset=UTF-8");
-		break;
+		if (compat)
+			return TYPE_LIT("application/vnd.elasticsearch+json;compatible-with=", compat);
+		return TYPE_LIT("application/json; charset=UTF-8", 0);
 	case DP_MEDIA_NDJSON:
-		if (req && req->compat)
-			n = snprintf(buf, cap, "application/vnd.elasticsearch+x-ndjson;compatible-with=%u",
-				     req->compat);
-		else
-			n = snprintf(buf, cap, "application/x-ndjson; charset=UTF-8");
-		break;
+		if (compat)
+			return TYPE_LIT("application/vnd.elasticsearch+x-ndjson;compatible-with=", compat);
+		return TYPE_LIT("application/x-ndjson; charset=UTF-8", 0);
 	case DP_MEDIA_TEXT:
-		n = snprintf(buf, cap, "text/plain; charset=UTF-8");
-		break;
+		return TYPE_LIT("text/plain; charset=UTF-8", 0);
 	default:
-		n = 0;
 		if (cap)
 			buf[0] = '\0';
-		break;
+		return 0;
 	}
-	return n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n);
 }

@@ -65,6 +65,22 @@ dp_http_status_reason(uint16_t status)
 	}
 }
 
+#define PUT_LIT(b, lit) osp_buf_append((b), (lit), sizeof(lit) - 1)
+
+/* Decimal without printf: this runs once per response. */
+static void
+put_uint(osp_buf_t *b, uint64_t v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	osp_buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
 /* Serialize the head of s's response and point its iovecs at head and body.
  * body, when given, is moved into the slot. */
 static int
@@ -73,8 +89,9 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 {
 	dp_http_req_t *req = &s->req;
 	osp_buf_t *h = &s->head;
+	const char *reason = dp_http_status_reason(r->status);
 	char ct[128];
-	size_t blen;
+	size_t blen, ctn;
 
 	osp_buf_free(&s->rbody);
 	if (body) {
@@ -83,27 +100,39 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 	}
 	blen = s->rbody.len;
 	osp_buf_clear(h);
-	osp_buf_printf(h, "HTTP/1.%d %u %s\r\n", req->http_major == 1 && req->http_minor == 0 ? 0 : 1,
-		       r->status, dp_http_status_reason(r->status));
-	osp_buf_puts(h, "X-elastic-product: Elasticsearch\r\n");
+	osp_buf_reserve(h, 192);
+	if (req->http_major == 1 && req->http_minor == 0)
+		PUT_LIT(h, "HTTP/1.0 ");
+	else
+		PUT_LIT(h, "HTTP/1.1 ");
+	put_uint(h, r->status);
+	osp_buf_putc(h, ' ');
+	osp_buf_puts(h, reason);
+	PUT_LIT(h, "\r\nX-elastic-product: Elasticsearch\r\n");
 	if (r->content_type) {
-		osp_buf_printf(h, "content-type: %s\r\n", r->content_type);
+		PUT_LIT(h, "content-type: ");
+		osp_buf_puts(h, r->content_type);
+		PUT_LIT(h, "\r\n");
 	} else if (r->type != DP_MEDIA_NONE &&
-		   dp_http_media_response_type(req, r->type, ct, sizeof(ct))) {
-		osp_buf_printf(h, "content-type: %s\r\n", ct);
+		   (ctn = dp_http_media_response_type(req, r->type, ct, sizeof(ct))) > 0) {
+		PUT_LIT(h, "content-type: ");
+		osp_buf_append(h, ct, ctn);
+		PUT_LIT(h, "\r\n");
 	}
 	for (uint32_t i = 0; i < r->nheaders; i++) {
 		osp_buf_append(h, r->headers[i].name, r->headers[i].name_len);
-		osp_buf_puts(h, ": ");
+		PUT_LIT(h, ": ");
 		osp_buf_append(h, r->headers[i].value, r->headers[i].value_len);
-		osp_buf_puts(h, "\r\n");
+		PUT_LIT(h, "\r\n");
 	}
-	osp_buf_printf(h, "content-length: %zu\r\n", blen);
+	PUT_LIT(h, "content-length: ");
+	put_uint(h, blen);
 	if (s->close_after || !req->keep_alive)
-		osp_buf_puts(h, "connection: close\r\n");
+		PUT_LIT(h, "\r\nconnection: close\r\n\r\n");
 	else if (req->http_minor == 0)
-		osp_buf_puts(h, "connection: keep-alive\r\n");
-	osp_buf_puts(h, "\r\n");
+		PUT_LIT(h, "\r\nconnection: keep-alive\r\n\r\n");
+	else
+		PUT_LIT(h, "\r\n\r\n");
 	if (osp_buf_failed(h) || osp_buf_failed(&s->rbody))
 		return -ENOMEM;
 	if (!req->keep_alive)

@@ -28,7 +28,6 @@ struct dp_write_op {
 	uint8_t retries;
 	bool created_index;
 	bool require_alias;
-	bool auto_id;                /* _id generated here */
 	osp_err_t err;               /* failure reason for finish */
 	bool failed;
 	void (*finish)(dp_write_op_t *op);

@@ -1,29 +1,57 @@
 /*
  * rest_bulk.c - POST /_bulk and /{index}/_bulk.
  *
- * The network core parses only the action lines (as DESIGN section 3 asks);
- * each document line travels raw to its shard's worker, which parses and
- * analyses it. Every item becomes a dp_write_op_t submitted at once, so the
- * items of one shard reach its worker in order and share group commits. The
- * reply lists items in request order with per-item results or errors and the
- * "errors" flag. A malformed action line fails the whole request with
- * Elasticsearch's 400, as it does.
+ * As Elasticsearch's TransportBulkAction: the network core parses only the
+ * action lines (DESIGN section 3: document lines travel raw to the worker
+ * that parses and analyses them), creates missing indices first (all at
+ * once, through control), then groups the items by shard keeping their
+ * order, and sends one shard-bulk job per shard. A worker runs its items in
+ * order and stops at one that needs a dynamic mapping update; the network
+ * core gets the update accepted by control and resumes the job from that
+ * item, so item order within a shard is always the request's order. The
+ * reply lists items in request order with per-item results or errors and
+ * the "errors" flag. A malformed action line fails the whole request with
+ * Elasticsearch's 400.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "osprey/chan.h"
+#include "../server/dp_ctl.h"
 #include "dp_write.h"
+
+#define BULK_MAX_RETRIES 64
+
+/* One action of the request; lives in the request's arena. */
+typedef struct bulk_op {
+	dp_bulk_item_t item;
+	const char *index;           /* as requested */
+	dp_index_t *idx;
+	uint32_t shard;
+	bool require_alias;
+	bool auto_id;                /* _id generated here: reported as "index" */
+	bool failed;                 /* failed before reaching a shard */
+	osp_err_t err;
+} bulk_op_t;
+
+/* One shard's group. */
+typedef struct bulk_group {
+	dp_job_bulk_t job;
+	struct bulk_ctx *b;
+	uint32_t retries;
+} bulk_group_t;
 
 /* A bulk request in flight; lives in the request's arena. */
 typedef struct bulk_ctx {
 	dp_rest_req_t *r;
-	dp_write_op_t *items;
-	uint32_t n, pending;
+	bulk_op_t *ops;
+	uint32_t n;
+	bulk_group_t *groups;
+	uint32_t n_groups;
+	uint32_t pending;
 	uint64_t start_ns;
 	bool refresh;
-	bool submitting;
 } bulk_ctx_t;
 
 static const char *
@@ -39,6 +67,47 @@ bulk_action_name(st_op_t op)
 }
 
 static void
+bulk_write_item(bulk_ctx_t *b, osp_jw_t *w, bulk_op_t *op)
+{
+	const dp_bulk_item_t *it = &op->item;
+	const st_write_res_t *res = &it->res;
+	bool failed = op->failed || it->rc != 0;
+	const osp_err_t *err = op->failed ? &op->err : &it->err;
+
+	osp_jw_obj_begin(w);
+	osp_jw_key(w, bulk_action_name(op->auto_id ? ST_OP_INDEX : it->req.op));
+	osp_jw_obj_begin(w);
+	osp_jw_kv_str(w, "_index", op->idx ? op->idx->name : op->index);
+	osp_jw_key(w, "_id");
+	if (it->req.id)
+		osp_jw_strn(w, it->req.id, it->req.id_len);
+	else
+		osp_jw_null(w);
+	if (failed) {
+		osp_jw_kv_int(w, "status", err->status ? err->status : 500);
+		osp_jw_key(w, "error");
+		dp_rest_write_cause(w, err);
+	} else {
+		uint16_t status = res->result == ST_RESULT_CREATED ? 201
+				: res->result == ST_RESULT_NOT_FOUND ? 404 : 200;
+
+		osp_jw_kv_int(w, "_version", res->version);
+		osp_jw_kv_str(w, "result", dp_write_result_name(res->result));
+		if (b->refresh)
+			osp_jw_kv_bool(w, "forced_refresh", true);
+		if (res->result == ST_RESULT_NOOP)
+			dp_rest_write_shards(w, 0, 0, 0, false);
+		else
+			dp_rest_write_shards(w, dp_write_shards_total(op->idx), 1, 0, false);
+		osp_jw_kv_int(w, "_seq_no", res->seq_no);
+		osp_jw_kv_int(w, "_primary_term", res->primary_term);
+		osp_jw_kv_int(w, "status", status);
+	}
+	osp_jw_obj_end(w);
+	osp_jw_obj_end(w);
+}
+
+static void
 bulk_reply(bulk_ctx_t *b)
 {
 	dp_rest_req_t *r = b->r;
@@ -47,114 +116,238 @@ bulk_reply(bulk_ctx_t *b)
 	osp_jw_t w;
 
 	for (uint32_t i = 0; i < b->n; i++)
-		errors = errors || b->items[i].failed;
+		errors = errors || b->ops[i].failed || b->ops[i].item.rc != 0;
 	dp_rest_jw(r, &w, &out);
 	osp_jw_obj_begin(&w);
 	osp_jw_kv_bool(&w, "errors", errors);
 	osp_jw_kv_int(&w, "took", (int64_t)((dp_now_ns() - b->start_ns) / 1000000));
 	osp_jw_key(&w, "items");
 	osp_jw_arr_begin(&w);
-	for (uint32_t i = 0; i < b->n; i++) {
-		dp_write_op_t *op = &b->items[i];
-		const st_write_res_t *res = &op->job.res;
-
-		osp_jw_obj_begin(&w);
-		osp_jw_key(&w, bulk_action_name(op->auto_id ? ST_OP_INDEX : op->job.req.op));
-		osp_jw_obj_begin(&w);
-		osp_jw_kv_str(&w, "_index", op->idx ? op->idx->name : op->index);
-		osp_jw_key(&w, "_id");
-		if (op->job.req.id)
-			osp_jw_strn(&w, op->job.req.id, op->job.req.id_len);
-		else
-			osp_jw_null(&w);
-		if (op->failed) {
-			osp_jw_kv_int(&w, "status", op->err.status ? op->err.status : 500);
-			osp_jw_key(&w, "error");
-			dp_rest_write_cause(&w, &op->err);
-		} else {
-			uint16_t status = res->result == ST_RESULT_CREATED ? 201
-					: res->result == ST_RESULT_NOT_FOUND ? 404 : 200;
-
-			osp_jw_kv_int(&w, "_version", res->version);
-			osp_jw_kv_str(&w, "result", dp_write_result_name(res->result));
-			if (b->refresh)
-				osp_jw_kv_bool(&w, "forced_refresh", true);
-			if (res->result == ST_RESULT_NOOP)
-				dp_rest_write_shards(&w, 0, 0, 0, false);
-			else
-				dp_rest_write_shards(&w, dp_write_shards_total(op->idx), 1, 0, false);
-			osp_jw_kv_int(&w, "_seq_no", res->seq_no);
-			osp_jw_kv_int(&w, "_primary_term", res->primary_term);
-			osp_jw_kv_int(&w, "status", status);
-		}
-		osp_jw_obj_end(&w);
-		osp_jw_obj_end(&w);
-		osp_arena_free(&op->job.arena);
-	}
+	for (uint32_t i = 0; i < b->n; i++)
+		bulk_write_item(b, &w, &b->ops[i]);
 	osp_jw_arr_end(&w);
 	osp_jw_obj_end(&w);
+	for (uint32_t g = 0; g < b->n_groups; g++)
+		osp_arena_free(&b->groups[g].job.arena);
 	dp_rest_reply(r, 200, &out);
 }
 
-/* After refresh=true|wait_for: one refresh job per distinct shard touched,
- * then the reply. Slots live in the request's arena. */
-typedef struct bulk_refresh {
-	dp_job_admin_t job;
-	bulk_ctx_t *b;
-} bulk_refresh_t;
+static void bulk_group_submit(bulk_group_t *g);
 
 static void
-bulk_refresh_done(dp_job_t *job)
+bulk_group_end(bulk_group_t *g)
 {
-	bulk_ctx_t *b = ((bulk_refresh_t *)job)->b;
+	bulk_ctx_t *b = g->b;
 
 	if (--b->pending == 0)
 		bulk_reply(b);
 }
 
+/* Fail every item of the group not yet done (or not durable) with err. */
 static void
-bulk_finish_refresh(bulk_ctx_t *b)
+bulk_group_fail(bulk_group_t *g, const osp_err_t *err, bool undurable_too)
 {
-	if (!b->refresh) {
-		bulk_reply(b);
-		return;
-	}
-	bulk_refresh_t *jobs = osp_arena_calloc(b->r->http->arena, b->n * sizeof(*jobs));
-	uint32_t nj = 0;
+	for (uint32_t i = 0; i < g->job.n; i++) {
+		dp_bulk_item_t *it = g->job.items[i];
 
-	if (jobs == NULL) {
-		bulk_reply(b);
+		if (!it->done || (undurable_too && it->rc == 0 && !(it->res.flags & ST_WRITE_DURABLE))) {
+			it->rc = -EIO;
+			it->err = *err;
+			it->done = true;
+		}
+	}
+}
+
+static void
+bulk_mapping_done(void *user, const osp_err_t *err, const char *payload, size_t len)
+{
+	bulk_group_t *g = user;
+
+	(void)payload;
+	(void)len;
+	if (err) {
+		/* The mapping was refused (conflict): that item fails, the rest go on. */
+		dp_bulk_item_t *it = g->job.items[g->job.next];
+
+		it->rc = -EINVAL;
+		it->err = *err;
+		it->done = true;
+		g->job.next++;
+	}
+	bulk_group_submit(g);
+}
+
+static void
+bulk_group_done(dp_job_t *job)
+{
+	bulk_group_t *g = (bulk_group_t *)job;
+	osp_err_t err;
+
+	if (job->rc == ST_MAPPING_UPDATE) {
+		dp_bulk_item_t *it = g->job.items[g->job.next];
+		dp_index_t *idx = g->job.ref->index;
+		osp_buf_t msg;
+		osp_jw_t w;
+
+		if (g->retries++ >= BULK_MAX_RETRIES) {
+			osp_err_set(&err, 500, "illegal_state_exception",
+				    "mapping updates for [%s] did not settle", idx->name);
+			bulk_group_fail(g, &err, false);
+			bulk_group_end(g);
+			return;
+		}
+		osp_buf_init(&msg);
+		osp_jw_init(&w, &msg, 0);
+		osp_jw_obj_begin(&w);
+		osp_jw_kv_str(&w, "index", idx->name);
+		osp_jw_kv_str(&w, "index_uuid", idx->uuid);
+		osp_jw_key(&w, "mappings");
+		osp_jw_raw(&w, it->res.mapping_update, it->res.mapping_update_len);
+		osp_jw_obj_end(&w);
+		dp_ctl_request(OSP_CHAN_DYNAMIC_MAPPING, msg.data, msg.len, bulk_mapping_done, g);
+		osp_buf_free(&msg);
 		return;
 	}
+	if (job->rc != 0) {
+		osp_err_set(&err, 500, "translog_exception", "write not durable: %s", strerror(-job->rc));
+		bulk_group_fail(g, &err, true);
+	}
+	bulk_group_end(g);
+}
+
+static void
+bulk_group_submit(bulk_group_t *g)
+{
+	dp_job_prepare(&g->job.job, g->job.ref, dp_job_bulk_run, bulk_group_done);
+	dp_core_submit(&g->job.job);
+}
+
+/* Route every item and send one job per shard. */
+static void
+bulk_dispatch(bulk_ctx_t *b)
+{
+	osp_arena_t *a = b->r->http->arena;
+	osp_err_t err;
+
+	b->groups = osp_arena_calloc(a, (b->n ? b->n : 1) * sizeof(*b->groups));
+	if (b->groups == NULL)
+		return;
 	for (uint32_t i = 0; i < b->n; i++) {
-		dp_shard_ref_t *ref = b->items[i].failed ? NULL : b->items[i].job.ref;
-		bool dup = ref == NULL;
+		bulk_op_t *op = &b->ops[i];
+		const st_write_req_t *req = &op->item.req;
+		dp_shard_ref_t *ref;
 
-		for (uint32_t k = 0; k < nj && !dup; k++)
-			dup = jobs[k].job.ref == ref;
-		if (dup)
+		if (op->failed)
 			continue;
-		jobs[nj].b = b;
-		jobs[nj].job.ref = ref;
-		jobs[nj].job.op = DP_ADMIN_REFRESH;
-		nj++;
+		op->idx = dp_shards_index(op->index);
+		if (op->idx == NULL) {
+			op->failed = true;
+			osp_err_index_not_found(&op->err, op->index);
+			continue;
+		}
+		op->shard = req->routing ? dp_shards_route(op->idx, req->routing, req->routing_len)
+					 : dp_shards_route(op->idx, req->id, req->id_len);
+		ref = dp_shards_ref(op->idx, op->shard, &err);
+		if (ref == NULL) {
+			op->failed = true;
+			op->err = err;
+			continue;
+		}
+		bulk_group_t *g = NULL;
+
+		for (uint32_t k = 0; k < b->n_groups && g == NULL; k++)
+			if (b->groups[k].job.ref == ref)
+				g = &b->groups[k];
+		if (g == NULL) {
+			g = &b->groups[b->n_groups++];
+			g->b = b;
+			g->job.ref = ref;
+			g->job.refresh = b->refresh;
+			g->job.items = osp_arena_alloc(a, b->n * sizeof(*g->job.items));
+			if (g->job.items == NULL)
+				return;
+			osp_arena_init(&g->job.arena, 16384, 0);
+		}
+		g->job.items[g->job.n++] = &op->item;
 	}
-	b->pending = nj + 1;
-	for (uint32_t k = 0; k < nj; k++) {
-		dp_job_prepare(&jobs[k].job.job, jobs[k].job.ref, dp_job_admin_run, bulk_refresh_done);
-		dp_core_submit(&jobs[k].job.job);
-	}
+	b->pending = b->n_groups + 1;
+	for (uint32_t k = 0; k < b->n_groups; k++)
+		bulk_group_submit(&b->groups[k]);
 	if (--b->pending == 0)
 		bulk_reply(b);
 }
 
-static void
-bulk_item_finish(dp_write_op_t *op)
-{
-	bulk_ctx_t *b = op->r->state;
+/* Auto-creation of missing indices, all before any item runs. */
+typedef struct bulk_create {
+	bulk_ctx_t *b;
+	const char *index;
+} bulk_create_t;
 
-	if (--b->pending == 0 && !b->submitting)
-		bulk_finish_refresh(b);
+static void
+bulk_create_done(void *user, const osp_err_t *err, const char *payload, size_t len)
+{
+	bulk_create_t *c = user;
+	bulk_ctx_t *b = c->b;
+
+	(void)payload;
+	(void)len;
+	if (err && strcmp(err->type, "resource_already_exists_exception") != 0) {
+		for (uint32_t i = 0; i < b->n; i++) {
+			if (!b->ops[i].failed && strcmp(b->ops[i].index, c->index) == 0) {
+				b->ops[i].failed = true;
+				b->ops[i].err = *err;
+			}
+		}
+	}
+	if (--b->pending == 0)
+		bulk_dispatch(b);
+}
+
+static void
+bulk_autocreate(bulk_ctx_t *b)
+{
+	osp_arena_t *a = b->r->http->arena;
+
+	b->pending = 1;
+	for (uint32_t i = 0; i < b->n; i++) {
+		bulk_op_t *op = &b->ops[i];
+		bool seen = false;
+
+		if (op->failed || dp_shards_index(op->index))
+			continue;
+		if (op->item.req.op == ST_OP_DELETE || op->require_alias) {
+			/* Deletes never create; require_alias must name an alias. */
+			op->failed = true;
+			osp_err_index_not_found(&op->err, op->index);
+			continue;
+		}
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen = strcmp(b->ops[k].index, op->index) == 0 && !b->ops[k].failed &&
+			       b->ops[k].item.req.op != ST_OP_DELETE && !b->ops[k].require_alias;
+		if (seen)
+			continue;
+		bulk_create_t *c = osp_arena_calloc(a, sizeof(*c));
+		osp_buf_t msg;
+		osp_jw_t w;
+
+		if (c == NULL)
+			continue;
+		c->b = b;
+		c->index = op->index;
+		osp_buf_init(&msg);
+		osp_jw_init(&w, &msg, 0);
+		osp_jw_obj_begin(&w);
+		osp_jw_kv_str(&w, "index", op->index);
+		osp_jw_key(&w, "body");
+		osp_jw_raw(&w, "{}", 2);
+		osp_jw_kv_bool(&w, "auto_create", true);
+		osp_jw_obj_end(&w);
+		b->pending++;
+		dp_ctl_request(OSP_CHAN_CREATE_INDEX, msg.data, msg.len, bulk_create_done, c);
+		osp_buf_free(&msg);
+	}
+	if (--b->pending == 0)
+		bulk_dispatch(b);
 }
 
 /* One line [p, end) of the body. */
@@ -166,27 +359,22 @@ bulk_line_end(const char *p, const char *end)
 	return nl ? nl : end;
 }
 
-static int
-bulk_fail(dp_rest_req_t *r, const char *fmt, uint32_t line)
-{
-	osp_err_t err;
-
-	osp_err_set(&err, 400, "illegal_argument_exception", fmt, line);
-	dp_rest_reply_err(r, &err);
-	return -EINVAL;
-}
-
 /* Parse an action line into op; 0, or replies 400 and returns < 0. */
 static int
-bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, dp_write_op_t *op,
+bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, bulk_op_t *op,
 	    const char *default_index, bool *has_source)
 {
 	osp_json_t *a = action ? action->u.child : NULL;
-	st_write_req_t *req = &op->job.req;
+	st_write_req_t *req = &op->item.req;
 	osp_err_t err;
 
-	if (!osp_json_is(action, OSP_JSON_OBJECT) || action->len != 1 || !osp_json_is(a, OSP_JSON_OBJECT))
-		return bulk_fail(r, "Malformed action/metadata line [%u], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]", line);
+	if (!osp_json_is(action, OSP_JSON_OBJECT) || action->len != 1 || !osp_json_is(a, OSP_JSON_OBJECT)) {
+		osp_err_set(&err, 400, "illegal_argument_exception",
+			    "Malformed action/metadata line [%u], expected START_OBJECT or END_OBJECT but found [%s]",
+			    line, osp_json_is(action, OSP_JSON_OBJECT) ? "FIELD_NAME" : "VALUE_STRING");
+		dp_rest_reply_err(r, &err);
+		return -EINVAL;
+	}
 	if (osp_json_key_eq(a, "index"))
 		req->op = ST_OP_INDEX;
 	else if (osp_json_key_eq(a, "create"))
@@ -249,6 +437,45 @@ bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, dp_write_
 	return 0;
 }
 
+/* Validate ids, generate missing ones. */
+static void
+bulk_prepare_ids(bulk_ctx_t *b)
+{
+	for (uint32_t i = 0; i < b->n; i++) {
+		bulk_op_t *op = &b->ops[i];
+		st_write_req_t *req = &op->item.req;
+
+		if (req->id == NULL) {
+			if (req->op == ST_OP_UPDATE || req->op == ST_OP_DELETE) {
+				op->failed = true;
+				osp_err_set(&op->err, 400, "action_request_validation_exception",
+					    "Validation Failed: 1: id is missing;");
+				continue;
+			}
+			char *id = osp_arena_alloc(b->r->http->arena, 21);
+
+			if (id == NULL)
+				continue;
+			dp_write_gen_id(id);
+			req->id = id;
+			req->id_len = 20;
+			if (req->op == ST_OP_INDEX) {
+				req->op = ST_OP_CREATE;
+				op->auto_id = true;
+			}
+		} else if (req->id_len > 512) {
+			op->failed = true;
+			osp_err_set(&op->err, 400, "action_request_validation_exception",
+				    "Validation Failed: 1: id [%.*s...] is too long, must be no longer than 512 bytes but was: %zu;",
+				    20, req->id, req->id_len);
+		} else if (req->id_len == 0) {
+			op->failed = true;
+			osp_err_set(&op->err, 400, "action_request_validation_exception",
+				    "Validation Failed: 1: if _id is specified it must not be empty;");
+		}
+	}
+}
+
 static void
 rest_bulk(dp_rest_req_t *r)
 {
@@ -256,7 +483,7 @@ rest_bulk(dp_rest_req_t *r)
 	const char *default_index = dp_rest_param(r, "index");
 	osp_arena_t *a = r->http->arena;
 	bulk_ctx_t *b = osp_arena_calloc(a, sizeof(*b));
-	uint32_t lines = 0, cap = 0, line_no = 0;
+	uint32_t lines = 0, cap, line_no = 0;
 	osp_err_t err;
 	const char *rv = dp_rest_qs(r, "refresh");
 
@@ -265,7 +492,6 @@ rest_bulk(dp_rest_req_t *r)
 	b->r = r;
 	b->start_ns = dp_now_ns();
 	b->refresh = rv && (*rv == '\0' || strcmp(rv, "true") == 0 || strcmp(rv, "wait_for") == 0);
-	r->state = b;
 	if (!r->http->has_body || r->http->body_len == 0) {
 		osp_err_set(&err, 400, "action_request_validation_exception",
 			    "Validation Failed: 1: no requests added;");
@@ -274,9 +500,9 @@ rest_bulk(dp_rest_req_t *r)
 	}
 	for (const char *q = body; q < end; q++)
 		lines += *q == '\n';
-	cap = lines / 2 + 2;
-	b->items = osp_arena_calloc(a, cap * sizeof(*b->items));
-	if (b->items == NULL) {
+	cap = lines + 1;
+	b->ops = osp_arena_calloc(a, cap * sizeof(*b->ops));
+	if (b->ops == NULL) {
 		osp_err_set(&err, 429, "es_rejected_execution_exception", "bulk request too large for memory");
 		dp_rest_reply_err(r, &err);
 		return;
@@ -297,11 +523,7 @@ rest_bulk(dp_rest_req_t *r)
 			dp_rest_reply_err(r, &err);
 			return;
 		}
-		if (b->n == cap) {
-			bulk_fail(r, "Malformed action/metadata line [%u]", line_no);
-			return;
-		}
-		dp_write_op_t *op = &b->items[b->n];
+		bulk_op_t *op = &b->ops[b->n];
 
 		if (bulk_action(r, action, line_no, op, default_index, &has_source) != 0)
 			return;
@@ -315,14 +537,14 @@ rest_bulk(dp_rest_req_t *r)
 			}
 			le = bulk_line_end(p, end);
 			line_no++;
-			op->job.req.source = p;
-			op->job.req.source_len = (size_t)(le - p);
-			if (le == end && (end == body || end[-1] != '\n')) {
+			if (le == end) {
 				osp_err_set(&err, 400, "illegal_argument_exception",
 					    "The bulk request must be terminated by a newline [\\n]");
 				dp_rest_reply_err(r, &err);
 				return;
 			}
+			op->item.req.source = p;
+			op->item.req.source_len = (size_t)(le - p);
 			p = le + 1;
 		}
 		b->n++;
@@ -333,40 +555,8 @@ rest_bulk(dp_rest_req_t *r)
 		dp_rest_reply_err(r, &err);
 		return;
 	}
-	b->pending = b->n;
-	b->submitting = true;
-	for (uint32_t i = 0; i < b->n; i++) {
-		dp_write_op_t *op = &b->items[i];
-
-		op->r = r;
-		op->finish = bulk_item_finish;
-		op->slot = i;
-		op->job.refresh = false;
-		if (op->job.req.id == NULL) {
-			if (op->job.req.op == ST_OP_UPDATE || op->job.req.op == ST_OP_DELETE) {
-				op->failed = true;
-				osp_err_set(&op->err, 400, "action_request_validation_exception",
-					    "Validation Failed: 1: id is missing;");
-				b->pending--;
-				continue;
-			}
-			char *id = osp_arena_alloc(a, 21);
-
-			if (id) {
-				dp_write_gen_id(id);
-				op->job.req.id = id;
-				op->job.req.id_len = 20;
-				if (op->job.req.op == ST_OP_INDEX) {
-					op->job.req.op = ST_OP_CREATE;
-					op->auto_id = true; /* still reported as "index" */
-				}
-			}
-		}
-		dp_write_submit(op);
-	}
-	b->submitting = false;
-	if (b->pending == 0)
-		bulk_finish_refresh(b);
+	bulk_prepare_ids(b);
+	bulk_autocreate(b);
 }
 
 void

@@ -70,7 +70,7 @@ search_write_hits(search_ctx_t *s, osp_jw_t *w)
 	}
 	osp_jw_key(w, "max_score");
 	if (scored)
-		osp_jw_double(w, m->max_score);
+		st_float_write(w, m->max_score);
 	else
 		osp_jw_null(w);
 	osp_jw_key(w, "hits");
@@ -91,7 +91,7 @@ search_write_hits(search_ctx_t *s, osp_jw_t *w)
 		if (isnan(h->score))
 			osp_jw_null(w);
 		else
-			osp_jw_double(w, h->score);
+			st_float_write(w, h->score);
 		if (doc && doc->found && doc->routing) {
 			osp_jw_key(w, "_routing");
 			osp_jw_strn(w, doc->routing, doc->routing_len);
@@ -102,7 +102,9 @@ search_write_hits(search_ctx_t *s, osp_jw_t *w)
 		}
 		if (h->n_sort) {
 			osp_jw_key(w, "sort");
+			osp_jw_arr_begin(w);
 			st_sort_values_write(w, h->sort, h->n_sort);
+			osp_jw_arr_end(w);
 		}
 		if (h->expl) {
 			osp_jw_key(w, "_explanation");
@@ -128,7 +130,9 @@ search_reply(search_ctx_t *s)
 	search_write_hits(s, &w);
 	if (s->merged.n_aggs) {
 		osp_jw_key(&w, "aggregations");
+		osp_jw_obj_begin(&w);
 		st_aggs_write(&w, s->merged.aggs, s->merged.n_aggs);
+		osp_jw_obj_end(&w);
 	}
 	osp_jw_obj_end(&w);
 	search_free_arenas(s);

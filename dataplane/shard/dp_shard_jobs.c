@@ -133,6 +133,43 @@ dp_job_write_run(dp_job_t *job, unsigned w)
 }
 
 void
+dp_job_bulk_run(dp_job_t *job, unsigned w)
+{
+	dp_job_bulk_t *j = (dp_job_bulk_t *)job;
+	st_shard_t *sh = j->ref->sh;
+	int64_t max_seq = -1;
+
+	job->rc = 0;
+	for (; j->next < j->n; j->next++) {
+		dp_bulk_item_t *it = j->items[j->next];
+
+		osp_err_clear(&it->err);
+		if (sh == NULL) {
+			it->rc = osp_err_set(&it->err, 503, "no_shard_available_action_exception",
+					     "No shard available for [%u]", j->ref->shard);
+			it->done = true;
+			continue;
+		}
+		it->rc = st_shard_write(sh, &it->req, &j->arena, &it->res, &it->err);
+		if (it->rc == ST_MAPPING_UPDATE) {
+			job->rc = ST_MAPPING_UPDATE;  /* next stays on this item */
+			dp_core_complete(job);
+			return;
+		}
+		it->done = true;
+		if (it->rc == 0 && !(it->res.flags & ST_WRITE_DURABLE) && it->res.seq_no > max_seq)
+			max_seq = it->res.seq_no;
+	}
+	if (sh && j->refresh)
+		st_shard_refresh(sh);
+	if (sh == NULL || max_seq < 0) {
+		dp_core_complete(job);
+		return;
+	}
+	dp_worker_park(w, job, sh, max_seq);
+}
+
+void
 dp_job_get_run(dp_job_t *job, unsigned w)
 {
 	dp_job_get_t *j = (dp_job_get_t *)job;

@@ -58,6 +58,30 @@ typedef struct dp_job_write {
 	void *user;
 } dp_job_write_t;
 
+/* One item of a shard-level bulk. */
+typedef struct dp_bulk_item {
+	st_write_req_t req;
+	st_write_res_t res;
+	osp_err_t err;
+	int rc;                      /* 0, ST_MAPPING_UPDATE or -errno */
+	bool done;
+} dp_bulk_item_t;
+
+/* A bulk's items for one shard, run in order (Elasticsearch's shard bulk):
+ * the worker runs items[next..n) and stops early at an item that needs a
+ * mapping update (job rc = ST_MAPPING_UPDATE, next = that item); the network
+ * core gets the mapping accepted and resubmits. The final run is parked
+ * until everything written is durable. */
+typedef struct dp_job_bulk {
+	dp_job_t job;
+	dp_shard_ref_t *ref;
+	dp_bulk_item_t **items;
+	uint32_t n, next;
+	bool refresh;
+	osp_arena_t arena;           /* worker-produced strings */
+	void *user;
+} dp_job_bulk_t;
+
 /* Get one document. */
 typedef struct dp_job_get {
 	dp_job_t job;
@@ -125,6 +149,7 @@ void dp_job_open_run(dp_job_t *job, unsigned w);
 void dp_job_close_run(dp_job_t *job, unsigned w);
 void dp_job_mapping_run(dp_job_t *job, unsigned w);
 void dp_job_write_run(dp_job_t *job, unsigned w);
+void dp_job_bulk_run(dp_job_t *job, unsigned w);
 void dp_job_get_run(dp_job_t *job, unsigned w);
 void dp_job_admin_run(dp_job_t *job, unsigned w);
 
