@@ -454,8 +454,12 @@ st_shard_tick(st_shard_t *sh, int64_t now_ms)
 		if (rc < 0 && sh->failed)
 			return rc;
 	}
-	if (st_wal_size_bytes(sh->wal) > sh->set.flush_threshold_bytes)
-		st_shard_flush(sh);
+	/* a failed flush (disk full) is retried once a second, not every tick */
+	if (st_wal_size_bytes(sh->wal) > sh->set.flush_threshold_bytes &&
+	    (sh->last_flush_fail_ms == 0 || now_ms - sh->last_flush_fail_ms >= 1000)) {
+		rc = st_shard_flush(sh);
+		sh->last_flush_fail_ms = rc < 0 ? now_ms : 0;
+	}
 	if (now_ms - sh->last_gc_ms >= 1000) {
 		st_vmap_prune(&sh->vmap, keep_recent, sh);
 		sh->last_gc_ms = now_ms;

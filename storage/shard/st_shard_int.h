@@ -108,7 +108,7 @@ struct st_shard {
 	bool replaying;
 
 	int64_t now_ms;
-	int64_t last_refresh_ms, last_sync_ms, last_gc_ms;
+	int64_t last_refresh_ms, last_sync_ms, last_gc_ms, last_flush_fail_ms;
 	int failed;
 
 	st_shard_stats_t st;

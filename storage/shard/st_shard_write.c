@@ -109,6 +109,9 @@ check_versions(st_shard_t *sh, const st_write_req_t *req, bool is_delete,
 	if (cas && (req->version != ST_MATCH_ANY_VERSION ||
 		    req->version_type != ST_VERSION_INTERNAL))
 		return validation(err, "compare and write operations can not use versioning");
+	if (req->op == ST_OP_CREATE && req->version_type != ST_VERSION_INTERNAL)
+		return validation(err, "create operations only support internal versioning. "
+				  "use index instead");
 	if (req->version_type == ST_VERSION_INTERNAL && req->version != ST_MATCH_ANY_VERSION)
 		return validation(err, "internal versioning can not be used for optimistic "
 				  "concurrency control. Please use `if_seq_no` and "
@@ -451,11 +454,12 @@ cur_source(st_shard_t *sh, const cur_doc_t *c, osp_arena_t *a, const char **src,
 	   size_t *len)
 {
 	if (c->ve) {
+		/* copied: the buffer arena is reset by the next refresh */
 		const st_bdoc_t *b = &sh->bdocs[c->ve->buf_doc];
 
-		*src = b->source;
+		*src = osp_arena_strndup(a, b->source, b->source_len);
 		*len = b->source_len;
-		return 0;
+		return *src ? 0 : -ENOMEM;
 	}
 	return c->seg->r->ops->source(c->seg->r, c->doc, a, src, len);
 }
@@ -626,7 +630,7 @@ st_shard_write(st_shard_t *sh, const st_write_req_t *req, osp_arena_t *a,
 	default:
 		rc = osp_err_illegal_argument(err, "unknown operation");
 	}
-	if (rc < 0 && req->op != ST_OP_DELETE)
+	if (rc < 0 && rc != ST_MAPPING_UPDATE && req->op != ST_OP_DELETE)
 		sh->st.index_failed++;
 	return rc;
 }

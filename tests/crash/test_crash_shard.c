@@ -251,6 +251,8 @@ verify(st_io_t *io, int from_id, bool flush)
 	if (open_shard(io, &sh, &e) < 0)
 		fail_msg("reopen after kill failed: %s: %s", e.type, e.reason);
 	osp_arena_init(&a, 64 * 1024, 0);
+	uint64_t live = 0;
+
 	for (int id = from_id; id < nids; id++) {
 		char idbuf[32];
 		st_get_res_t g;
@@ -260,8 +262,10 @@ verify(st_io_t *io, int from_id, bool flush)
 			continue;
 		snprintf(idbuf, sizeof(idbuf), "id%d", id);
 		assert_int_equal(st_shard_get(sh, idbuf, strlen(idbuf), true, &a, &g), 0);
-		if (g.found)
+		if (g.found) {
 			assert_int_equal(sscanf(g.source, "{\"n\":%d", &n), 1);
+			live++;
+		}
 		if (!state_ok(id, g.found, n))
 			fail_msg("id%d: found=%d n=%d, last acked op %d (%c), last op %d",
 				 id, g.found, n, id_last_ack[id],
@@ -270,6 +274,10 @@ verify(st_io_t *io, int from_id, bool flush)
 		osp_arena_reset(&a);
 	}
 	osp_arena_free(&a);
+	/* every doc once: search sees exactly the live ids (open refreshes) */
+	if (from_id == 0 && st_shard_count(sh) != live)
+		fail_msg("search counts %llu docs, %llu ids are live",
+			 (unsigned long long)st_shard_count(sh), (unsigned long long)live);
 	assert_int_equal(st_shard_close(sh, flush), 0);
 }
 
