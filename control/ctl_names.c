@@ -102,6 +102,28 @@ ctl_wildcard_match(const char *p, const char *s)
 	return *p == '\0';
 }
 
+/* Does a wildcard match one of idx's aliases? */
+static bool
+alias_match(const osp_index_t *idx, const char *pattern)
+{
+	osp_arena_t a;
+	osp_json_t *v = NULL;
+	osp_json_error_t jerr;
+	bool hit = false;
+
+	if (idx->aliases == NULL || idx->aliases_len <= 2)
+		return false;
+	osp_arena_init(&a, 4096, 0);
+	if (osp_json_parse(&a, idx->aliases, idx->aliases_len, NULL, &v, &jerr) == 0) {
+		OSP_JSON_FOREACH(m, v) {
+			if (ctl_wildcard_match(pattern, m->key))
+				hit = true;
+		}
+	}
+	osp_arena_free(&a);
+	return hit;
+}
+
 static bool
 expands(const osp_index_t *idx, const ctl_expr_opts_t *o)
 {
@@ -143,7 +165,9 @@ ctl_index_expr_resolve(const osp_cluster_t *cs, const char *expr,
 			wildcard_seen = true;
 			for (uint32_t i = 0; i < cs->n_indices; i++) {
 				if (expands(cs->indices[i], opts) &&
-				    ctl_wildcard_match(tok, cs->indices[i]->name))
+				    (ctl_wildcard_match(tok, cs->indices[i]->name) ||
+				     (!opts->forbid_aliases &&
+				      alias_match(cs->indices[i], tok))))
 					pick[i] = true;
 			}
 			continue;
@@ -151,7 +175,22 @@ ctl_index_expr_resolve(const osp_cluster_t *cs, const char *expr,
 		osp_index_t *idx = osp_cluster_index(cs, tok);
 
 		if (idx == NULL) {
-			if (opts->ignore_unavailable)
+			bool alias = false;
+
+			for (uint32_t i = 0; i < cs->n_indices; i++) {
+				if (osp_index_has_alias(cs->indices[i], tok)) {
+					alias = true;
+					pick[i] |= expands(cs->indices[i], opts) ||
+						   cs->indices[i]->state == OSP_INDEX_OPEN;
+				}
+			}
+			if (alias && opts->forbid_aliases) {
+				rc = osp_err_illegal_argument(err,
+					"The provided expression [%s] matches an alias, specify the corresponding concrete indices instead.",
+					tok);
+				goto cleanup;
+			}
+			if (alias || opts->ignore_unavailable)
 				continue;
 			rc = osp_err_index_not_found(err, tok);
 			goto cleanup;

@@ -22,9 +22,11 @@ typedef struct ctl_expr_opts {
 	bool allow_no_indices;       /* a wildcard matching nothing is fine */
 	bool expand_open;            /* wildcards match open indices */
 	bool expand_closed;          /* wildcards match closed indices */
+	bool forbid_aliases;         /* DELETE: an alias is an error, not its indices */
 } ctl_expr_opts_t;
 
-/* Resolve expr into indices of cs (no duplicates, state order). *out is
+/* Resolve expr into indices of cs (no duplicates, state order); names and
+ * wildcards match aliases too, which stand for their indices. *out is
  * malloc'd (caller frees), *n its length. Errors: index_not_found_exception
  * (404) for a missing concrete name or, without allow_no_indices, for an
  * expression matching nothing. 0, -ENOENT or -ENOMEM. */

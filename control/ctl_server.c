@@ -32,6 +32,7 @@
 
 #include "osprey/chan.h"
 
+#include "ctl_alias.h"
 #include "ctl_alloc.h"
 #include "ctl_log.h"
 #include "ctl_server.h"
@@ -160,7 +161,7 @@ srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
 	if (rc != 0)
 		goto cleanup;
 	osp_jw_init(&w, &b, 0);
-	rc = osp_cluster_write(next, &w, OSP_CLUSTER_FLAT_SETTINGS);
+	rc = osp_cluster_write(next, &w, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
 	if (rc != 0)
 		goto cleanup;
 	rc = ctl_coord_put(s->coord, s->o.state_key, b.data, b.len,
@@ -392,7 +393,7 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 		break;
 	case OSP_CHAN_DELETE_INDEX: {
 		ctl_expr_opts_t o = { .expand_open = true, .expand_closed = true,
-				      .allow_no_indices = true };
+				      .allow_no_indices = true, .forbid_aliases = true };
 
 		expr_opts(req, &o);
 		rc = ctl_state_delete_indices(next, index, &o, now, &err);
@@ -414,6 +415,10 @@ srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 			 index, (long long)mv);
 		break;
 	}
+	case OSP_CHAN_UPDATE_ALIASES:
+		rc = ctl_state_update_aliases(next, body, &err);
+		snprintf(what, sizeof(what), "updated aliases");
+		break;
 	case OSP_CHAN_UPDATE_SETTINGS:
 		rc = ctl_state_update_settings(next, index[0] ? index : "_all", body, now, &err);
 		snprintf(what, sizeof(what), "updated settings of [%s]", index[0] ? index : "_all");

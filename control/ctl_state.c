@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_alias.h"
 #include "ctl_alloc.h"
 #include "ctl_isettings.h"
 #include "ctl_mapping.h"
@@ -65,7 +66,7 @@ ctl_state_create_index(osp_cluster_t *cs, const char *name, const osp_json_t *bo
 		       int64_t now_ms, osp_err_t *err)
 {
 	osp_arena_t a;
-	osp_json_t *flat = NULL, *settings = NULL, *mappings = NULL;
+	osp_json_t *flat = NULL, *settings = NULL, *mappings = NULL, *aliases = NULL;
 	osp_index_t *idx = NULL, *old;
 	osp_buf_t b = OSP_BUF_INIT;
 	int64_t shards, replicas, rshards, created;
@@ -80,6 +81,13 @@ ctl_state_create_index(osp_cluster_t *cs, const char *name, const osp_json_t *bo
 		rc = already_exists(err, old);
 		goto cleanup;
 	}
+	if (ctl_alias_exists(cs, name)) {
+		rc = osp_err_set(err, 400, "invalid_index_name_exception",
+				 "Invalid index name [%s], already exists as alias", name);
+		snprintf(err->index, sizeof(err->index), "%s", name);
+		snprintf(err->index_uuid, sizeof(err->index_uuid), "_na_");
+		goto cleanup;
+	}
 	if (body && body->type != OSP_JSON_NULL) {
 		if (body->type != OSP_JSON_OBJECT) {
 			rc = osp_err_set(err, 400, "parse_exception", "request body is required");
@@ -90,7 +98,9 @@ ctl_state_create_index(osp_cluster_t *cs, const char *name, const osp_json_t *bo
 				settings = m;
 			else if (osp_json_key_eq(m, "mappings"))
 				mappings = m;
-			else if (!osp_json_key_eq(m, "aliases")) {
+			else if (osp_json_key_eq(m, "aliases"))
+				aliases = m;
+			else {
 				rc = osp_err_set(err, 400, "parse_exception",
 						 "unknown key [%.*s] for create index",
 						 (int)m->key_len, m->key);
@@ -157,6 +167,11 @@ ctl_state_create_index(osp_cluster_t *cs, const char *name, const osp_json_t *bo
 		rc = store_text(&idx->mappings, &idx->mappings_len, &b);
 	if (rc == 0)
 		rc = ctl_alloc_index_init(idx, now_ms);
+	if (rc == 0) {
+		rc = ctl_alias_put_all(cs, idx, aliases, err);
+		idx->aliases_version = 1;   /* creation is the first version */
+		idx->version = 1;
+	}
 	if (rc == 0)
 		rc = osp_cluster_add_index(cs, idx);
 	if (rc == 0)

@@ -52,6 +52,7 @@ osp_index_free(osp_index_t *idx)
 		return;
 	free(idx->settings);
 	free(idx->mappings);
+	free(idx->aliases);
 	free(idx->primary_terms);
 	if (idx->in_sync) {
 		for (uint32_t s = 0; s < idx->number_of_shards; s++)
@@ -97,18 +98,20 @@ osp_index_clone(const osp_index_t *idx)
 	if (c == NULL)
 		return NULL;
 	*c = *idx;
-	c->settings = c->mappings = NULL;
+	c->settings = c->mappings = c->aliases = NULL;
 	c->primary_terms = NULL;
 	c->in_sync = NULL;
 	c->copies = NULL;
 	c->settings = dup_mem(idx->settings, idx->settings_len + 1);
 	c->mappings = dup_mem(idx->mappings, idx->mappings_len + 1);
+	c->aliases = idx->aliases ? dup_mem(idx->aliases, idx->aliases_len + 1) : NULL;
 	c->primary_terms = dup_mem(idx->primary_terms,
 				   idx->number_of_shards * sizeof(int64_t));
 	c->in_sync = calloc(idx->number_of_shards ? idx->number_of_shards : 1,
 			    sizeof(osp_in_sync_t));
 	c->copies = dup_mem(idx->copies, ncopies * sizeof(osp_shard_copy_t));
-	if (!c->settings || !c->mappings || !c->primary_terms || !c->in_sync || !c->copies)
+	if (!c->settings || !c->mappings || !c->primary_terms || !c->in_sync || !c->copies ||
+	    (idx->aliases && !c->aliases))
 		goto fail;
 	for (uint32_t s = 0; s < idx->number_of_shards; s++) {
 		c->in_sync[s].n = idx->in_sync[s].n;
@@ -236,6 +239,38 @@ osp_index_setting(const osp_index_t *idx, osp_arena_t *a, const char *key)
 		return NULL;
 	v = osp_json_get(root, key);
 	return osp_json_is(v, OSP_JSON_STRING) ? v->u.str : NULL;
+}
+
+bool
+osp_index_has_alias(const osp_index_t *idx, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = idx->aliases;
+
+	/* Top-level keys only: scan with depth tracking over the JSON text. */
+	if (p == NULL || idx->aliases_len <= 2)
+		return false;
+	int depth = 0;
+
+	for (size_t i = 0; i < idx->aliases_len; i++) {
+		char ch = p[i];
+
+		if (ch == '"') {
+			size_t j = i + 1;
+
+			while (j < idx->aliases_len && p[j] != '"')
+				j += p[j] == '\\' ? 2 : 1;
+			if (depth == 1 && j - i - 1 == n && memcmp(p + i + 1, name, n) == 0 &&
+			    j + 1 < idx->aliases_len && p[j + 1] == ':')
+				return true;
+			i = j;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (ch == '}' || ch == ']') {
+			depth--;
+		}
+	}
+	return false;
 }
 
 /* Object member of parent named (key, n), created when missing. */

@@ -97,6 +97,24 @@ write_roles(osp_jw_t *w, uint32_t roles)
 	osp_jw_arr_end(w);
 }
 
+/* ES's cluster state lists alias names only. */
+static void
+write_alias_names(const osp_index_t *idx, osp_jw_t *w)
+{
+	osp_arena_t a;
+	osp_json_t *v = NULL;
+	osp_json_error_t jerr;
+
+	osp_jw_arr_begin(w);
+	osp_arena_init(&a, 4096, 0);
+	if (idx->aliases && osp_json_parse(&a, idx->aliases, idx->aliases_len, NULL, &v, &jerr) == 0) {
+		OSP_JSON_FOREACH(m, v)
+			osp_jw_strn(w, m->key, m->key_len);
+	}
+	osp_arena_free(&a);
+	osp_jw_arr_end(w);
+}
+
 static int
 write_index_meta(const osp_index_t *idx, osp_jw_t *w, unsigned flags)
 {
@@ -123,8 +141,14 @@ write_index_meta(const osp_index_t *idx, osp_jw_t *w, unsigned flags)
 	}
 	osp_jw_obj_end(w);
 	osp_jw_key(w, "aliases");
-	osp_jw_arr_begin(w);
-	osp_jw_arr_end(w);
+	if (flags & OSP_CLUSTER_INTERNAL) {
+		if (idx->aliases && idx->aliases_len)
+			osp_jw_raw(w, idx->aliases, idx->aliases_len);
+		else
+			osp_jw_raw(w, "{}", 2);
+	} else {
+		write_alias_names(idx, w);
+	}
 	osp_jw_key(w, "primary_terms");
 	osp_jw_obj_begin(w);
 	for (uint32_t s = 0; s < idx->number_of_shards; s++) {
@@ -436,6 +460,16 @@ parse_index(const osp_json_t *meta, const osp_json_t *routing, osp_index_t **out
 		goto cleanup;
 	idx->mappings = b.data;
 	idx->mappings_len = b.len;
+	osp_buf_init(&b);
+	osp_jw_init(&w, &b, 0);
+	if (osp_json_is(osp_json_get(meta, "aliases"), OSP_JSON_OBJECT))
+		osp_jw_value(&w, osp_json_get(meta, "aliases"));
+	else
+		osp_buf_puts(&b, "{}");   /* ES's list of names carries no definitions */
+	if (osp_buf_failed(&b))
+		goto cleanup;
+	idx->aliases = b.data;
+	idx->aliases_len = b.len;
 	osp_buf_init(&b);
 
 	size_t ncopies = (size_t)idx->number_of_shards * (1 + idx->number_of_replicas);

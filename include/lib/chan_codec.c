@@ -53,6 +53,7 @@ osp_chan_type_name(uint16_t type)
 	case OSP_CHAN_OPEN_INDEX: return "open_index";
 	case OSP_CHAN_CLOSE_INDEX: return "close_index";
 	case OSP_CHAN_GET_STATE: return "get_state";
+	case OSP_CHAN_UPDATE_ALIASES: return "update_aliases";
 	default: return "unknown";
 	}
 }

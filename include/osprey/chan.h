@@ -29,12 +29,14 @@
  *            ctl->dp  {"proto":1,"node_id":..,"cluster_name":..,"cluster_uuid":..}
  *                     followed by a PUBLISH of the current state.
  *   CREATE_INDEX      {"index":"name","body":{settings,mappings,aliases},"timeout_ms":T}
+ *                     (every request may carry "timeout_ms", the ack timeout)
  *   DELETE_INDEX      {"index":"a,b*|_all","ignore_unavailable":b,"allow_no_indices":b}
  *   PUT_MAPPING       {"index":"expr","body":{"properties":..}}
  *   DYNAMIC_MAPPING   {"index":"name","index_uuid":"..","mappings":{"properties":..}}
  *   UPDATE_SETTINGS   {"index":"expr|_all","body":{"index":{..}}|{"settings":{..}}}
  *   OPEN_INDEX, CLOSE_INDEX {"index":"expr"}
  *   GET_STATE         {}  -> REPLY payload is the state JSON
+ *   UPDATE_ALIASES    {"body":{"actions":[{"add":{..}},{"remove":{..}},..]}}
  *   REPLY    ctl->dp  success: the Elasticsearch response body, plus
  *                     "state_version" (and "mapping_version" for mapping
  *                     requests); OSP_CHAN_F_ERROR: {"error":{..},"status":N}
@@ -77,6 +79,7 @@ typedef enum osp_chan_type {
 	OSP_CHAN_OPEN_INDEX = 21,
 	OSP_CHAN_CLOSE_INDEX = 22,
 	OSP_CHAN_GET_STATE = 23,
+	OSP_CHAN_UPDATE_ALIASES = 24,
 } osp_chan_type_t;
 
 #define OSP_CHAN_F_JSON  0x1u    /* payload is JSON text */

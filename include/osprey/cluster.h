@@ -104,6 +104,11 @@ typedef struct osp_index {
 	/* The mapping as GET _mapping shows it under "mappings" ({} if none). */
 	char *mappings;
 	size_t mappings_len;
+	/* Aliases as GET /<index>/_alias shows them under "aliases":
+	 * {"name":{"filter":..,"index_routing":..,"search_routing":..,
+	 * "is_write_index":..,"is_hidden":..}} ({} if none). */
+	char *aliases;
+	size_t aliases_len;
 	int64_t *primary_terms;            /* [number_of_shards] */
 	osp_in_sync_t *in_sync;            /* [number_of_shards] */
 	/* [number_of_shards * (1 + number_of_replicas)]: shard-major, the
@@ -191,12 +196,20 @@ osp_index_write_settings(const osp_index_t *idx, osp_jw_t *w, bool flat);
 
 /* osp_cluster_write flags. */
 #define OSP_CLUSTER_FLAT_SETTINGS 0x1u   /* ?flat_settings=true */
+/* Full alias definitions ("aliases":{name:{..}}) instead of ES's list of
+ * names: what control persists and publishes. */
+#define OSP_CLUSTER_INTERNAL      0x2u
 
 /* Write the state as GET _cluster/state renders it. Control persists and
- * publishes it with OSP_CLUSTER_FLAT_SETTINGS. */
+ * publishes it with OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL. */
 int
 osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags);
-/* Parse what osp_cluster_write wrote with OSP_CLUSTER_FLAT_SETTINGS.
+/* True when idx has alias name. */
+bool
+osp_index_has_alias(const osp_index_t *idx, const char *name);
+
+/* Parse what osp_cluster_write wrote with OSP_CLUSTER_FLAT_SETTINGS |
+ * OSP_CLUSTER_INTERNAL.
  * 0, -EINVAL (malformed) or -ENOMEM. */
 int
 osp_cluster_parse(const char *json, size_t len, osp_cluster_t **out);

@@ -72,13 +72,13 @@ test_roundtrip(void **state)
 	char *one, *two, *three;
 
 	(void)state;
-	one = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS);
+	one = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
 	assert_int_equal(osp_cluster_parse(one, strlen(one), &back), 0);
-	two = write_state(back, OSP_CLUSTER_FLAT_SETTINGS);
+	two = write_state(back, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
 	assert_string_equal(one, two);
 	copy = osp_cluster_clone(back);
 	osp_cluster_free(back);
-	three = write_state(copy, OSP_CLUSTER_FLAT_SETTINGS);
+	three = write_state(copy, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
 	assert_string_equal(one, three);
 	/* what the dataplane reads */
 	osp_index_t *idx = osp_cluster_index(copy, "one");
@@ -122,7 +122,7 @@ static void
 test_malformed(void **state)
 {
 	osp_cluster_t *cs = build(), *out = NULL;
-	char *s = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS);
+	char *s = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
 	size_t n = strlen(s);
 
 	(void)state;
