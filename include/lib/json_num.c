@@ -237,6 +237,111 @@ other_side_16(double v, char *dig, int n, int *dexp)
 	return true;
 }
 
+static const uint64_t pow10u[18] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL,
+};
+
+/* Does the decimal m * 10^e read back as exactly v? Clinger's fast path
+ * (m < 2^53 and |e| <= 22: one correctly rounded IEEE operation) when it
+ * applies, strtod otherwise. */
+static bool
+dec_equals(uint64_t m, int e, double v)
+{
+	if (m < (1ULL << 53) && e >= -22 && e <= 22) {
+		double d = (double)m;
+
+		d = e < 0 ? d / pow10_exact[-e] : d * pow10_exact[e];
+		return d == v;
+	}
+	char tmp[48];
+
+	snprintf(tmp, sizeof(tmp), "%llue%d", (unsigned long long)m, e);
+	return json_num_strtod(tmp) == v;
+}
+
+/* v rounded to p significant digits, from its 17 correctly rounded digits
+ * d17 (v ~= 0.d17 * 10^e17): m * 10^(*e) with 10^(p-1) <= m < 10^p. When
+ * the dropped digits are exactly half a unit, 17 digits cannot tell which
+ * way v's exact expansion rounds, so snprintf decides (rare). */
+static uint64_t
+round_digits(double v, const char *d17, int e17, int p, int *e)
+{
+	uint64_t m = 0, r = 0;
+
+	for (int k = 0; k < p; k++)
+		m = m * 10 + (uint64_t)(d17[k] - '0');
+	for (int k = p; k < 17; k++)
+		r = r * 10 + (uint64_t)(d17[k] - '0');
+	*e = e17 - p;
+	if (r == 5 * pow10u[16 - p]) {
+		char dig[40];
+		int dexp, n = digits_of(v, p, dig, &dexp);
+
+		m = 0;
+		for (int k = 0; k < p; k++)
+			m = m * 10 + (uint64_t)(k < n ? dig[k] - '0' : 0);
+		*e = dexp - p;
+		return m;
+	}
+	if (r > 5 * pow10u[16 - p] && ++m == pow10u[p]) {
+		m = pow10u[p - 1];
+		(*e)++;
+	}
+	return m;
+}
+
+/* The p digits of m, trailing zeros trimmed, as dig; returns their count. */
+static int
+mant_digits(uint64_t m, int p, char *dig)
+{
+	for (int k = p - 1; k >= 0; k--) {
+		dig[k] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	while (p > 1 && dig[p - 1] == '0')
+		p--;
+	dig[p] = '\0';
+	return p;
+}
+
+/* Shortest round-trip digits of a normal double. A <= 15-digit decimal
+ * that round-trips is the nearest 15-digit one (15-digit decimals are
+ * further apart than doubles), so trying 15, then 16 (plus the other side
+ * at powers of two), then 17 digits finds Java's choice. One snprintf
+ * gives the 17 digits; the shorter roundings and their checks are integer
+ * arithmetic and, mostly, one exact multiply or divide. */
+static int
+shortest_normal(double v, char *dig, int *dexp)
+{
+	char d17[40];
+	int e17, n = digits_of(v, 17, d17, &e17);
+
+	while (n < 17)
+		d17[n++] = '0';
+	for (int p = 15; p <= 16; p++) {
+		int e;
+		uint64_t m = round_digits(v, d17, e17, p, &e);
+
+		n = mant_digits(m, p, dig);
+		*dexp = e + p;
+		if (dec_equals(m, e, v))
+			return n;
+		if (p == 16 && other_side_16(v, dig, n, dexp))
+			return (int)strlen(dig);
+	}
+	n = 17;
+	memcpy(dig, d17, 17);
+	while (n > 1 && dig[n - 1] == '0')
+		n--;
+	dig[n] = '\0';
+	*dexp = e17;
+	return n;
+}
+
 /* Shortest digits as Java picks them: the fewest digits that round-trip,
  * the closest such; when one digit suffices Java still considers two and
  * keeps the closer one (Double.toString(4.9E-324) is "4.9E-324"). */
@@ -258,15 +363,15 @@ shortest_digits(double v, char *dig, int *dexp)
 		*dexp = len;
 		return n;
 	}
-	/* For normal doubles a <= 15-digit decimal that round-trips is the
-	 * nearest 15-digit one, so 15, 16, 17 finds the shortest. Subnormals
-	 * carry fewer bits: search upwards from one digit. */
-	for (int prec = v < 2.2250738585072014e-308 ? 1 : 15; prec <= 17; prec++) {
-		n = digits_of(v, prec, dig, dexp);
-		if (prec == 17 || round_trips(dig, n, *dexp, v))
-			break;
-		if (prec == 16 && other_side_16(v, dig, n, dexp))
-			return (int)strlen(dig);
+	if (v < 2.2250738585072014e-308) {
+		/* Subnormals carry fewer bits: search upwards from one digit. */
+		for (int prec = 1; prec <= 17; prec++) {
+			n = digits_of(v, prec, dig, dexp);
+			if (prec == 17 || round_trips(dig, n, *dexp, v))
+				break;
+		}
+	} else {
+		n = shortest_normal(v, dig, dexp);
 	}
 	if (n == 1) {
 		char d2[40];

@@ -15,8 +15,11 @@
  * twice: bench_json (osp_json, jansson, cJSON) and, with BENCH_JSONC,
  * bench_json_c (osp_json, json-c).
  *
- * usage: bench_json [docs (default 2000)] [runs (default 5)] [library name]
+ * A last section times Java-style double output against plain "%.17g".
+ *
+ * usage: bench_json [docs (default 2000)] [runs (default 5)] [library name | doubles]
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +395,56 @@ run_lib(const lib_t *l, const corpus_t *c, int runs)
 	free(tb);
 }
 
+/* Cost of Java-style double output (osp_jw_double) next to plain "%.17g",
+ * on BM25-like scores and on random finite doubles. */
+static void
+run_doubles(int runs)
+{
+	enum { N = 100000 };
+	static double vals[2][N];
+	static const char *what[2] = { "scores", "random" };
+	osp_buf_t out = OSP_BUF_INIT;
+	char tmp[40];
+
+	for (int i = 0; i < N; i++) {
+		vals[0][i] = (double)(rnd() % 100000000) / 4194304.0;
+		uint64_t bits = rnd();
+		double d;
+
+		memcpy(&d, &bits, sizeof(d));
+		vals[1][i] = isfinite(d) ? d : 1.5;
+	}
+	for (int k = 0; k < 2; k++) {
+		double *tj = calloc((size_t)runs, sizeof(double));
+		double *tg = calloc((size_t)runs, sizeof(double));
+
+		for (int r = 0; r < runs; r++) {
+			osp_jw_t w;
+			double t0 = now();
+
+			osp_buf_clear(&out);
+			osp_jw_init(&w, &out, 0);
+			osp_jw_arr_begin(&w);
+			for (int i = 0; i < N; i++)
+				osp_jw_double(&w, vals[k][i]);
+			osp_jw_arr_end(&w);
+			double t1 = now();
+
+			for (int i = 0; i < N; i++)
+				snprintf(tmp, sizeof(tmp), "%.17g", vals[k][i]);
+			tj[r] = t1 - t0;
+			tg[r] = now() - t1;
+		}
+		qsort(tj, (size_t)runs, sizeof(double), cmp_double);
+		qsort(tg, (size_t)runs, sizeof(double), cmp_double);
+		printf("doubles %-7s osp_jw_double %6.0f ns/value | snprintf %%.17g %6.0f ns/value\n",
+		       what[k], tj[runs / 2] / N * 1e9, tg[runs / 2] / N * 1e9);
+		free(tj);
+		free(tg);
+	}
+	osp_buf_free(&out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,6 +495,8 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof(libs) / sizeof(libs[0]); k++)
 		if (argc <= 3 || strcmp(argv[3], libs[k].name) == 0)
 			run_lib(&libs[k], &c, runs);
+	if (argc <= 3 || strcmp(argv[3], "doubles") == 0)
+		run_doubles(runs);
 
 	osp_arena_free(&osp_arena);
 	osp_buf_free(&osp_out);

@@ -358,6 +358,9 @@ test_doubles_shortest(void **state)
 		if (!isfinite(d) || d == 0)
 			continue;
 		check_shortest(d);
+		/* score-like values (the common case in replies) */
+		check_shortest((double)(x % 100000000) / 4194304.0);
+		check_shortest((double)(x % 1000003) / 7.0);
 		/* short decimals and their neighbours */
 		double s = (double)(x % 100000) / 1000.0;
 
