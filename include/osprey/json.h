@@ -94,7 +94,10 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 	       osp_json_error_t *err);
 
 /* Parse the first JSON value of text and report in *consumed how many bytes
- * it used (for NDJSON and concatenated values). */
+ * it used (for NDJSON and concatenated values): leading whitespace (and a
+ * BOM at offset 0) plus the value, not the whitespace after it. As in
+ * Jackson, a top-level number must be followed by whitespace or the end
+ * ("1,2" fails). max_bytes bounds the bytes the value may span, not len. */
 int
 osp_json_parse_prefix(osp_arena_t *a, const char *text, size_t len,
 		      const osp_json_limits_t *limits, osp_json_t **out,
