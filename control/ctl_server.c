@@ -2,7 +2,7 @@
  * ctl_server.c - control's event loop (ctl_server.h).
  *
  * One thread, one epoll set: the listening Unix socket, the dataplane
- * connections and a signalfd. A state-changing request is applied to a
+ * connections and a signalfd. Request handlers live in ctl_request.c. A state-changing request is applied to a
  * clone of the committed state (ctl_state.c), rerouted (ctl_alloc.c),
  * given the next version and a new state_uuid, written to the coordination
  * store with compare-and-swap on the revision we last wrote (a lost race
@@ -32,53 +32,14 @@
 
 #include "osprey/chan.h"
 
-#include "ctl_alias.h"
 #include "ctl_alloc.h"
 #include "ctl_log.h"
-#include "ctl_server.h"
+#include "ctl_server_int.h"
 #include "ctl_state.h"
 #include "ctl_uuid.h"
 
-#define SRV_MAX_CONNS 64
-
-/* One dataplane connection. */
-typedef struct srv_conn {
-	osp_chan_conn_t c;
-	uint64_t gen;            /* distinguishes reuse of the slot */
-	bool hello;
-	int64_t acked;           /* highest state version acknowledged */
-} srv_conn_t;
-
-/* A reply held back until its state version is acknowledged. */
-typedef struct srv_wait {
-	int slot;
-	uint64_t gen;
-	uint64_t req_id;
-	int64_t version;         /* 0 = in the batch not yet committed */
-	int64_t deadline_ms;
-	uint16_t type;           /* request type: decides the reply's shape */
-	int64_t mapping_version;
-	char *index;             /* the request's index expression */
-} srv_wait_t;
-
-struct ctl_server {
-	ctl_server_opts_t o;
-	ctl_coord_t *coord;
-	int64_t coord_rev;
-	osp_cluster_t *cs;
-	osp_buf_t state_json;    /* flat-settings JSON of cs */
-	int lfd, epfd, sigfd;
-	srv_conn_t conns[SRV_MAX_CONNS];
-	uint64_t next_gen;
-	srv_wait_t *waits;
-	size_t n_waits;
-	osp_cluster_t *batch;    /* next state being built, or NULL */
-	osp_buf_t batch_what;    /* "; "-joined descriptions for the log */
-	bool stop;
-};
-
-static int64_t
-now_realtime_ms(void)
+int64_t
+ctl_srv_now_realtime_ms(void)
 {
 	struct timespec ts;
 
@@ -86,8 +47,8 @@ now_realtime_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t
-now_mono_ms(void)
+int64_t
+ctl_srv_now_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -108,13 +69,14 @@ srv_conn_drop(ctl_server_t *s, int slot)
 	ctl_log("dataplane connection %d closed", slot);
 }
 
-static void
-srv_send(ctl_server_t *s, int slot, uint16_t type, uint32_t flags, uint64_t id,
+void
+ctl_srv_send(ctl_server_t *s, int slot, uint16_t type, uint32_t flags, uint64_t id,
 	 const char *p, size_t n)
 {
 	srv_conn_t *c = &s->conns[slot];
 
-	if (osp_chan_conn_send(&c->c, type, flags, id, p, n) != 0) {
+	if (osp_chan_conn_send(&c->c, type, flags, id, p, n) != 0 ||
+	    osp_chan_conn_pending(&c->c) > SRV_MAX_TX_QUEUE) {
 		srv_conn_drop(s, slot);
 		return;
 	}
@@ -124,35 +86,35 @@ srv_send(ctl_server_t *s, int slot, uint16_t type, uint32_t flags, uint64_t id,
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->c.fd, &ev);
 }
 
-static void
-srv_reply_err(ctl_server_t *s, int slot, uint64_t id, const osp_err_t *err)
+void
+ctl_srv_reply_err(ctl_server_t *s, int slot, uint64_t id, const osp_err_t *err)
 {
 	osp_buf_t b = OSP_BUF_INIT;
 	osp_jw_t w;
 
 	osp_jw_init(&w, &b, 0);
 	osp_chan_err_write(&w, err);
-	srv_send(s, slot, OSP_CHAN_REPLY, OSP_CHAN_F_JSON | OSP_CHAN_F_ERROR, id, b.data, b.len);
+	ctl_srv_send(s, slot, OSP_CHAN_REPLY, OSP_CHAN_F_JSON | OSP_CHAN_F_ERROR, id, b.data, b.len);
 	osp_buf_free(&b);
 }
 
 static void
 srv_publish(ctl_server_t *s, int slot)
 {
-	srv_send(s, slot, OSP_CHAN_PUBLISH, OSP_CHAN_F_JSON, (uint64_t)s->cs->version,
+	ctl_srv_send(s, slot, OSP_CHAN_PUBLISH, OSP_CHAN_F_JSON, (uint64_t)s->cs->version,
 		 s->state_json.data, s->state_json.len);
 }
 
 /* Persist next as the new committed state, then publish it. Takes next. */
-static int
-srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
+int
+ctl_srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
 {
 	osp_buf_t b = OSP_BUF_INIT;
 	osp_jw_t w;
 	int64_t rev = 0;
 	int rc;
 
-	if (ctl_alloc_reroute(next, now_realtime_ms()) < 0) {
+	if (ctl_alloc_reroute(next, ctl_srv_now_realtime_ms()) < 0) {
 		rc = -ENOMEM;
 		goto cleanup;
 	}
@@ -192,272 +154,6 @@ cleanup:
 	return rc;
 }
 
-/* The success body of a request, as Elasticsearch answers it. */
-static void
-srv_reply_body(const srv_wait_t *w, bool acked, osp_buf_t *b)
-{
-	osp_jw_t jw;
-
-	osp_jw_init(&jw, b, 0);
-	osp_jw_obj_begin(&jw);
-	osp_jw_kv_bool(&jw, "acknowledged", acked);
-	switch (w->type) {
-	case OSP_CHAN_CREATE_INDEX:
-		osp_jw_kv_bool(&jw, "shards_acknowledged", acked);
-		osp_jw_kv_str(&jw, "index", w->index);
-		break;
-	case OSP_CHAN_OPEN_INDEX:
-		osp_jw_kv_bool(&jw, "shards_acknowledged", acked);
-		break;
-	case OSP_CHAN_CLOSE_INDEX:
-		osp_jw_kv_bool(&jw, "shards_acknowledged", acked);
-		osp_jw_key(&jw, "indices");
-		osp_jw_obj_begin(&jw);
-		/* w->index holds the closed names, comma-separated */
-		for (const char *p = w->index; *p;) {
-			size_t n = strcspn(p, ",");
-
-			osp_jw_keyn(&jw, p, n);
-			osp_jw_obj_begin(&jw);
-			osp_jw_kv_bool(&jw, "closed", true);
-			osp_jw_obj_end(&jw);
-			p += n + (p[n] == ',');
-		}
-		osp_jw_obj_end(&jw);
-		break;
-	case OSP_CHAN_DYNAMIC_MAPPING:
-		osp_jw_kv_int(&jw, "mapping_version", w->mapping_version);
-		break;
-	default:
-		break;
-	}
-	osp_jw_kv_int(&jw, "state_version", w->version);
-	osp_jw_obj_end(&jw);
-}
-
-/* Queue a success reply; srv_flush_waits sends it once acknowledged. */
-static void
-srv_reply_acked(ctl_server_t *s, int slot, const osp_chan_frame_t *f, int64_t version,
-		int64_t timeout_ms, const char *index, int64_t mapping_version)
-{
-	srv_wait_t *w = realloc(s->waits, (s->n_waits + 1) * sizeof(*w));
-	char *ix = strdup(index);
-
-	if (w == NULL || ix == NULL) {
-		osp_err_t err;
-
-		if (w)
-			s->waits = w;
-		free(ix);
-		osp_err_set(&err, 500, "exception", "out of memory");
-		srv_reply_err(s, slot, f->id, &err);
-		return;
-	}
-	s->waits = w;
-	w[s->n_waits++] = (srv_wait_t){ .slot = slot, .gen = s->conns[slot].gen,
-		.req_id = f->id, .version = version, .type = f->type,
-		.deadline_ms = now_mono_ms() + timeout_ms, .index = ix,
-		.mapping_version = mapping_version };
-}
-
-/* Send replies whose version is acknowledged or whose time is up. */
-static void
-srv_flush_waits(ctl_server_t *s)
-{
-	int64_t now = now_mono_ms();
-
-	for (size_t i = 0; i < s->n_waits;) {
-		srv_wait_t *w = &s->waits[i];
-		srv_conn_t *c = &s->conns[w->slot];
-		bool alive = c->c.fd >= 0 && c->gen == w->gen;
-		bool acked = alive && c->acked >= w->version;
-
-		if (w->version == 0 || (alive && !acked && now < w->deadline_ms)) {
-			i++;
-			continue;
-		}
-		if (alive) {
-			osp_buf_t b = OSP_BUF_INIT;
-
-			srv_reply_body(w, acked, &b);
-			srv_send(s, w->slot, OSP_CHAN_REPLY, OSP_CHAN_F_JSON, w->req_id,
-				 b.data, b.len);
-			osp_buf_free(&b);
-		}
-		free(w->index);
-		s->waits[i] = s->waits[--s->n_waits];
-	}
-}
-
-static bool
-json_bool(const osp_json_t *v, bool dflt)
-{
-	if (osp_json_is(v, OSP_JSON_BOOL))
-		return v->boolean;
-	if (osp_json_is(v, OSP_JSON_STRING))
-		return strcmp(v->u.str, "false") != 0;
-	return dflt;
-}
-
-/* Read expand_wildcards ("open,closed", "all", "none") into o. */
-static void
-expr_opts(const osp_json_t *req, ctl_expr_opts_t *o)
-{
-	const osp_json_t *ew = osp_json_get(req, "expand_wildcards");
-
-	o->ignore_unavailable = json_bool(osp_json_get(req, "ignore_unavailable"), false);
-	o->allow_no_indices = json_bool(osp_json_get(req, "allow_no_indices"), true);
-	if (osp_json_is(ew, OSP_JSON_STRING)) {
-		o->expand_open = strstr(ew->u.str, "open") || strstr(ew->u.str, "all");
-		o->expand_closed = strstr(ew->u.str, "closed") || strstr(ew->u.str, "all");
-	}
-}
-
-/* The closed indices an expression names in st, comma-separated, for the
- * "indices" object of a close reply. */
-static void
-srv_closed_names(const osp_cluster_t *st, const char *expr, osp_buf_t *out)
-{
-	ctl_expr_opts_t o = { .expand_closed = true, .allow_no_indices = true,
-			      .ignore_unavailable = true };
-	osp_index_t **sel = NULL;
-	uint32_t n = 0;
-	osp_err_t err;
-
-	if (ctl_index_expr_resolve(st, expr, &o, &sel, &n, &err) != 0)
-		return;
-	for (uint32_t i = 0; i < n; i++) {
-		if (sel[i]->state != OSP_INDEX_CLOSE)
-			continue;
-		osp_buf_puts(out, out->len ? "," : "");
-		osp_buf_puts(out, sel[i]->name);
-	}
-	free(sel);
-}
-
-/* Handle one request frame; replies (now or after the ack). */
-static void
-srv_request(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
-{
-	osp_arena_t a;
-	osp_json_t *req = NULL;
-	osp_json_error_t jerr;
-	osp_err_t err;
-	osp_cluster_t *next = NULL;
-	const char *index = NULL;
-	const osp_json_t *body, *iv, *tv;
-	char what[512];
-	osp_buf_t closed = OSP_BUF_INIT;
-	bool changed = true;
-	int64_t mv = 0, timeout = s->o.ack_timeout_ms, now = now_realtime_ms();
-	int rc;
-
-	osp_err_clear(&err);
-	osp_arena_init(&a, 16384, 0);
-	if (osp_json_parse(&a, f->payload, f->len, NULL, &req, &jerr) != 0 ||
-	    !osp_json_is(req, OSP_JSON_OBJECT)) {
-		osp_err_set(&err, 400, "illegal_argument_exception", "malformed %s request: %s",
-			    osp_chan_type_name(f->type), jerr.msg);
-		goto fail;
-	}
-	iv = osp_json_get(req, "index");
-	index = osp_json_is(iv, OSP_JSON_STRING) ? iv->u.str : "";
-	body = osp_json_get(req, "body");
-	tv = osp_json_get(req, "timeout_ms");
-	if (osp_json_is(tv, OSP_JSON_NUMBER) && tv->is_int && tv->i >= 0)
-		timeout = tv->i;
-	if (f->type == OSP_CHAN_GET_STATE) {
-		osp_buf_t b = OSP_BUF_INIT;
-		osp_jw_t w;
-
-		osp_jw_init(&w, &b, 0);
-		osp_cluster_write(s->cs, &w, 0);
-		srv_send(s, slot, OSP_CHAN_REPLY, OSP_CHAN_F_JSON, f->id, b.data, b.len);
-		osp_buf_free(&b);
-		goto cleanup;
-	}
-	next = osp_cluster_clone(s->batch ? s->batch : s->cs);
-	if (next == NULL) {
-		osp_err_set(&err, 500, "exception", "out of memory");
-		goto fail;
-	}
-	switch (f->type) {
-	case OSP_CHAN_CREATE_INDEX:
-		rc = ctl_state_create_index(next, index, body, now, &err);
-		if (rc == 0) {
-			osp_index_t *idx = osp_cluster_index(next, index);
-
-			snprintf(what, sizeof(what), "created index [%s/%s], shards [%u]/[%u]",
-				 index, idx->uuid, idx->number_of_shards, idx->number_of_replicas);
-		}
-		break;
-	case OSP_CHAN_DELETE_INDEX: {
-		ctl_expr_opts_t o = { .expand_open = true, .expand_closed = true,
-				      .allow_no_indices = true, .forbid_aliases = true };
-
-		expr_opts(req, &o);
-		rc = ctl_state_delete_indices(next, index, &o, now, &err);
-		changed = rc == 0 && next->n_indices != s->cs->n_indices;
-		snprintf(what, sizeof(what), "deleted indices [%s]", index);
-		break;
-	}
-	case OSP_CHAN_PUT_MAPPING:
-		rc = ctl_state_put_mapping(next, index, body, &changed, &err);
-		snprintf(what, sizeof(what), "updated mapping of [%s]", index);
-		break;
-	case OSP_CHAN_DYNAMIC_MAPPING: {
-		const osp_json_t *u = osp_json_get(req, "index_uuid");
-
-		rc = ctl_state_dynamic_mapping(next, index,
-					       osp_json_is(u, OSP_JSON_STRING) ? u->u.str : NULL,
-					       osp_json_get(req, "mappings"), &changed, &mv, &err);
-		snprintf(what, sizeof(what), "dynamic mapping update of [%s], mapping version [%lld]",
-			 index, (long long)mv);
-		break;
-	}
-	case OSP_CHAN_UPDATE_ALIASES:
-		rc = ctl_state_update_aliases(next, body, &err);
-		snprintf(what, sizeof(what), "updated aliases");
-		break;
-	case OSP_CHAN_UPDATE_SETTINGS:
-		rc = ctl_state_update_settings(next, index[0] ? index : "_all", body, now, &err);
-		snprintf(what, sizeof(what), "updated settings of [%s]", index[0] ? index : "_all");
-		break;
-	case OSP_CHAN_OPEN_INDEX:
-	case OSP_CHAN_CLOSE_INDEX: {
-		bool open = f->type == OSP_CHAN_OPEN_INDEX;
-
-		rc = ctl_state_set_open(next, index, open, now, &err);
-		snprintf(what, sizeof(what), "%s indices [%s]", open ? "opened" : "closed", index);
-		if (rc == 0 && !open)
-			srv_closed_names(next, index, &closed);
-		break;
-	}
-	default:
-		osp_err_set(&err, 400, "illegal_argument_exception",
-			    "unsupported control request type [%u]", f->type);
-		goto fail;
-	}
-	if (rc != 0)
-		goto fail;
-	if (changed) {
-		osp_cluster_free(s->batch);
-		s->batch = next;
-		next = NULL;
-		osp_buf_puts(&s->batch_what, s->batch_what.len ? "; " : "");
-		osp_buf_puts(&s->batch_what, what);
-	}
-	srv_reply_acked(s, slot, f, s->batch ? 0 : s->cs->version, timeout,
-			closed.len ? closed.data : index, mv);
-	goto cleanup;
-fail:
-	srv_reply_err(s, slot, f->id, &err);
-cleanup:
-	osp_buf_free(&closed);
-	osp_cluster_free(next);
-	osp_arena_free(&a);
-}
-
 /* Commit the batch built in this loop iteration and give its waiters their
  * version; if it cannot be persisted they all get an error. */
 static void
@@ -468,7 +164,7 @@ srv_batch_commit(ctl_server_t *s)
 
 	if (s->batch == NULL)
 		return;
-	rc = srv_commit(s, s->batch, s->batch_what.data ? s->batch_what.data : "");
+	rc = ctl_srv_commit(s, s->batch, s->batch_what.data ? s->batch_what.data : "");
 	s->batch = NULL;
 	osp_buf_clear(&s->batch_what);
 	if (rc != 0)
@@ -484,7 +180,7 @@ srv_batch_commit(ctl_server_t *s)
 			i++;
 		} else {
 			if (s->conns[w->slot].c.fd >= 0 && s->conns[w->slot].gen == w->gen)
-				srv_reply_err(s, w->slot, w->req_id, &err);
+				ctl_srv_reply_err(s, w->slot, w->req_id, &err);
 			free(w->index);
 			s->waits[i] = s->waits[--s->n_waits];
 		}
@@ -520,7 +216,7 @@ srv_hello(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 	osp_jw_kv_str(&w, "cluster_uuid", s->cs->cluster_uuid);
 	osp_jw_obj_end(&w);
 	s->conns[slot].hello = true;
-	srv_send(s, slot, OSP_CHAN_HELLO, OSP_CHAN_F_JSON, f->id, b.data, b.len);
+	ctl_srv_send(s, slot, OSP_CHAN_HELLO, OSP_CHAN_F_JSON, f->id, b.data, b.len);
 	osp_buf_free(&b);
 	if (s->conns[slot].c.fd < 0)
 		return;
@@ -532,7 +228,7 @@ srv_hello(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 			 (long long)applied);
 		if (next != NULL) {
 			s->cs->version = applied;
-			if (srv_commit(s, next, what) == 0)
+			if (ctl_srv_commit(s, next, what) == 0)
 				return;   /* published to every connection */
 		}
 	}
@@ -553,7 +249,7 @@ srv_frame(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 			c->acked = (int64_t)f->id;
 		break;
 	default:
-		srv_request(s, slot, f);
+		ctl_request_handle(s, slot, f);
 		break;
 	}
 }
@@ -683,7 +379,7 @@ ctl_server_open(const ctl_server_opts_t *o, ctl_coord_t *coord, ctl_server_t **o
 	if (rc != 0)
 		goto cleanup;
 	snprintf(next->cluster_name, sizeof(next->cluster_name), "%s", o->cluster_name);
-	rc = srv_commit(s, next, "node joined and elected master (single node)");
+	rc = ctl_srv_commit(s, next, "node joined and elected master (single node)");
 	next = NULL;
 	if (rc != 0)
 		goto cleanup;
@@ -745,8 +441,8 @@ ctl_server_run(ctl_server_t *s)
 			}
 		}
 		srv_batch_commit(s);
-		s->coord->ops->poll(s->coord, now_mono_ms());
-		srv_flush_waits(s);
+		s->coord->ops->poll(s->coord, ctl_srv_now_mono_ms());
+		ctl_request_flush_waits(s);
 	}
 	return 0;
 }
