@@ -2,8 +2,9 @@
  * ctl_server.c - control's event loop (ctl_server.h).
  *
  * One thread, one epoll set: the listening Unix socket, the dataplane
- * connections and a signalfd. Request handlers live in ctl_request.c. A state-changing request is applied to a
- * clone of the committed state (ctl_state.c), rerouted (ctl_alloc.c),
+ * connections and a signalfd; request handlers live in ctl_request.c. A
+ * state-changing request is applied to a clone of the committed state
+ * (ctl_state.c), rerouted (ctl_alloc.c),
  * given the next version and a new state_uuid, written to the coordination
  * store with compare-and-swap on the revision we last wrote (a lost race
  * means another master wrote: we stop rather than fork history), and only
