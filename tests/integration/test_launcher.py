@@ -25,7 +25,7 @@ import harness  # noqa: E402
 def get(url, method='GET'):
     req = urllib.request.Request(url, method=method)
     with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, dict(r.headers), r.read()
+        return r.status, r.headers, r.read()
 
 
 def children(pid):
@@ -75,7 +75,7 @@ class LauncherTest(unittest.TestCase):
         n = harness.Node().start()
         try:
             kids = children(n.proc.pid)
-            self.assertEqual(sorted(comm(k) for k in kids), ['osprey-control', 'osprey-datapl'])
+            self.assertEqual(sorted(comm(k) for k in kids), ['osprey-control', 'osprey-dataplan'])
             n.proc.send_signal(signal.SIGTERM)
             self.assertEqual(n.proc.wait(timeout=20), 0)
             for k in kids:
