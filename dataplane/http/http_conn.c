@@ -26,6 +26,20 @@
 
 static const char EMPTY[1] = "";
 
+/* osp_buf_append without the call when the bytes fit: every start-line
+ * and header byte goes through here. */
+static inline void
+buf_add(osp_buf_t *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 <= b->cap) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else {
+		osp_buf_append(b, p, n);
+	}
+}
+
 void
 dp_http_config_default(dp_http_config_t *cfg)
 {
@@ -337,7 +351,7 @@ on_url(llhttp_t *p, const char *at, size_t n)
 
 	if (line_bytes(c, n))
 		return -1;
-	osp_buf_append(&c->scratch, at, n);
+	buf_add(&c->scratch, at, n);
 	c->url_len += (uint32_t)n;
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
 }
@@ -359,7 +373,7 @@ header_bytes(dp_http_conn_t *c, size_t n)
 static int
 scratch_nul(dp_http_conn_t *c)
 {
-	osp_buf_putc(&c->scratch, '\0');
+	buf_add(&c->scratch, "", 1);
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
 }
 
@@ -385,7 +399,7 @@ on_header_field(llhttp_t *p, const char *at, size_t n)
 	if (!c->field_open) {
 		uint32_t q[4] = { (uint32_t)c->scratch.len, 0, 0, 0 };
 
-		osp_buf_append(&c->fields, q, sizeof(q));
+		buf_add(&c->fields, (const char *)q, sizeof(q));
 		if (osp_buf_failed(&c->fields))
 			return -1;
 		c->nfields++;
@@ -393,7 +407,7 @@ on_header_field(llhttp_t *p, const char *at, size_t n)
 		if (header_bytes(c, 2))         /* ": " as Netty counts it */
 			return -1;
 	}
-	osp_buf_append(&c->scratch, at, n);
+	buf_add(&c->scratch, at, n);
 	field_quad(c)[1] += (uint32_t)n;
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
 }
@@ -419,7 +433,7 @@ on_header_value(llhttp_t *p, const char *at, size_t n)
 		return -1;
 	if (c->nfields == 0 || c->field_open)
 		return -1;
-	osp_buf_append(&c->scratch, at, n);
+	buf_add(&c->scratch, at, n);
 	field_quad(c)[3] += (uint32_t)n;
 	return osp_buf_failed(&c->scratch) ? -1 : 0;
 }

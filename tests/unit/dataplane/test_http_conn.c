@@ -39,7 +39,8 @@ test_simple_get(void **state)
 	dp_http_req_t *r;
 
 	assert_int_equal(tu_feed(c, "GET /idx/_search?q=a%20b&pretty&size=1&size=2 HTTP/1.1\r\n"
-				 "Host: x\r\nX-Opaque-Id:  abc  \r\n\r\n"), 0);
+				 "Host: x\r\nX-Empty:\r\nX-Opaque-Id:  abc  \r\nX-Empty2: \r\n"
+				 "x-tight:v\r\n\r\n"), 0);
 	r = dp_http_conn_next(c);
 	assert_non_null(r);
 	assert_null(dp_http_conn_next(c));
@@ -54,6 +55,13 @@ test_simple_get(void **state)
 	assert_false(r->human);
 	assert_string_equal(dp_http_req_header(r, "x-opaque-id")->value, "abc");
 	assert_string_equal(dp_http_req_header(r, "HOST")->value, "x");
+	assert_int_equal(r->nheaders, 5);
+	assert_string_equal(r->headers[1].name, "X-Empty");
+	assert_string_equal(r->headers[1].value, "");
+	assert_int_equal(r->headers[1].value_len, 0);
+	assert_string_equal(dp_http_req_header(r, "x-empty2")->value, "");
+	assert_string_equal(dp_http_req_header(r, "X-TIGHT")->value, "v");
+	assert_int_equal(r->target_len, strlen(r->target));
 	assert_null(dp_http_req_header(r, "content-type"));
 	assert_true(r->keep_alive);
 	assert_false(r->has_body);
