@@ -50,6 +50,7 @@ typedef struct json_parser {
 	size_t max_bytes;
 	uint32_t max_depth;
 	bool reject_dup;
+	bool allow_comments;
 	uint64_t seed;           /* hash seed for duplicate detection */
 	osp_json_error_t *err;
 	json_frame_t *stack;
@@ -175,6 +176,7 @@ fail_char(json_parser_t *p, size_t off, const char *what)
 		    char_desc(p, off, d, sizeof(d)), what);
 }
 
+
 static int
 fail_size(json_parser_t *p)
 {
@@ -201,6 +203,20 @@ fail_eof(json_parser_t *p, const char *what)
 		    "Unexpected end-of-input: expected close marker for %s (start marker at [Source: " JSON_SOURCE_REDACTED "; line: %u, column: %zu])",
 		    f->node->type == OSP_JSON_OBJECT ? "Object" : "Array", line,
 		    f->start - ls + 1);
+}
+
+/* A byte that is not allowed here; a '/' is reported as Jackson reports a
+ * comment it cannot take (disabled, malformed or unterminated). */
+static int
+fail_unexpected(json_parser_t *p, size_t off, const char *what)
+{
+	if (p->s[off] != '/')
+		return fail_char(p, off, what);
+	if (!p->allow_comments)
+		return fail_char(p, off, "maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)");
+	if (off + 1 >= p->end || p->s[off + 1] == '*')
+		return fail_eof(p, " in a comment");
+	return fail_char(p, off + 1, "was expecting either '*' or '/' for a comment");
 }
 
 static inline bool
@@ -266,15 +282,63 @@ fail_string(json_parser_t *p, json_str_status_t st, const json_str_scan_t *sc,
 	return -EINVAL;
 }
 
-static inline size_t
-skip_ws(const char *s, size_t pos, size_t end)
+/* Past a comment starting at s[pos] == '/': the offset after it, or pos
+ * when it is malformed (the caller then reports it at pos). */
+static size_t
+skip_comment(const json_parser_t *p, size_t pos)
 {
-	while (pos < end) {
+	const char *s = p->s;
+
+	if (pos + 1 >= p->end)
+		return pos;
+	if (s[pos + 1] == '/') {
+		const char *nl = memchr(s + pos + 2, '\n', p->end - pos - 2);
+		const char *cr = memchr(s + pos + 2, '\r', p->end - pos - 2);
+
+		if (nl == NULL || (cr && cr < nl))
+			nl = cr;
+		return nl ? (size_t)(nl - s) : p->end;
+	}
+	if (s[pos + 1] == '*') {
+		size_t q = pos + 2;
+
+		while (q + 1 < p->end) {
+			/* a '*' with a byte after it */
+			const char *star = memchr(s + q, '*', p->end - q - 1);
+
+			if (star == NULL)
+				break;
+			q = (size_t)(star - s);
+			if (s[q + 1] == '/')
+				return q + 2;
+			q++;
+		}
+	}
+	return pos;
+}
+
+/* JSON whitespace, and comments when the caller allowed them. */
+static inline size_t
+skip_ws(const json_parser_t *p, size_t pos)
+{
+	const char *s = p->s;
+
+	while (pos < p->end) {
 		char c = s[pos];
 
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			break;
-		pos++;
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+			pos++;
+			continue;
+		}
+		if (c == '/' && p->allow_comments) {
+			size_t q = skip_comment(p, pos);
+
+			if (q == pos)
+				break;
+			pos = q;
+			continue;
+		}
+		break;
 	}
 	return pos;
 }
@@ -526,12 +590,12 @@ parse_key(json_parser_t *p, size_t *pos)
 		if (rc != 0)
 			return rc;
 	}
-	size_t q = skip_ws(p->s, sc.end + 1, p->end);
+	size_t q = skip_ws(p, sc.end + 1);
 
 	if (q >= p->end)
 		return fail_eof(p, NULL);
 	if (p->s[q] != ':')
-		return fail_char(p, q, "was expecting a colon to separate field name and value");
+		return fail_unexpected(p, q, "was expecting a colon to separate field name and value");
 	*pos = q + 1;
 	return 0;
 }
@@ -547,7 +611,7 @@ parse_root(json_parser_t *p, size_t *posp, osp_json_t **root)
 
 	*root = NULL;
 value:
-	pos = skip_ws(s, pos, p->end);
+	pos = skip_ws(p, pos);
 	if (pos >= p->end)
 		return fail_eof(p, NULL);
 	switch (s[pos]) {
@@ -565,7 +629,7 @@ value:
 			*root = v;
 		if ((rc = push(p, v, pos)) != 0)
 			return rc;
-		pos = skip_ws(s, pos + 1, p->end);
+		pos = skip_ws(p, pos + 1);
 		if (pos >= p->end)
 			return fail_eof(p, NULL);
 		if (s[pos] == (obj ? '}' : ']')) {
@@ -600,7 +664,7 @@ value:
 			return fail(p, pos, "Invalid UTF-8 start byte 0x%x", c);
 		if (is_ident(c))
 			return fail_token(p, pos);
-		return fail_char(p, pos, "expected a valid value " VALID_VALUES);
+		return fail_unexpected(p, pos, "expected a valid value " VALID_VALUES);
 	}
 	}
 	if (rc != 0)
@@ -612,12 +676,12 @@ after:
 		*posp = pos;
 		return 0;
 	}
-	pos = skip_ws(s, pos, p->end);
+	pos = skip_ws(p, pos);
 	if (pos >= p->end)
 		return fail_eof(p, NULL);
 	if (p->stack[p->depth - 1].node->type == OSP_JSON_OBJECT) {
 		if (s[pos] == ',') {
-			pos = skip_ws(s, pos + 1, p->end);
+			pos = skip_ws(p, pos + 1);
 			if (pos >= p->end)
 				return fail_eof(p, NULL);
 			goto key;
@@ -627,7 +691,7 @@ after:
 			p->depth--;
 			goto after;
 		}
-		return fail_char(p, pos, "was expecting comma to separate Object entries");
+		return fail_unexpected(p, pos, "was expecting comma to separate Object entries");
 	}
 	if (s[pos] == ',') {
 		pos++;
@@ -638,10 +702,10 @@ after:
 		p->depth--;
 		goto after;
 	}
-	return fail_char(p, pos, "was expecting comma to separate Array entries");
+	return fail_unexpected(p, pos, "was expecting comma to separate Array entries");
 key:
 	if (s[pos] != '"')
-		return fail_char(p, pos, "was expecting double-quote to start field name");
+		return fail_unexpected(p, pos, "was expecting double-quote to start field name");
 	if ((rc = parse_key(p, &pos)) != 0)
 		return rc;
 	goto value;
@@ -658,6 +722,7 @@ parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
 	p->max_bytes = limits && limits->max_bytes ? limits->max_bytes : JSON_DEFAULT_BYTES;
 	p->end = len < p->max_bytes ? len : p->max_bytes;
 	p->reject_dup = limits && limits->reject_duplicates;
+	p->allow_comments = limits && limits->allow_comments;
 	p->seed = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)text;
 	p->err = err;
 	p->stack = p->inline_stack;
@@ -712,9 +777,9 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 	rc = parse_root(&p, &pos, out);
 	if (rc != 0)
 		goto fail;
-	pos = skip_ws(text, pos, len);
+	pos = skip_ws(&p, pos);
 	if (pos < len) {
-		rc = fail_char(&p, pos, "expected end-of-input");
+		rc = fail_unexpected(&p, pos, "expected end-of-input");
 		goto fail;
 	}
 	return 0;

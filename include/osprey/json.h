@@ -8,7 +8,8 @@
  * Object members keep document order; duplicate keys are kept (lookups return
  * the first) unless limits->reject_duplicates asks for Elasticsearch's
  * default strict duplicate detection ("Duplicate field 'a'"), which request
- * bodies should use. A leading UTF-8 byte order mark is skipped, as Jackson
+ * bodies should use together with limits->allow_comments (Elasticsearch's
+ * parser accepts comments; RFC 8259 does not, so it is off by default). A leading UTF-8 byte order mark is skipped, as Jackson
  * does (RFC 8259 allows ignoring it).
  *
  * The writer appends to an osp_buf_t, tracks commas itself and escapes
@@ -61,6 +62,10 @@ typedef struct osp_json_limits {
 	size_t max_bytes;        /* input size; default 100 MB */
 	bool reject_duplicates;  /* fail on a repeated member name, as ES does
 				    by default; default false (keep them) */
+	bool allow_comments;     /* accept block and line (//) comments where
+				    whitespace may go, as ES's parser does
+				    (Jackson ALLOW_COMMENTS); default false:
+				    strict RFC 8259 */
 } osp_json_limits_t;
 
 /* Why a parse failed: byte offset of the offending byte (or of the end),

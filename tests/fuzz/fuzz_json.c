@@ -7,7 +7,7 @@
  * parse (compact and pretty) as an equal tree, write identically twice
  * (the writer is deterministic), and clone into an equal tree. The first
  * bytes also select a small depth limit some of the time, and the size
- * strict duplicate detection, so those paths run too. Any violation aborts, which libFuzzer reports as a crash.
+ * strict duplicate detection and comments, so those paths run too. Any violation aborts, which libFuzzer reports as a crash.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -94,6 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && data[0] == ' ' && size > 1 && (data[1] & 7) == 0)
 		lim.max_depth = 1 + data[1] % 16;
 	lim.reject_duplicates = size % 3 == 0;
+	lim.allow_comments = size % 2 == 0;
 	osp_arena_init(&a, 4096, 0);
 	int rc = osp_json_parse(&a, text, size, &lim, &v, &err);
 

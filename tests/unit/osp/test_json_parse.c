@@ -404,6 +404,54 @@ test_duplicates(void **state)
 }
 
 static void
+test_comments(void **state)
+{
+	osp_json_limits_t lim = { .allow_comments = true };
+	osp_json_t *v;
+	osp_json_error_t err;
+	static const char *ok[] = {
+		"/* c */ {\"a\" /**/ : // x\n 1 /* * / */, \"b\": [1 /*,*/ , 2]} // end",
+		"// only a line\r[1]", "[1]/**/", "/***/1 ", "{\"a\":\"/* not a comment */\"}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int rc = osp_json_parse(&arena, ok[i], strlen(ok[i]), &lim, &v, &err);
+
+		if (rc != 0)
+			print_error("<%s>: %s\n", ok[i], err.msg);
+		assert_int_equal(rc, 0);
+	}
+	assert_int_equal(osp_json_parse(&arena, ok[0], strlen(ok[0]), &lim, &v, &err), 0);
+	assert_int_equal(osp_json_get(v, "a")->i, 1);
+	assert_int_equal(osp_json_get(v, "b")->len, 2);
+	v = parse_ok(ok[4]);
+	assert_string_equal(osp_json_get(v, "a")->u.str, "/* not a comment */");
+
+	/* strict by default, with Jackson's hint */
+	expect_error("[1 /* c */]",
+		     "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+		     1, 5);
+	expect_error("/",
+		     "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+		     1, 2);
+	/* enabled but malformed */
+	assert_int_equal(osp_json_parse(&arena, "[1 /x]", 6, &lim, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Unexpected character ('x' (code 120)): was expecting either '*' or '/' for a comment");
+	assert_int_equal(err.column, 6);
+	assert_int_equal(osp_json_parse(&arena, "[1 /* never", 11, &lim, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Unexpected end-of-input in a comment");
+	assert_int_equal(osp_json_parse(&arena, "[1 /*/", 6, &lim, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Unexpected end-of-input in a comment");
+	assert_int_equal(osp_json_parse(&arena, "[1 /", 4, &lim, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Unexpected end-of-input in a comment");
+	assert_int_equal(osp_json_parse(&arena, "[1 /**", 6, &lim, &v, &err), -EINVAL);
+	assert_string_equal(err.msg, "Unexpected end-of-input in a comment");
+	assert_int_equal(osp_json_parse(&arena, "[1 // line", 10, &lim, &v, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "expected close marker for Array"));
+}
+
+static void
 test_bom(void **state)
 {
 	osp_json_t *v;
@@ -564,6 +612,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_numbers_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_comments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
