@@ -31,7 +31,8 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# Settings every test node gets: tests always run with idle back-off (DESIGN 2).
+# Settings every test node gets on top of the launcher's defaults (which
+# already back off when idle on the kernel backend); callers add their own.
 DEFAULT_SETTINGS = {}
 
 

@@ -10,7 +10,6 @@ delete of documents, index create/delete/exists/refresh, _count, _search
     /usr/bin/python3 tests/rest/mock_es.py PORT
 """
 import json
-import re
 import sys
 import threading
 import time

@@ -284,6 +284,12 @@ class Client:
         self.conn = None
         self.last = None  # (method, url, body bytes, Response)
 
+    def reconnect(self, url):
+        """Point at a new URL (a restarted node listens on a new port)."""
+        self.close()
+        u = urllib.parse.urlsplit(url)
+        self.host, self.port, self.base = u.hostname, u.port or 80, url.rstrip('/')
+
     def close(self):
         if self.conn:
             self.conn.close()
@@ -1008,8 +1014,7 @@ class Runner:
             self.node.restart()
         except Exception as e:  # harness.NodeError; the next tests fail fast on a refused connect
             return '\n' + buf.getvalue() + '(restarting the node failed: %s)' % e
-        self.client.close()
-        self.client.__init__(self.node.url, self.client.timeout)
+        self.client.reconnect(self.node.url)
         return '\n' + buf.getvalue() + '(node restarted for the next tests)'
 
     def excerpt(self):
