@@ -283,6 +283,84 @@ check_value(const char *key, const isetting_t *r, const osp_json_t *v, osp_err_t
 	}
 }
 
+/* Lucene's LevenshteinDistance.getDistance: 1 - edits / longer length. */
+static float
+levenshtein_score(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	size_t *p, *d;
+	float score;
+
+	if (n == 0 || m == 0)
+		return n == m ? 1.0f : 0.0f;
+	p = malloc((n + 1) * sizeof(*p));
+	d = malloc((n + 1) * sizeof(*d));
+	if (p == NULL || d == NULL) {
+		free(p);
+		free(d);
+		return 0.0f;
+	}
+	for (size_t i = 0; i <= n; i++)
+		p[i] = i;
+	for (size_t j = 1; j <= m; j++) {
+		d[0] = j;
+		for (size_t i = 1; i <= n; i++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t best = d[i - 1] + 1 < p[i] + 1 ? d[i - 1] + 1 : p[i] + 1;
+
+			d[i] = best < p[i - 1] + cost ? best : p[i - 1] + cost;
+		}
+		size_t *t = p;
+
+		p = d;
+		d = t;
+	}
+	score = 1.0f - (float)p[n] / (float)(n > m ? n : m);
+	free(p);
+	free(d);
+	return score;
+}
+
+/* "unknown setting [k]" with ES's suggestions: registered keys scoring
+ * above 0.7, best first. */
+static int
+unknown_setting(const char *key, osp_err_t *err)
+{
+	struct { float score; const char *key; } hit[8];
+	char full[128], list[512] = "";
+	size_t nhit = 0;
+
+	for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++) {
+		if (registry[i].scope & (S_PREFIX | S_PRIVATE))
+			continue;
+		snprintf(full, sizeof(full), "index.%s", registry[i].key);
+		float sc = levenshtein_score(key, full);
+
+		if (sc <= 0.7f || nhit == sizeof(hit) / sizeof(hit[0]))
+			continue;
+		size_t at = nhit++;
+
+		while (at > 0 && hit[at - 1].score < sc) {
+			hit[at] = hit[at - 1];
+			at--;
+		}
+		hit[at].score = sc;
+		hit[at].key = registry[i].key;
+	}
+	if (nhit == 0)
+		return osp_err_illegal_argument(err,
+			"unknown setting [%s] please check that any required plugins are installed, or check the breaking changes documentation for removed settings",
+			key);
+	for (size_t i = 0; i < nhit; i++) {
+		size_t len = strlen(list);
+
+		snprintf(list + len, sizeof(list) - len, "%sindex.%s", i ? ", " : "", hit[i].key);
+	}
+	if (nhit == 1)
+		return osp_err_illegal_argument(err, "unknown setting [%s] did you mean [%s]?", key, list);
+	return osp_err_illegal_argument(err, "unknown setting [%s] did you mean any of [%s]?", key, list);
+}
+
 int
 ctl_isettings_validate(const osp_json_t *flat, bool allow_private, osp_err_t *err)
 {
@@ -291,9 +369,7 @@ ctl_isettings_validate(const osp_json_t *flat, bool allow_private, osp_err_t *er
 		int rc;
 
 		if (r == NULL)
-			return osp_err_illegal_argument(err,
-				"unknown setting [%s] please check that any required plugins are installed, or check the breaking changes documentation for removed settings",
-				m->key);
+			return unknown_setting(m->key, err);
 		if ((r->scope & S_PRIVATE) && !allow_private)
 			return osp_err_illegal_argument(err,
 				"private index setting [%s] can not be set explicitly", m->key);

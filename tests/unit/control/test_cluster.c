@@ -144,6 +144,54 @@ test_malformed(void **state)
 	osp_cluster_free(cs);
 }
 
+/* Flipped, dropped and duplicated bytes of a valid state: parse either
+ * fails or yields a state that writes and frees cleanly (ASan checks). */
+static void
+test_mutations(void **state)
+{
+	osp_cluster_t *cs = build(), *out = NULL;
+	char *s = write_state(cs, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
+	size_t n = strlen(s);
+	char *m = malloc(n + 16);
+	unsigned seed = 7;
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = n;
+
+		memcpy(m, s, n);
+		for (int k = 0; k < 1 + round % 4; k++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+
+			switch (rand_r(&seed) % 3) {
+			case 0:
+				m[at] = (char)(rand_r(&seed) & 0xff);
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, len - at - 1);
+				len--;
+				break;
+			default:
+				if (len < n + 15) {
+					memmove(m + at + 1, m + at, len - at);
+					len++;
+				}
+				break;
+			}
+		}
+		if (osp_cluster_parse(m, len, &out) == 0) {
+			char *again = write_state(out, OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL);
+
+			free(again);
+			osp_cluster_free(out);
+			out = NULL;
+		}
+	}
+	free(m);
+	free(s);
+	osp_cluster_free(cs);
+}
+
 int
 main(void)
 {
@@ -151,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_nested_render),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

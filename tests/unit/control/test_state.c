@@ -166,6 +166,8 @@ test_create_settings_and_errors(void **state)
 		  "Failed to parse value [abc] for setting [index.number_of_shards]" },
 		{ "{\"settings\":{\"foo\":1}}", "illegal_argument_exception",
 		  "unknown setting [index.foo] please check that any required plugins are installed, or check the breaking changes documentation for removed settings" },
+		{ "{\"settings\":{\"number_of_shard\":1}}", "illegal_argument_exception",
+		  "unknown setting [index.number_of_shard] did you mean [index.number_of_shards]?" },
 		{ "{\"settings\":{\"index.uuid\":\"x\"}}", "illegal_argument_exception",
 		  "private index setting [index.uuid] can not be set explicitly" },
 		{ "{\"settings\":{\"refresh_interval\":\"fast\"}}", "illegal_argument_exception",
