@@ -53,7 +53,8 @@ st_seg_barr_grow(barr_t *a, size_t item, size_t need)
 }
 
 /* Find key in h over items (stride bytes each); UINT32_MAX when absent,
- * *slot = where it would go. */
+ * *slot = where it would go. Slots keep the hash so probing past other keys
+ * does not touch their items (one cache miss less per token). */
 static uint32_t
 hash_find(const bhash_t *h, const void *items, size_t stride, const char *p,
 	  uint32_t len, uint32_t hv, uint32_t *slot)
@@ -63,17 +64,27 @@ hash_find(const bhash_t *h, const void *items, size_t stride, const char *p,
 		return UINT32_MAX;
 	}
 	for (uint32_t s = hv & h->mask;; s = (s + 1) & h->mask) {
-		uint32_t v = h->slots[s];
+		uint64_t v = h->slots[s];
 
 		if (v == 0) {
 			*slot = s;
 			return UINT32_MAX;
 		}
-		const bkey_t *k = (const bkey_t *)((const char *)items + (size_t)(v - 1) * stride);
+		if ((uint32_t)(v >> 32) != hv)
+			continue;
+		uint32_t i = (uint32_t)v - 1;
+		const bkey_t *k = (const bkey_t *)((const char *)items + (size_t)i * stride);
 
-		if (k->h == hv && k->len == len && memcmp(k->p, p, len) == 0)
-			return v - 1;
+		if (k->len == len && memcmp(k->p, p, len) == 0)
+			return i;
 	}
+}
+
+static void
+hash_set(bhash_t *h, uint32_t slot, uint32_t hv, uint32_t i)
+{
+	h->slots[slot] = ((uint64_t)hv << 32) | (i + 1u);
+	h->n++;
 }
 
 /* Make room for one more key (load <= 1/2); rehash from items. */
@@ -83,7 +94,7 @@ hash_reserve(bhash_t *h, const void *items, size_t stride)
 	if (h->slots && (h->n + 1) * 2 <= h->mask + 1)
 		return 0;
 	uint32_t size = h->slots ? (h->mask + 1) * 2 : 16;
-	uint32_t *slots = calloc(size, 4);
+	uint64_t *slots = calloc(size, 8);
 
 	if (slots == NULL)
 		return -ENOMEM;
@@ -93,7 +104,7 @@ hash_reserve(bhash_t *h, const void *items, size_t stride)
 
 		while (slots[s])
 			s = (s + 1) & (size - 1);
-		slots[s] = i + 1;
+		slots[s] = ((uint64_t)k->h << 32) | (i + 1u);
 	}
 	free(h->slots);
 	h->slots = slots;
@@ -187,8 +198,7 @@ st_seg_builder_field(st_seg_builder_t *b, const st_seg_field_spec_t *spec,
 	f->k.h = hv;
 	f->spec = *spec;
 	f->spec.name = name;
-	b->fields_h.slots[slot] = i + 1;
-	b->fields_h.n++;
+	hash_set(&b->fields_h, slot, hv, i);
 	*fid = i;
 	return 0;
 }
@@ -325,8 +335,7 @@ st_seg_builder_add_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 		t->k.h = hv;
 		t->last_doc = UINT32_MAX;
 		t->flushed_doc = UINT32_MAX;
-		f->terms_h.slots[slot] = i + 1;
-		f->terms_h.n++;
+		hash_set(&f->terms_h, slot, hv, i);
 	}
 	t = &((bterm_t *)f->terms.p)[i];
 	uint32_t doc = b->ndocs;
@@ -431,8 +440,7 @@ st_seg_builder_add_dv_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 		k->p = copy;
 		k->len = len;
 		k->h = hv;
-		f->dvt_h.slots[slot] = i + 1;
-		f->dvt_h.n++;
+		hash_set(&f->dvt_h, slot, hv, i);
 	}
 	return dv_add(b, fid, ST_SEG_DV_SORTED_SET, i);
 nomem:
@@ -601,14 +609,15 @@ st_seg_builder_doc_count(const st_seg_builder_t *b)
 size_t
 st_seg_builder_mem(const st_seg_builder_t *b)
 {
-	size_t m = b->arena.used + b->fields.cap * sizeof(bfield_t);
+	size_t m = b->arena.used + b->fields.cap * sizeof(bfield_t) + st_seg_writer_mem(b->w) +
+		   (b->fields_h.mask + 1) * 8 + b->touched.cap * 4;
 
 	for (size_t i = 0; i < b->fields.n; i++) {
 		const bfield_t *f = &((const bfield_t *)b->fields.p)[i];
 
-		m += f->terms.cap * sizeof(bterm_t) + (f->terms_h.mask + 1) * 4 +
+		m += f->terms.cap * sizeof(bterm_t) + (f->terms_h.mask + 1) * 8 +
 		     f->norms.cap + f->dv_counts.cap * 4 + f->dv_vals.cap * 8 +
-		     f->dvt.cap * sizeof(bkey_t) + (f->dvt_h.mask + 1) * 4;
+		     f->dvt.cap * sizeof(bkey_t) + (f->dvt_h.mask + 1) * 8;
 	}
 	return m;
 }

@@ -51,7 +51,7 @@ typedef struct barr {
 
 /* A hash of keys stored in an array of structs whose first member is bkey_t. */
 typedef struct bhash {
-	uint32_t *slots;              /* item index + 1; 0 = empty */
+	uint64_t *slots;              /* hash << 32 | (item index + 1); 0 = empty */
 	uint32_t mask;
 	uint32_t n;
 } bhash_t;

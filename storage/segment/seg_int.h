@@ -299,6 +299,9 @@ st_seg_writer_doc(st_seg_writer_t *w, const st_doc_meta_t *meta,
 		  const char *src, size_t src_len);
 int
 st_seg_writer_finish(st_seg_writer_t *w, st_seg_files_t *out);
+/* Bytes the writer's buffers hold. */
+size_t
+st_seg_writer_mem(const st_seg_writer_t *w);
 
 /* ---- component writers (one file each) ---- */
 

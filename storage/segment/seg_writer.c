@@ -292,6 +292,16 @@ cleanup:
 	return rc;
 }
 
+size_t
+st_seg_writer_mem(const st_seg_writer_t *w)
+{
+	return w->tim.body.cap + w->tim.index.cap + w->doc.cap + w->pos.cap + w->nrm.cap +
+	       w->dvd.cap + w->src.body.cap + w->src.index.cap + w->src.data.cap +
+	       w->src.lens.cap + w->src.comp.cap + w->met.ids.cap + w->met.routings.cap +
+	       w->met.idl.cap + w->met.rtl.cap + w->met.seq.cap + w->met.term.cap +
+	       w->met.ver.cap + w->cap * sizeof(st_seg_finfo_t);
+}
+
 void
 st_seg_files_free(st_seg_files_t *fs)
 {

@@ -199,6 +199,13 @@ int
 st_segment_open(st_seg_files_t *files, const st_seg_open_opts_t *opts,
 		st_reader_t **out, osp_err_t *err);
 
+/* Deep check (Lucene's CheckIndex): decode every posting, position, doc
+ * value and stored block and compare field statistics with .si. 0, or
+ * -EBADMSG with err ("corrupt_index_exception") naming what is wrong. Costs
+ * a full decode; decoded postings are not kept. */
+int
+st_segment_check(const st_reader_t *r, osp_err_t *err);
+
 /* True when r was opened by st_segment_open (not a test reader). */
 bool
 st_segment_is_segment(const st_reader_t *r);

@@ -111,6 +111,7 @@ merge_case(uint32_t nseg, uint32_t per, uint64_t budget, uint32_t seed, uint32_t
 	st_reader_t *mr = open_ok(&out);
 
 	assert_int_equal(mr->max_doc, ne);
+	assert_int_equal(st_segment_check(mr, NULL), 0);
 	m_check(mr, expect, ne);
 	st_reader_unref(mr);
 	st_seg_files_free(&out);
