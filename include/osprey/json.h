@@ -7,13 +7,14 @@
  * depth and size limits so hostile input cannot exhaust the stack or memory.
  * Object members keep document order; duplicate keys are kept (lookups return
  * the first) unless limits->reject_duplicates asks for Elasticsearch's
- * default strict duplicate detection ("Duplicate field 'a'"), which request
- * bodies should use together with limits->allow_comments (Elasticsearch's
- * parser accepts comments; RFC 8259 does not, so it is off by default). A leading UTF-8 byte order mark is skipped, as Jackson
- * does (RFC 8259 allows ignoring it).
+ * default strict duplicate detection ("Duplicate field 'a'"). Request bodies
+ * should set it together with limits->allow_comments: Elasticsearch's parser
+ * accepts comments, RFC 8259 does not, so both are off by default. A leading
+ * UTF-8 byte order mark is skipped, as Jackson does (RFC 8259 allows it).
  *
  * The writer appends to an osp_buf_t, tracks commas itself and escapes
- * strings; it never fails except through the buffer's failed flag.
+ * strings as Jackson does; it never fails except through the buffer's failed
+ * flag. Pretty mode is byte-for-byte Elasticsearch's ?pretty.
  */
 #ifndef OSPREY_JSON_H
 #define OSPREY_JSON_H
@@ -49,7 +50,8 @@ struct osp_json {
 		const char *str;     /* STRING: NUL-terminated, len bytes */
 		osp_json_t *child;   /* ARRAY/OBJECT: first child */
 	} u;
-	const char *num;         /* NUMBER: the literal as written */
+	const char *num;         /* NUMBER: the literal as written (arena
+				    copy); NULL in built numbers */
 	uint32_t num_len;
 	int64_t i;               /* NUMBER with is_int */
 	double d;                /* NUMBER: always set */
@@ -68,12 +70,12 @@ typedef struct osp_json_limits {
 				    strict RFC 8259 */
 } osp_json_limits_t;
 
-/* Why a parse failed: byte offset of the offending byte (or of the end),
- * line and column as Jackson reports them (1-based; lines end at LF, CR or
- * CRLF; the column is one past the offending byte, as Jackson's location is
- * taken after reading it), and a message worded like Jackson's so it can go
- * into a json_parse_exception reason (see osp_json_error_format). The message
- * is always valid UTF-8. */
+/* Why a parse failed: byte offset of the offending byte or token (or of the
+ * end), line and column as Jackson reports them (1-based; lines end at LF, CR
+ * or CRLF; the column is Jackson's read position, usually one past the
+ * offending byte), and a message worded like Jackson's so it can go into a
+ * json_parse_exception / x_content_parse_exception reason (see
+ * osp_json_error_format). The message is always valid UTF-8. */
 typedef struct osp_json_error {
 	size_t offset;
 	uint32_t line;
