@@ -654,6 +654,8 @@ class Runner:
         self.api, self.client, self.version, self.verbose = api, client, version, verbose
         self.node = node
         self.stash = Stash()
+        self.last_api = None
+        self.failed_apis = collections.Counter()  # API of the step a failing test stopped at
 
     # -- skip ------------------------------------------------------------
     def check_skip(self, steps):
@@ -714,6 +716,7 @@ class Runner:
         if len(arg) != 1:
             raise Failure('do needs exactly one API, got %s' % list(arg))
         (name, params), = arg.items()
+        self.last_api = name
         params = dict(params or {})
         ignore = {int(x) for x in as_list(params.pop('ignore', None))}
         params = self.stash.replace(params)
@@ -976,6 +979,7 @@ class Runner:
             return 'SKIP', str(e)
         self.stash.clear()
         self.client.last = None
+        self.last_api = None
         result = ('PASS', '')
         phase = 'setup'
         try:
@@ -989,6 +993,7 @@ class Runner:
         except Exception as e:  # a runner bug must not hide the other tests
             result = ('FAIL', '%s: runner error %s: %s\n%s' % (phase, type(e).__name__, e,
                                                               traceback.format_exc(limit=3)))
+        failed_api = self.last_api
         try:
             if t.teardown:
                 self.stash.clear()
@@ -1001,6 +1006,8 @@ class Runner:
         except ConnectionLost as e:
             if result[0] == 'PASS':
                 result = ('FAIL', 'wipe: connection lost: %s%s' % (e, self.crashed()))
+        if result[0] == 'FAIL':
+            self.failed_apis[failed_api or '(teardown/wipe)'] += 1
         return result
 
     def crashed(self):
@@ -1235,6 +1242,9 @@ def main(argv=None):
                 node.cleanup()
     for e in errors:
         print('YAML-ERROR %s' % e)
+    if runner.failed_apis:
+        print('failing tests by the API call they stopped at: %s' % ', '.join(
+            '%s %d' % kv for kv in runner.failed_apis.most_common(25)))
     print('time: %.1f s' % (time.monotonic() - t0))
 
     rc = 1 if counts['FAIL'] else 0
