@@ -132,8 +132,10 @@ ctl_srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
 	if (rc != 0) {
 		ctl_log("cannot persist cluster state version %lld: %s",
 			(long long)next->version, strerror(-rc));
-		if (rc == -ECANCELED)
+		if (rc == -ECANCELED) {
 			s->stop = true;   /* someone else owns the state now */
+			s->fatal = rc;
+		}
 		goto cleanup;
 	}
 	s->coord_rev = rev;
@@ -375,6 +377,10 @@ ctl_server_open(const ctl_server_opts_t *o, ctl_coord_t *coord, ctl_server_t **o
 	} else {
 		goto cleanup;
 	}
+	rc = ctl_member_join(&s->member, coord, o->cluster_name, &o->self, CTL_LEASE_TTL_MS,
+			     ctl_srv_now_mono_ms());
+	if (rc != 0)
+		goto cleanup;
 	next = osp_cluster_clone(s->cs);
 	rc = next ? ctl_state_set_local_node(next, &o->self) : -ENOMEM;
 	if (rc != 0)
@@ -444,8 +450,10 @@ ctl_server_run(ctl_server_t *s)
 		srv_batch_commit(s);
 		s->coord->ops->poll(s->coord, ctl_srv_now_mono_ms());
 		ctl_request_flush_waits(s);
+		if (ctl_member_tick(&s->member, ctl_srv_now_mono_ms()) == -ENOENT)
+			return -ENOENT;   /* no longer master: the launcher restarts us */
 	}
-	return 0;
+	return s->fatal;
 }
 
 void
@@ -453,6 +461,7 @@ ctl_server_close(ctl_server_t *s)
 {
 	if (s == NULL)
 		return;
+	ctl_member_leave(&s->member);
 	for (int i = 0; i < SRV_MAX_CONNS; i++) {
 		if (s->conns[i].c.fd >= 0)
 			osp_chan_conn_close(&s->conns[i].c);

@@ -14,9 +14,12 @@
 #include "osprey/cluster.h"
 
 #include "ctl_coord.h"
+#include "ctl_member.h"
 #include "ctl_server.h"
 
 #define SRV_MAX_CONNS 64
+/* Membership lease: renewed every third of it from the loop. */
+#define CTL_LEASE_TTL_MS 15000
 /* A dataplane that lets this much queue up unread is dropped. */
 #define SRV_MAX_TX_QUEUE (512u << 20)
 
@@ -51,9 +54,11 @@ struct ctl_server {
 	uint64_t next_gen;
 	srv_wait_t *waits;
 	size_t n_waits;
+	ctl_member_t member;     /* lease, node record, master key */
 	osp_cluster_t *batch;    /* next state being built, or NULL */
 	osp_buf_t batch_what;    /* "; "-joined descriptions for the log */
 	bool stop;
+	int fatal;               /* why the loop stopped on its own, 0 = signal */
 };
 
 int64_t

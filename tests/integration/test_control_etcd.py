@@ -46,6 +46,16 @@ def etcd_healthy(url):
         return False
 
 
+def etcd_get(url, key):
+    """Value of key (decoded JSON) or None, through the gateway."""
+    import base64
+    body = json.dumps({'key': base64.b64encode(key.encode()).decode()}).encode()
+    req = urllib.request.Request(url + '/v3/kv/range', data=body, method='POST')
+    with urllib.request.urlopen(req, timeout=10) as r:
+        kvs = json.load(r).get('kvs')
+    return json.loads(base64.b64decode(kvs[0]['value'])) if kvs else None
+
+
 def start_control(data, url, log):
     p = subprocess.Popen([CONTROL, '-E', 'path.data=' + data, '-E', 'cluster.name=etcd-test',
                           '-E', 'cluster.coordination=etcd', '-E', 'cluster.etcd.endpoints=' + url],
@@ -87,19 +97,41 @@ def main():
         assert r.returncode == 0, 'etcd backend tests failed'
 
         ctl, sock = start_control(os.path.join(tmp, 'n1'), url, log)
+        node_id = open(os.path.join(tmp, 'n1', 'node.id')).read().strip()
+        master = etcd_get(url, '/osprey/etcd-test/master')
+        assert master and master['id'] == node_id, master
+        assert etcd_get(url, '/osprey/etcd-test/nodes/' + node_id)['id'] == node_id
         call(sock, 'create_index', {'index': 'e1', 'body': {'settings': {'number_of_shards': 2},
              'mappings': {'properties': {'t': {'type': 'text'}}}}})
         call(sock, 'update_settings', {'index': 'e1', 'body': {'number_of_replicas': 0}})
         before = call(sock, 'get_state')
         os.kill(ctl.pid, signal.SIGKILL)
         ctl.wait()
-        # a fresh path.data: the cluster state is in etcd
+        # the same node again: it takes its old master key back at once
+        ctl, sock = start_control(os.path.join(tmp, 'n1'), url, log)
+        assert etcd_get(url, '/osprey/etcd-test/master')['id'] == node_id
+        after = call(sock, 'get_state')
+        assert after['metadata']['indices'] == before['metadata']['indices']
+        os.kill(ctl.pid, signal.SIGTERM)
+        assert ctl.wait(timeout=60) == 0
+        # a clean stop revokes the lease: no master, no member
+        assert etcd_get(url, '/osprey/etcd-test/master') is None
+        assert etcd_get(url, '/osprey/etcd-test/nodes/' + node_id) is None
+        # a fresh path.data (another node id): the cluster state is in etcd
         ctl, sock = start_control(os.path.join(tmp, 'n2'), url, log)
         after = call(sock, 'get_state')
         assert after['metadata']['indices'] == before['metadata']['indices']
         assert after['cluster_uuid'] == before['cluster_uuid']
         h = call(sock, 'health')
         assert h['status'] == 'green', h
+        # a second node while this one is master: refused, not a second master
+        other = subprocess.run([CONTROL, '-E', 'path.data=' + os.path.join(tmp, 'n3'),
+                                '-E', 'cluster.name=etcd-test', '-E', 'cluster.coordination=etcd',
+                                '-E', 'cluster.etcd.endpoints=' + url],
+                               capture_output=True, text=True, timeout=120)
+        assert other.returncode != 0 and 'is the master of cluster [etcd-test]' in other.stderr, \
+            other.stderr
+        assert call(sock, 'get_state')['version'] == after['version']
         os.kill(ctl.pid, signal.SIGTERM)
         assert ctl.wait(timeout=60) == 0
         ctl = None
