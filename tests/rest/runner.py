@@ -60,7 +60,7 @@ SUITES = [
 SUPPORTED_FEATURES = {
     'headers', 'warnings', 'allowed_warnings', 'warnings_regex', 'allowed_warnings_regex',
     'contains', 'close_to', 'arbitrary_key', 'stash_in_path', 'stash_in_key',
-    'stash_path_replace', 'embedded_stash_key', 'default_shards', 'transform_and_set',
+    'default_shards', 'transform_and_set',
     'node_selector', 'exists', 'is_after', 'gtelte',
 }
 
@@ -521,7 +521,7 @@ def lookup(body, path, stash):
     if segs and segs[0] == '$body':
         segs = segs[1:]
     for seg in segs:
-        if seg.startswith('$'):
+        if seg.startswith('$') or '${' in seg:
             seg = java_str(stash.replace(seg))
         if cur is MISSING or cur is None:
             return MISSING
