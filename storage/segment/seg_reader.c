@@ -222,9 +222,10 @@ st_segment_open(st_seg_files_t *files, const st_seg_open_opts_t *opts,
 		if (k < 0)
 			continue;
 		if (idx[k] >= 0 || (c->name[0] && strcmp(seg, c->name) != 0)) {
-			rc = err ? osp_err_set(err, 500, "corrupt_index_exception",
-					       "segment files mix names or repeat [%s]",
-					       files->f[i].name) : 0;
+			if (err)
+				osp_err_set(err, 500, "corrupt_index_exception",
+					    "segment files mix names or repeat [%s]",
+					    files->f[i].name);
 			rc = -EINVAL;
 			goto fail;
 		}

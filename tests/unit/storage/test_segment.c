@@ -198,6 +198,75 @@ test_builder_args(void **state)
 	st_seg_files_free(&fs);
 }
 
+/* Constant columns pack to zero bits: many docs, one value each. */
+static void
+test_constant_columns(void **state)
+{
+	st_seg_builder_opts_t o = { .name = "_c" };
+	st_seg_field_spec_t fb = { "flag", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_LONG };
+	st_seg_field_spec_t fk = { "kw", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_SORTED_SET };
+	st_seg_field_spec_t fd = { "d", ST_SEG_INDEX_NONE, false, ST_SEG_DV_DOUBLE };
+	st_seg_field_spec_t ft = { "t", ST_SEG_INDEX_POSITIONS, true, ST_SEG_DV_NONE };
+	st_seg_builder_t *b;
+	st_seg_files_t fs;
+	uint32_t f1, f2, f3, f4;
+	const uint32_t n = 5000;
+
+	(void)state;
+	assert_int_equal(st_seg_builder_create(&o, &b), 0);
+	assert_int_equal(st_seg_builder_field(b, &fb, &f1), 0);
+	assert_int_equal(st_seg_builder_field(b, &fk, &f2), 0);
+	assert_int_equal(st_seg_builder_field(b, &fd, &f3), 0);
+	assert_int_equal(st_seg_builder_field(b, &ft, &f4), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		char id[16];
+		st_seg_doc_meta_in_t m = { id, (uint32_t)snprintf(id, sizeof(id), "%u", i),
+					   NULL, 0, 7, 1, 1 };
+
+		assert_int_equal(st_seg_builder_doc_begin(b, &m, "", 0), 0);
+		assert_int_equal(st_seg_builder_add_bool(b, f1, true), 0);
+		assert_int_equal(st_seg_builder_add_keyword(b, f2, "same", 4), 0);
+		assert_int_equal(st_seg_builder_add_keyword(b, f2, "same", 4), 0);
+		assert_int_equal(st_seg_builder_add_dv_double(b, f3, 2.5), 0);
+		assert_int_equal(st_seg_builder_add_term(b, f4, "x", 1, 0), 0);
+		assert_int_equal(st_seg_builder_doc_end(b), 0);
+	}
+	assert_int_equal(st_seg_builder_finish(b, &fs), 0);
+	st_seg_builder_free(b);
+	st_reader_t *r = open_ok(&fs);
+	st_dv_numeric_t nv;
+	st_dv_sorted_set_t ss;
+	const st_postings_t *p;
+	st_doc_meta_t dm;
+
+	assert_int_equal(st_segment_check(r, NULL), 0);
+	assert_int_equal(r->ops->dv_numeric(r, "flag", &nv), 0);
+	assert_int_equal(r->ops->dv_sorted_set(r, "kw", &ss), 0);
+	assert_int_equal(ss.num_terms, 1);
+	for (uint32_t d = 0; d < n; d++) {
+		assert_int_equal(nv.start[d + 1] - nv.start[d], 1);
+		assert_int_equal(nv.ival[nv.start[d]], 1);
+		assert_int_equal(ss.start[d + 1] - ss.start[d], 1);
+		assert_int_equal(ss.ords[ss.start[d]], 0);
+	}
+	assert_int_equal(r->ops->dv_numeric(r, "d", &nv), 0);
+	assert_true(nv.is_double);
+	assert_true(nv.dval[n - 1] == 2.5);
+	assert_int_equal(r->ops->postings(r, "flag", "T", 1, &p), 0);
+	assert_int_equal(p->doc_freq, n);
+	assert_int_equal(r->ops->postings(r, "kw", "same", 4, &p), 0);
+	assert_null(p->freqs);
+	assert_int_equal(p->total_term_freq, n);
+	assert_int_equal(r->ops->postings(r, "t", "x", 1, &p), 0);
+	assert_int_equal(p->blocks[0].max_freq, 1);
+	assert_int_equal(p->blocks[0].min_norm, 1);
+	assert_int_equal(p->blocks[(n - 1) / ST_BLOCK_DOCS].last_doc, n - 1);
+	assert_int_equal(r->ops->doc_meta(r, n - 1, &dm), 0);
+	assert_int_equal(dm.seq_no, 7);
+	st_reader_unref(r);
+	st_seg_files_free(&fs);
+}
+
 /* ---- corruption ---- */
 
 static void
@@ -595,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_random),
 		cmocka_unit_test(test_roundtrip_large_source),
 		cmocka_unit_test(test_builder_args),
+		cmocka_unit_test(test_constant_columns),
 		cmocka_unit_test(test_corrupt_flip),
 		cmocka_unit_test(test_corrupt_truncate),
 		cmocka_unit_test(test_corrupt_mixed_segments),
