@@ -769,10 +769,13 @@ tm_build(tm_builder_t *b, uint64_t gen)
 			freeze_nums(f, bf, b->n, k == ST_QF_DOUBLE);
 		m->nf++;
 next:
-		free(bf->p);
-		free(bf->v);
-		free(bf->len);
-		free(bf->lastpos);
+		;
+	}
+	for (uint32_t i = 0; i < TM_MAX_FIELDS; i++) {
+		free(b->f[i].p);
+		free(b->f[i].v);
+		free(b->f[i].len);
+		free(b->f[i].lastpos);
 	}
 	free(b->deleted);
 	free(b);
