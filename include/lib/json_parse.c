@@ -292,12 +292,13 @@ skip_comment(const json_parser_t *p, size_t pos)
 	if (pos + 1 >= p->end)
 		return pos;
 	if (s[pos + 1] == '/') {
-		const char *nl = memchr(s + pos + 2, '\n', p->end - pos - 2);
-		const char *cr = memchr(s + pos + 2, '\r', p->end - pos - 2);
+		/* to the end of the line (one pass: searching for LF and CR
+		 * separately would rescan the rest of the input per comment) */
+		size_t q = pos + 2;
 
-		if (nl == NULL || (cr && cr < nl))
-			nl = cr;
-		return nl ? (size_t)(nl - s) : p->end;
+		while (q < p->end && s[q] != '\n' && s[q] != '\r')
+			q++;
+		return q;
 	}
 	if (s[pos + 1] == '*') {
 		size_t q = pos + 2;

@@ -6,7 +6,9 @@
  * allocate from the caller's arena and copy every byte they are given, so a
  * built tree has the same lifetime rules as a parsed one: it lives exactly as
  * long as its arena. Clone and equal recurse once per nesting level; parsed
- * trees are bounded by the parser's depth limit.
+ * trees are bounded by the parser's depth limit. Equality ignores member
+ * order, sorting names when the orders differ so hostile objects stay
+ * O(n log n); members that share a name pair up in document order.
  */
 #include <errno.h>
 #include <math.h>
@@ -258,49 +260,52 @@ num_equal(const osp_json_t *x, const osp_json_t *y)
 	return true;
 }
 
+/* A member and its position, so sorting by name keeps document order among
+ * members that share a name. */
+typedef struct member_ref {
+	const osp_json_t *m;
+	uint32_t idx;
+} member_ref_t;
+
 static int
-member_cmp(const void *pa, const void *pb)
+name_cmp(const osp_json_t *a, const osp_json_t *b)
 {
-	const osp_json_t *a = *(osp_json_t *const *)pa, *b = *(osp_json_t *const *)pb;
 	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
 	int c = memcmp(a->key, b->key, n);
 
 	if (c)
 		return c;
-	if (a->key_len != b->key_len)
-		return a->key_len < b->key_len ? -1 : 1;
-	return 0;
+	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
 }
 
-/* Members of obj sorted by name (duplicates in any order); malloc'd, the
- * caller frees. */
-static osp_json_t **
+static int
+member_cmp(const void *pa, const void *pb)
+{
+	const member_ref_t *a = pa, *b = pb;
+	int c = name_cmp(a->m, b->m);
+
+	if (c)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Members of obj sorted by (name, position); malloc'd, the caller frees. */
+static member_ref_t *
 sorted_members(const osp_json_t *obj)
 {
-	osp_json_t **v = malloc((obj->len ? obj->len : 1) * sizeof(*v));
+	member_ref_t *v = malloc((obj->len ? obj->len : 1) * sizeof(*v));
 	uint32_t n = 0;
 
 	if (v == NULL)
 		return NULL;
-	for (osp_json_t *m = obj->u.child; m && n < obj->len; m = m->next)
-		v[n++] = m;
-	if (n <= 16) {
-		for (uint32_t i = 1; i < n; i++) {
-			osp_json_t *t = v[i];
-			uint32_t j = i;
-
-			while (j > 0 && member_cmp(&v[j - 1], &t) > 0) {
-				v[j] = v[j - 1];
-				j--;
-			}
-			v[j] = t;
-		}
-		return v;
-	}
+	for (const osp_json_t *m = obj->u.child; m && n < obj->len; m = m->next, n++)
+		v[n] = (member_ref_t){ m, n };
 	qsort(v, n, sizeof(*v), member_cmp);
 	return v;
 }
 
+/* Objects are equal when they hold the same names with equal values, in any
+ * order; members sharing a name are paired in document order. O(n log n). */
 static bool
 obj_equal(const osp_json_t *x, const osp_json_t *y)
 {
@@ -310,47 +315,17 @@ obj_equal(const osp_json_t *x, const osp_json_t *y)
 	while (a && b && a->key_len == b->key_len &&
 	       memcmp(a->key, b->key, a->key_len) == 0) {
 		if (!osp_json_equal(a, b))
-			break;      /* decided below (names may repeat) */
+			return false;
 		a = a->next;
 		b = b->next;
 	}
 	if (a == NULL && b == NULL)
 		return true;
-	osp_json_t **sx = sorted_members(x), **sy = sorted_members(y);
+	member_ref_t *sx = sorted_members(x), *sy = sorted_members(y);
 	bool eq = sx && sy;
 
-	for (uint32_t i = 0; eq && i < x->len; i++) {
-		if (member_cmp(&sx[i], &sy[i]) != 0) {
-			eq = false;
-			break;
-		}
-		/* Duplicate names: compare as a multiset of values. */
-		uint32_t j = i;
-
-		while (j + 1 < x->len && member_cmp(&sx[i], &sx[j + 1]) == 0)
-			j++;
-		if (j == i) {
-			eq = osp_json_equal(sx[i], sy[i]);
-			continue;
-		}
-		if (j >= y->len || member_cmp(&sx[i], &sy[j]) != 0 ||
-		    (j + 1 < y->len && member_cmp(&sx[i], &sy[j + 1]) == 0)) {
-			eq = false;
-			break;
-		}
-		for (uint32_t k = i; eq && k <= j; k++) {
-			bool found = false;
-
-			for (uint32_t l = i; l <= j && !found; l++) {
-				if (sy[l] != NULL && osp_json_equal(sx[k], sy[l])) {
-					sy[l] = NULL;   /* matched once */
-					found = true;
-				}
-			}
-			eq = found;
-		}
-		i = j;
-	}
+	for (uint32_t i = 0; eq && i < x->len; i++)
+		eq = name_cmp(sx[i].m, sy[i].m) == 0 && osp_json_equal(sx[i].m, sy[i].m);
 	free(sx);
 	free(sy);
 	return eq;

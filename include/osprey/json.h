@@ -141,7 +141,8 @@ int osp_json_append(osp_arena_t *a, osp_json_t *parent, const char *key,
 		    size_t klen, osp_json_t *child);
 /* Deep copy into another arena. */
 osp_json_t *osp_json_clone(osp_arena_t *a, const osp_json_t *v);
-/* Structural equality (object member order ignored, numbers by value). */
+/* Structural equality (object member order ignored, members that share a
+ * name paired in document order, numbers by value). */
 bool osp_json_equal(const osp_json_t *x, const osp_json_t *y);
 
 /* Streaming writer. Tracks nesting (up to 64 levels) to place commas. */
