@@ -20,7 +20,9 @@ fi
 ninja -C "$build" -j2 "tests/fuzz/fuzz_$target"
 work="$build/tests/fuzz/corpus-$target"
 mkdir -p "$work"
-exec "$build/tests/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 \
+dict=
+[ -f "tests/fuzz/$target.dict" ] && dict="-dict=tests/fuzz/$target.dict"
+exec "$build/tests/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 $dict \
 	-rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$build/tests/fuzz/crash-$target-" \
 	"$work" "tests/fuzz/corpus/$target"
