@@ -75,7 +75,31 @@ unpack_bits(st_seg_rd_t *r, size_t n, unsigned bpv, uint64_t *out64, uint32_t *o
 			memset(out32, 0, n * 4);
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	if (bpv <= 56) {
+		/* Fast path: one unaligned 64-bit load per value while 8 bytes
+		 * remain; the tail goes through the byte loop below. */
+		uint64_t bit = 0;
+
+		for (; i < n && (bit >> 3) + 8 <= nbytes; i++, bit += bpv) {
+			uint64_t w;
+
+			memcpy(&w, p + (bit >> 3), 8);
+			uint64_t x = (w >> (bit & 7)) & mask;
+
+			if (out64)
+				out64[i] = x;
+			else
+				out32[i] = (uint32_t)x;
+		}
+		bi = (size_t)(bit >> 3);
+		if (bit & 7) {
+			acc = p[bi++] >> (bit & 7);
+			have = 8 - (unsigned)(bit & 7);
+		}
+	}
+	for (; i < n; i++) {
 		while (have < bpv) {
 			acc |= (unsigned __int128)p[bi++] << have;
 			have += 8;
