@@ -181,6 +181,10 @@ test_filter_path(void **state)
 	assert_int_equal(dp_rest_filter_apply(f, "{\"a\":", 5, &b), -EINVAL);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(dp_rest_filter_apply(f, "{\"a\":1}x", 8, &b), -EINVAL);
+	/* A NUL byte inside a value once made the scanners spin (fuzzer). */
+	assert_int_equal(dp_rest_filter_apply(f, "{\"b\":[\0]}", 9, &b), -EINVAL);
+	assert_int_equal(dp_rest_pretty(&b, "[1,\0]", 5), -EINVAL);
+	osp_buf_clear(&b);
 	assert_int_equal(dp_rest_filter_apply(f, "{\"a\":1}", 7, &b), 0);
 	assert_string_equal(b.data, "{\"a\":1}");
 	osp_buf_free(&b);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dp_rest_params.h"
 #include "dp_rest_respond.h"
 #include "dp_rest_router.h"
 #include "http_test_util.h"
@@ -235,6 +236,57 @@ test_respond_helpers(void **state)
 	osp_buf_free(&out);
 }
 
+static void
+check_params(const char *raw, const char *const *known, const char *want)
+{
+	dp_rest_router_t *rt = mk_router();
+	dp_http_conn_t *c;
+	dp_http_req_t *r = req(&c, raw);
+	dp_rest_match_t m;
+	osp_err_t e;
+
+	dp_rest_router_match(rt, r, &m);
+	osp_err_clear(&e);
+	int rc = dp_rest_params_check(r, known, &m, &e);
+
+	if (want == NULL) {
+		assert_int_equal(rc, 0);
+	} else {
+		assert_int_equal(rc, -EINVAL);
+		assert_int_equal(e.status, 400);
+		assert_string_equal(e.type, "illegal_argument_exception");
+		assert_string_equal(e.reason, want);
+	}
+	dp_http_conn_free(c);
+	dp_rest_router_free(rt);
+}
+
+static void
+test_unrecognized_params(void **state)
+{
+	(void)state;
+	const char *const search[] = { "size", "from", "q", "sort", "timeout", NULL };
+
+	check_params("GET /i/_search?size=1&pretty&filter_path=a&human&error_trace HTTP/1.1\r\n\r\n",
+		     search, NULL);
+	check_params("GET /i/_search?sise=1 HTTP/1.1\r\n\r\n", search,
+		     "request [/i/_search] contains unrecognized parameter: [sise] -> did you mean [size]?");
+	check_params("GET /i/_search?zzz=1&prety&szie=2 HTTP/1.1\r\n\r\n", search,
+		     "request [/i/_search] contains unrecognized parameters: [prety] -> did you mean [pretty]?, "
+		     "[szie], [zzz]");
+	check_params("GET /i/_search?fro=1 HTTP/1.1\r\n\r\n", search,
+		     "request [/i/_search] contains unrecognized parameter: [fro] -> did you mean [from]?");
+	check_params("GET /i/_search?indx=1 HTTP/1.1\r\n\r\n", search,
+		     "request [/i/_search] contains unrecognized parameter: [indx] -> did you mean [index]?");
+	check_params("GET /i/_search?times=1 HTTP/1.1\r\n\r\n", NULL,
+		     "request [/i/_search] contains unrecognized parameter: [times]");
+	/* Several candidates: best score first, then by name. */
+	const char *const ab[] = { "abcd", "abce", "abxx", NULL };
+
+	check_params("GET /i/_search?abcf HTTP/1.1\r\n\r\n", ab,
+		     "request [/i/_search] contains unrecognized parameter: [abcf] -> did you mean any of [abcd, abce]?");
+}
+
 int
 main(void)
 {
@@ -243,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_respond_helpers),
+		cmocka_unit_test(test_unrecognized_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
