@@ -190,7 +190,6 @@ st_shard_fetch(st_shard_t *sh, st_reader_set_t *ctx, const st_hit_t *hit,
 	st_reader_t *r = NULL;
 
 	memset(out, 0, sizeof(*out));
-	sh->st.search_fetch_total++;
 	if (hit->seg_ord < set->n && set->r[hit->seg_ord]->gen == hit->seg_gen)
 		r = set->r[hit->seg_ord];
 	for (uint32_t i = 0; !r && i < set->n; i++)

@@ -4,6 +4,7 @@
  * published at this instant, with field services bound to the shard's
  * current mapping and the worker's analysis context. The reader set can be
  * handed back to the caller as the search context of the fetch phase.
+ * Counting is the caller's (st_shard_note_search), once per phase served.
  */
 #include <errno.h>
 
@@ -21,7 +22,6 @@ st_shard_search(st_shard_t *sh, const st_search_req_t *req, osp_arena_t *a,
 
 	st_search_fields_mapping(&fm, sh->mapping, sh->actx);
 	rc = st_search_shard(set->r, set->n, req, &fm.ops, a, out, err);
-	sh->st.search_query_total++;
 	if (rc == 0 && ctx)
 		*ctx = set;
 	else
@@ -39,7 +39,6 @@ st_shard_count_query(st_shard_t *sh, const st_query_t *q, int64_t now_ms,
 
 	st_search_fields_mapping(&fm, sh->mapping, sh->actx);
 	rc = st_search_count(set->r, set->n, q, &fm.ops, now_ms, a, count, err);
-	sh->st.search_query_total++;
 	st_shard_release_readers(set);
 	return rc;
 }
