@@ -82,6 +82,7 @@ static const isetting_t registry[] = {
 	{ "uuid", T_STR, S_PRIVATE | S_FINAL, 0, 0 },
 	{ "provided_name", T_STR, S_PRIVATE | S_FINAL, 0, 0 },
 	{ "version.created", T_STR, S_PRIVATE | S_FINAL, 0, 0 },
+	{ "verified_before_close", T_BOOL, S_PRIVATE | S_FINAL, 0, 0 },
 	{ "analysis.", T_STR, S_PREFIX, 0, 0 },
 	{ "similarity.", T_STR, S_PREFIX, 0, 0 },
 	{ "routing.allocation.", T_STR, S_PREFIX | S_DYNAMIC, 0, 0 },

@@ -368,6 +368,33 @@ cleanup:
 	return rc;
 }
 
+/* index.verified_before_close: set when an index closes, removed when it
+ * opens (MetadataIndexStateService). */
+static int
+index_mark_verified(osp_index_t *idx, bool closing)
+{
+	osp_arena_t a;
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_json_t *flat, *upd;
+	int rc = -ENOMEM;
+
+	osp_arena_init(&a, STATE_ARENA, 0);
+	flat = index_flat(&a, idx);
+	upd = osp_json_new_object(&a);
+	if (flat == NULL || upd == NULL)
+		goto cleanup;
+	if (osp_json_append(&a, upd, "index.verified_before_close", 27,
+			    closing ? osp_json_new_string(&a, "true", 4) : osp_json_new_null(&a)) ||
+	    ctl_isettings_merge(&a, flat, upd) || ctl_isettings_serialize(flat, &b))
+		goto cleanup;
+	rc = store_text(&idx->settings, &idx->settings_len, &b);
+	idx->settings_version++;
+cleanup:
+	osp_buf_free(&b);
+	osp_arena_free(&a);
+	return rc;
+}
+
 int
 ctl_state_set_open(osp_cluster_t *cs, const char *expr, bool open, int64_t now_ms,
 		   osp_err_t *err)
@@ -385,6 +412,9 @@ ctl_state_set_open(osp_cluster_t *cs, const char *expr, bool open, int64_t now_m
 
 		if (idx->state == want)
 			continue;
+		rc = index_mark_verified(idx, !open);
+		if (rc != 0)
+			break;
 		idx->state = want;
 		idx->version++;
 		/* Reopening bumps primary terms: the shard is recovered anew. */

@@ -252,6 +252,80 @@ write_routing_nodes(const osp_cluster_t *cs, osp_jw_t *w)
 	osp_jw_obj_end(w);
 }
 
+/* Index blocks as ES lists them: closed indices and index.blocks.* set to
+ * true. Derived from metadata, so never parsed back. */
+static const struct {
+	const char *setting;     /* NULL = the index is closed */
+	const char *id, *description;
+	const char *levels[2];
+} block_defs[] = {
+	{ NULL, "4", "index closed", { "read", "write" } },
+	{ "index.blocks.read_only", "5", "index read-only (api)", { "write", "metadata_write" } },
+	{ "index.blocks.read", "7", "index read (api)", { "read", NULL } },
+	{ "index.blocks.write", "8", "index write (api)", { "write", NULL } },
+	{ "index.blocks.metadata", "9", "index metadata (api)", { "metadata_read", "metadata_write" } },
+	{ "index.blocks.read_only_allow_delete", "12",
+	  "disk usage exceeded flood-stage watermark, index has read-only-allow-delete block",
+	  { "write", "metadata_write" } },
+};
+
+static void
+write_blocks(const osp_cluster_t *cs, osp_jw_t *w)
+{
+	bool any = false;
+
+	osp_jw_key(w, "blocks");
+	osp_jw_obj_begin(w);
+	for (uint32_t i = 0; i < cs->n_indices; i++) {
+		const osp_index_t *idx = cs->indices[i];
+		bool open_idx = false;
+		osp_arena_t a;
+
+		osp_json_t *flat = NULL;
+		osp_json_error_t jerr;
+
+		osp_arena_init(&a, 4096, 0);
+		if (idx->settings && strstr(idx->settings, "\"index.blocks.") &&
+		    osp_json_parse(&a, idx->settings, idx->settings_len, NULL, &flat, &jerr) != 0)
+			flat = NULL;
+		for (size_t b = 0; b < sizeof(block_defs) / sizeof(block_defs[0]); b++) {
+			const osp_json_t *v = block_defs[b].setting ?
+					      osp_json_get(flat, block_defs[b].setting) : NULL;
+
+			if (block_defs[b].setting ?
+			    !(osp_json_is(v, OSP_JSON_STRING) && strcmp(v->u.str, "true") == 0) :
+			    idx->state != OSP_INDEX_CLOSE)
+				continue;
+			if (!any) {
+				osp_jw_key(w, "indices");
+				osp_jw_obj_begin(w);
+				any = true;
+			}
+			if (!open_idx) {
+				osp_jw_key(w, idx->name);
+				osp_jw_obj_begin(w);
+				open_idx = true;
+			}
+			osp_jw_key(w, block_defs[b].id);
+			osp_jw_obj_begin(w);
+			osp_jw_kv_str(w, "description", block_defs[b].description);
+			osp_jw_kv_bool(w, "retryable", false);
+			osp_jw_key(w, "levels");
+			osp_jw_arr_begin(w);
+			for (int l = 0; l < 2 && block_defs[b].levels[l]; l++)
+				osp_jw_str(w, block_defs[b].levels[l]);
+			osp_jw_arr_end(w);
+			osp_jw_obj_end(w);
+		}
+		if (open_idx)
+			osp_jw_obj_end(w);
+		osp_arena_free(&a);
+	}
+	if (any)
+		osp_jw_obj_end(w);
+	osp_jw_obj_end(w);
+}
+
 int
 osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
 {
@@ -261,9 +335,7 @@ osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
 	osp_jw_kv_int(w, "version", cs->version);
 	osp_jw_kv_str(w, "state_uuid", cs->state_uuid);
 	osp_jw_kv_str(w, "master_node", cs->master_node);
-	osp_jw_key(w, "blocks");
-	osp_jw_obj_begin(w);
-	osp_jw_obj_end(w);
+	write_blocks(cs, w);
 	osp_jw_key(w, "nodes");
 	osp_jw_obj_begin(w);
 	for (uint32_t i = 0; i < cs->n_nodes; i++) {

@@ -114,6 +114,10 @@ test_nested_render(void **state)
 	assert_non_null(strstr(s, "\"routing_nodes\":{\"unassigned\":["));
 	assert_non_null(strstr(s, "\"reason\":\"INDEX_CREATED\""));
 	assert_non_null(strstr(s, "\"at\":\"2023-11-14T22:13:20.123Z\""));
+	/* "two" is closed: block 4, and verified_before_close in its settings */
+	assert_non_null(strstr(s, "\"blocks\":{\"indices\":{\"two\":{\"4\":{\"description\":"
+			       "\"index closed\",\"retryable\":false,\"levels\":[\"read\",\"write\"]}}}}"));
+	assert_non_null(strstr(s, "\"verified_before_close\":\"true\""));
 	free(s);
 	osp_cluster_free(cs);
 }

@@ -307,8 +307,10 @@ test_open_close_delete(void **state)
 	assert_int_equal(ctl_state_set_open(cs, "k1", false, 0, &err), 0);
 	assert_int_equal(idx->state, OSP_INDEX_CLOSE);
 	assert_int_equal(idx->version, 2);
+	assert_string_equal(setting(idx, "index.verified_before_close"), "true");
 	assert_int_equal(ctl_state_set_open(cs, "k1", true, 0, &err), 0);
 	assert_int_equal(idx->state, OSP_INDEX_OPEN);
+	assert_null(setting(idx, "index.verified_before_close"));
 	assert_int_equal(idx->primary_terms[0], 2);
 	assert_int_equal(ctl_state_delete_indices(cs, "k*", &o, 42, &err), 0);
 	assert_int_equal(cs->n_indices, 1);
