@@ -33,7 +33,10 @@ dp_http_media_negotiate(dp_http_req_t *req, const dp_http_kv_t *ctype,
 			uint8_t compat_max, osp_err_t *err);
 
 /* The Content-Type value for a response of type t to req, in buf (>= 96
- * bytes); returns its length. JSON echoes a requested compatible version. */
+ * bytes); returns its length. As Elasticsearch 8 sends them: JSON is
+ * "application/json" (7.x added "; charset=UTF-8"), or echoes a requested
+ * compatible version ("application/vnd.elasticsearch+json;compatible-with=8");
+ * _cat text is "text/plain; charset=UTF-8". */
 size_t
 dp_http_media_response_type(const dp_http_req_t *req, dp_http_media_t t,
 			    char *buf, size_t cap);

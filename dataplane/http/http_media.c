@@ -226,11 +226,11 @@ dp_http_media_response_type(const dp_http_req_t *req, dp_http_media_t t,
 	case DP_MEDIA_JSON:
 		if (compat)
 			return TYPE_LIT("application/vnd.elasticsearch+json;compatible-with=", compat);
-		return TYPE_LIT("application/json; charset=UTF-8", 0);
+		return TYPE_LIT("application/json", 0);
 	case DP_MEDIA_NDJSON:
 		if (compat)
 			return TYPE_LIT("application/vnd.elasticsearch+x-ndjson;compatible-with=", compat);
-		return TYPE_LIT("application/x-ndjson; charset=UTF-8", 0);
+		return TYPE_LIT("application/x-ndjson", 0);
 	case DP_MEDIA_TEXT:
 		return TYPE_LIT("text/plain; charset=UTF-8", 0);
 	default:

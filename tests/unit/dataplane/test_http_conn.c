@@ -71,7 +71,7 @@ test_simple_get(void **state)
 	tu_drain(c, &out, 0);
 	assert_string_equal(out.data, "HTTP/1.1 200 OK\r\n"
 			    "X-elastic-product: Elasticsearch\r\n"
-			    "content-type: application/json; charset=UTF-8\r\n"
+			    "content-type: application/json\r\n"
 			    "content-length: 2\r\n\r\n{}");
 	assert_false(dp_http_conn_busy(c));
 	assert_false(dp_http_conn_should_close(c));
@@ -197,9 +197,9 @@ test_partial_writes(void **state)
 	tu_respond(c, r2, 200, "{\"b\":2}");
 	tu_drain(c, &out, 3);
 	osp_buf_puts(&ref, "HTTP/1.1 200 OK\r\nX-elastic-product: Elasticsearch\r\n"
-		     "content-type: application/json; charset=UTF-8\r\ncontent-length: 7\r\n\r\n{\"a\":1}"
+		     "content-type: application/json\r\ncontent-length: 7\r\n\r\n{\"a\":1}"
 		     "HTTP/1.1 200 OK\r\nX-elastic-product: Elasticsearch\r\n"
-		     "content-type: application/json; charset=UTF-8\r\ncontent-length: 7\r\n\r\n{\"b\":2}");
+		     "content-type: application/json\r\ncontent-length: 7\r\n\r\n{\"b\":2}");
 	assert_string_equal(out.data, ref.data);
 	dp_http_conn_stats_t st;
 
@@ -331,9 +331,9 @@ test_head(void **state)
 	tu_drain(c, &out, 0);
 	assert_string_equal(out.data,
 		"HTTP/1.1 200 OK\r\nX-elastic-product: Elasticsearch\r\n"
-		"content-type: application/json; charset=UTF-8\r\ncontent-length: 10\r\n\r\n"
+		"content-type: application/json\r\ncontent-length: 10\r\n\r\n"
 		"HTTP/1.1 200 OK\r\nX-elastic-product: Elasticsearch\r\n"
-		"content-type: application/json; charset=UTF-8\r\ncontent-length: 10\r\n\r\n"
+		"content-type: application/json\r\ncontent-length: 10\r\n\r\n"
 		"{\"idx\":{}}");
 	osp_buf_free(&out);
 	dp_http_conn_free(c);
