@@ -522,7 +522,7 @@ do_update(st_shard_t *sh, const st_write_req_t *req, osp_arena_t *a,
 		doc_as_upsert = osp_json_get(body, "doc_as_upsert")->boolean;
 	if (osp_json_is(osp_json_get(body, "detect_noop"), OSP_JSON_BOOL))
 		detect_noop = osp_json_get(body, "detect_noop")->boolean;
-	if (!doc && !upsert)
+	if (!doc)   /* ES: an upsert alone is not an update */
 		return validation(err, "script or doc is missing");
 	if ((doc && !osp_json_is(doc, OSP_JSON_OBJECT)) ||
 	    (upsert && !osp_json_is(upsert, OSP_JSON_OBJECT)))
@@ -560,8 +560,6 @@ do_update(st_shard_t *sh, const st_write_req_t *req, osp_arena_t *a,
 	if (req->if_seq_no != ST_UNASSIGNED_SEQ_NO &&
 	    (c.seq_no != req->if_seq_no || c.term != req->if_primary_term))
 		return check_versions(sh, req, false, &c, &(int64_t){ 0 }, err);
-	if (!doc)
-		doc = osp_json_new_object(a);   /* upsert-only on an existing doc: noop */
 	const char *src;
 	size_t src_len;
 	osp_json_t *old, *merged;
