@@ -106,7 +106,7 @@ slot_get(dp_http_conn_t *c)
 	s->automatic = s->interim = s->close_after = 0;
 	s->headers_done = s->has_err = 0;
 	s->interim_off = 0;
-	s->h_ctype = s->h_accept = s->h_encoding = s->h_expect = NULL;
+	s->h_ctype = s->h_accept = s->h_encoding = s->h_expect = s->h_opaque = NULL;
 	return s;
 }
 
@@ -491,6 +491,10 @@ fields_to_arena(dp_http_conn_t *c, http_slot_t *s, size_t from, uint32_t first,
 				s->h_accept = h;
 			else if (!s->h_expect && name_is(h, "expect", 6))
 				s->h_expect = h;
+			break;
+		case 11:
+			if (!s->h_opaque && name_is(h, "x-opaque-id", 11))
+				s->h_opaque = h;
 			break;
 		case 12:
 			if (!s->h_ctype && name_is(h, "content-type", 12))

@@ -45,7 +45,7 @@ typedef struct http_slot {
 	uint8_t headers_done;
 	uint8_t has_err;        /* err must be answered when complete */
 	/* Headers the connection itself reads, found while copying them. */
-	const dp_http_kv_t *h_ctype, *h_accept, *h_encoding, *h_expect;
+	const dp_http_kv_t *h_ctype, *h_accept, *h_encoding, *h_expect, *h_opaque;
 	size_t interim_off;
 	osp_err_t err;
 } http_slot_t;

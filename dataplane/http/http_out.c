@@ -8,7 +8,7 @@
  * response that is ready, stopping at the first one still being worked on,
  * so one writev can carry many pipelined answers. Header names are spelled
  * as Elasticsearch (Netty) sends them: "X-elastic-product", lowercase
- * "content-type" and "content-length". Network core only.
+ * "content-type" and "content-length"; a request's X-Opaque-Id is echoed. Network core only.
  */
 #include <errno.h>
 #include <string.h>
@@ -109,6 +109,12 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 	osp_buf_putc(h, ' ');
 	osp_buf_puts(h, reason);
 	PUT_LIT(h, "\r\nX-elastic-product: Elasticsearch\r\n");
+	if (s->h_opaque) {
+		/* Elasticsearch hands X-Opaque-Id back on every response. */
+		PUT_LIT(h, "X-Opaque-Id: ");
+		osp_buf_append(h, s->h_opaque->value, s->h_opaque->value_len);
+		PUT_LIT(h, "\r\n");
+	}
 	if (r->content_type) {
 		PUT_LIT(h, "content-type: ");
 		osp_buf_puts(h, r->content_type);

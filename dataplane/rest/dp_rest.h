@@ -86,6 +86,7 @@ void dp_rest_write_shards(osp_jw_t *w, uint32_t total, uint32_t ok, uint32_t fai
 /* Route families (one file each). */
 void rest_root_routes(void);
 void rest_indices_routes(void);
+void rest_alias_routes(void);
 void rest_doc_routes(void);
 void rest_bulk_routes(void);
 void rest_admin_routes(void);

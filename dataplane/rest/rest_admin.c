@@ -65,8 +65,10 @@ dp_fanout_start(dp_rest_req_t *r, const char *expr, dp_admin_op_t op,
 			slot->fan = f;
 			slot->idx = list[i];
 			slot->shard = s;
+			/* An opening shard is fine: its open job runs first on the
+			 * same ring. A failed one is skipped (not successful). */
 			ref = dp_shards_ref(list[i], s, &err);
-			if (ref == NULL || ref->state != DP_SHARD_OPEN)
+			if (ref == NULL)
 				continue;
 			slot->ran = true;
 			slot->job.ref = ref;
@@ -219,10 +221,15 @@ admin_stats_write(osp_jw_t *w, const st_shard_stats_t *s)
 	osp_jw_key(w, "refresh");
 	osp_jw_obj_begin(w);
 	osp_jw_kv_int(w, "total", (int64_t)s->refresh_total);
+	osp_jw_kv_int(w, "external_total", (int64_t)s->refresh_total);
+	osp_jw_kv_int(w, "total_time_in_millis", 0);
+	osp_jw_kv_int(w, "listeners", 0);
 	osp_jw_obj_end(w);
 	osp_jw_key(w, "flush");
 	osp_jw_obj_begin(w);
 	osp_jw_kv_int(w, "total", (int64_t)s->flush_total);
+	osp_jw_kv_int(w, "periodic", 0);
+	osp_jw_kv_int(w, "total_time_in_millis", 0);
 	osp_jw_obj_end(w);
 	osp_jw_key(w, "segments");
 	osp_jw_obj_begin(w);

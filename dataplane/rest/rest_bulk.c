@@ -239,10 +239,10 @@ bulk_dispatch(bulk_ctx_t *b)
 
 		if (op->failed)
 			continue;
-		op->idx = dp_shards_index(op->index);
+		op->idx = dp_shards_write_index(op->index, op->require_alias, &err);
 		if (op->idx == NULL) {
 			op->failed = true;
-			osp_err_index_not_found(&op->err, op->index);
+			op->err = err;
 			continue;
 		}
 		op->shard = req->routing ? dp_shards_route(op->idx, req->routing, req->routing_len)
@@ -313,12 +313,12 @@ bulk_autocreate(bulk_ctx_t *b)
 		bulk_op_t *op = &b->ops[i];
 		bool seen = false;
 
-		if (op->failed || dp_shards_index(op->index))
+		if (op->failed || dp_shards_index(op->index) || dp_shards_is_alias(op->index))
 			continue;
 		if (op->item.req.op == ST_OP_DELETE || op->require_alias) {
 			/* Deletes never create; require_alias must name an alias. */
 			op->failed = true;
-			osp_err_index_not_found(&op->err, op->index);
+			dp_shards_write_index(op->index, op->require_alias, &op->err);
 			continue;
 		}
 		for (uint32_t k = 0; k < i && !seen; k++)
@@ -362,12 +362,18 @@ bulk_line_end(const char *p, const char *end)
 /* Parse an action line into op; 0, or replies 400 and returns < 0. */
 static int
 bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, bulk_op_t *op,
-	    const char *default_index, bool *has_source)
+	    const char *default_index, bool default_require_alias, bool *has_source)
 {
 	osp_json_t *a = action ? action->u.child : NULL;
 	st_write_req_t *req = &op->item.req;
 	osp_err_t err;
 
+	if (osp_json_is(action, OSP_JSON_OBJECT) && action->len == 0) {
+		osp_err_set(&err, 400, "illegal_argument_exception",
+			    "Malformed action/metadata line [%u], expected FIELD_NAME but found [END_OBJECT]", line);
+		dp_rest_reply_err(r, &err);
+		return -EINVAL;
+	}
 	if (!osp_json_is(action, OSP_JSON_OBJECT) || action->len != 1 || !osp_json_is(a, OSP_JSON_OBJECT)) {
 		osp_err_set(&err, 400, "illegal_argument_exception",
 			    "Malformed action/metadata line [%u], expected START_OBJECT or END_OBJECT but found [%s]",
@@ -394,6 +400,7 @@ bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, bulk_op_t
 	req->version = ST_MATCH_ANY_VERSION;
 	req->if_seq_no = ST_UNASSIGNED_SEQ_NO;
 	op->index = default_index;
+	op->require_alias = default_require_alias;
 	OSP_JSON_FOREACH(m, a) {
 		if (osp_json_key_eq(m, "_index") && osp_json_is(m, OSP_JSON_STRING)) {
 			op->index = m->u.str;
@@ -470,8 +477,8 @@ bulk_prepare_ids(bulk_ctx_t *b)
 				    20, req->id, req->id_len);
 		} else if (req->id_len == 0) {
 			op->failed = true;
-			osp_err_set(&op->err, 400, "action_request_validation_exception",
-				    "Validation Failed: 1: if _id is specified it must not be empty;");
+			osp_err_set(&op->err, 400, "illegal_argument_exception",
+				    "if _id is specified it must not be empty");
 		}
 	}
 }
@@ -487,7 +494,9 @@ rest_bulk(dp_rest_req_t *r)
 	osp_err_t err;
 	const char *rv = dp_rest_qs(r, "refresh");
 
-	if (b == NULL)
+	bool ok = true, require_alias = dp_rest_qs_bool(r, "require_alias", false, &ok);
+
+	if (b == NULL || !ok)
 		return;
 	b->r = r;
 	b->start_ns = dp_now_ns();
@@ -525,7 +534,7 @@ rest_bulk(dp_rest_req_t *r)
 		}
 		bulk_op_t *op = &b->ops[b->n];
 
-		if (bulk_action(r, action, line_no, op, default_index, &has_source) != 0)
+		if (bulk_action(r, action, line_no, op, default_index, require_alias, &has_source) != 0)
 			return;
 		p = le + 1;
 		if (has_source) {

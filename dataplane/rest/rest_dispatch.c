@@ -47,6 +47,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_router = dp_rest_router_new();
 	rest_root_routes();
 	rest_indices_routes();
+	rest_alias_routes();
 	rest_doc_routes();
 	rest_bulk_routes();
 	rest_admin_routes();

@@ -230,10 +230,9 @@ rest_doc_delete(dp_rest_req_t *r)
 	op->job.req.id = dp_rest_param(r, "id");
 	op->job.req.id_len = strlen(op->job.req.id);
 	/* Deleting from a missing index does not create it. */
-	if (dp_shards_index(op->index) == NULL) {
-		osp_err_t err;
+	osp_err_t err;
 
-		osp_err_index_not_found(&err, op->index);
+	if (dp_shards_write_index(op->index, false, &err) == NULL) {
 		dp_rest_reply_err(r, &err);
 		return;
 	}

@@ -186,7 +186,10 @@ indices_get(dp_rest_req_t *r, enum indices_part part)
 		osp_jw_obj_begin(&w);
 		if (part == PART_ALL) {
 			osp_jw_key(&w, "aliases");
-			osp_jw_raw(&w, "{}", 2);
+			if (meta->aliases_len)
+				osp_jw_raw(&w, meta->aliases, meta->aliases_len);
+			else
+				osp_jw_raw(&w, "{}", 2);
 		}
 		if (part != PART_SETTINGS)
 			indices_write_mappings(&w, meta);

@@ -186,10 +186,9 @@ write_try(dp_write_op_t *op)
 		write_mapping(op);
 		return;
 	}
-	op->idx = dp_shards_index(op->index);
+	op->idx = dp_shards_write_index(op->index, op->require_alias, &err);
 	if (op->idx == NULL) {
-		if (op->created_index || op->require_alias) {
-			osp_err_index_not_found(&err, op->index);
+		if (op->created_index || op->require_alias || dp_shards_is_alias(op->index)) {
 			write_fail(op, &err);
 			return;
 		}

@@ -453,29 +453,116 @@ dp_shards_resolve(const char *expr, bool ignore_unavailable, bool allow_no_indic
 			continue;
 		}
 		dp_index_t *idx = dp_shards_index(tok);
+		dp_index_t *via[64];
+		uint32_t nvia = 0;
 
+		if (idx) {
+			via[nvia++] = idx;
+		} else {
+			/* An alias names every index that has it. */
+			for (uint32_t i = 0; i < dir.n && nvia < 64; i++)
+				if (osp_index_has_alias(dir.idx[i]->meta, tok))
+					via[nvia++] = dir.idx[i];
+		}
 		if (exclude) {
 			uint32_t o = 0;
 
-			for (uint32_t k = 0; k < n; k++)
-				if (out[k] != idx)
+			for (uint32_t k = 0; k < n; k++) {
+				bool drop = false;
+
+				for (uint32_t v = 0; v < nvia; v++)
+					drop = drop || out[k] == via[v];
+				if (!drop)
 					out[o++] = out[k];
+			}
 			n = o;
 			continue;
 		}
-		if (idx == NULL) {
+		if (nvia == 0) {
 			if (ignore_unavailable)
 				continue;
 			return osp_err_index_not_found(err, tok);
 		}
-		bool dup = false;
+		for (uint32_t v = 0; v < nvia; v++) {
+			bool dup = false;
 
-		for (uint32_t k = 0; k < n; k++)
-			dup = dup || out[k] == idx;
-		if (!dup && n < max)
-			out[n++] = idx;
+			for (uint32_t k = 0; k < n; k++)
+				dup = dup || out[k] == via[v];
+			if (!dup && n < max)
+				out[n++] = via[v];
+		}
 	}
 	if (n == 0 && !allow_no_indices && wildcard_seen)
 		return osp_err_index_not_found(err, expr);
 	return (int)n;
+}
+
+/* Is alias name of idx marked is_write_index (true: 1, false: 0, unset: -1)? */
+static int
+shards_alias_write_flag(const dp_index_t *idx, const char *name)
+{
+	osp_arena_t a;
+	osp_json_t *root = NULL, *def, *w;
+	osp_json_error_t jerr;
+	int flag = -1;
+
+	osp_arena_init(&a, 4096, 0);
+	if (idx->meta->aliases_len &&
+	    osp_json_parse(&a, idx->meta->aliases, idx->meta->aliases_len, NULL, &root, &jerr) == 0 &&
+	    (def = osp_json_get(root, name)) != NULL &&
+	    (w = osp_json_get(def, "is_write_index")) != NULL && osp_json_is(w, OSP_JSON_BOOL))
+		flag = w->boolean;
+	osp_arena_free(&a);
+	return flag;
+}
+
+dp_index_t *
+dp_shards_write_index(const char *name, bool require_alias, osp_err_t *err)
+{
+	dp_index_t *idx = require_alias ? NULL : dp_shards_index(name);
+	dp_index_t *only = NULL, *writer = NULL;
+	uint32_t count = 0;
+
+	if (idx)
+		return idx;
+	for (uint32_t i = 0; i < dir.n; i++) {
+		if (!osp_index_has_alias(dir.idx[i]->meta, name))
+			continue;
+		int flag = shards_alias_write_flag(dir.idx[i], name);
+
+		count++;
+		if (flag == 1)
+			writer = dir.idx[i];
+		else if (flag == -1)
+			only = dir.idx[i];
+	}
+	if (writer)
+		return writer;
+	if (count == 1 && only)
+		return only;
+	if (count > 0) {
+		osp_err_illegal_argument(err,
+			"no write index is defined for alias [%s]. The write index may be explicitly disabled "
+			"using is_write_index=false or the alias points to multiple indices without one being "
+			"designated as a write index", name);
+		return NULL;
+	}
+	if (require_alias) {
+		osp_err_index_not_found(err, name);
+		snprintf(err->reason, sizeof(err->reason),
+			 "no such index [%s] and [require_alias] request flag is [true] and [%s] is not an alias",
+			 name, name);
+		return NULL;
+	}
+	osp_err_index_not_found(err, name);
+	return NULL;
+}
+
+bool
+dp_shards_is_alias(const char *name)
+{
+	for (uint32_t i = 0; i < dir.n; i++)
+		if (osp_index_has_alias(dir.idx[i]->meta, name))
+			return true;
+	return false;
 }

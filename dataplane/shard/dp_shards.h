@@ -91,4 +91,12 @@ dp_shard_ref_t *dp_shards_ref(dp_index_t *idx, uint32_t s, osp_err_t *err);
 int dp_shards_resolve(const char *expr, bool ignore_unavailable, bool allow_no_indices,
 		      dp_index_t **out, uint32_t max, osp_err_t *err);
 
+/* The index a write to name goes to: the index itself, or the write index
+ * of an alias (is_write_index, or the alias's only index). NULL with err set
+ * (index_not_found_exception, or illegal_argument_exception for an alias
+ * without a write index). require_alias: name must be an alias. */
+dp_index_t *dp_shards_write_index(const char *name, bool require_alias, osp_err_t *err);
+/* True when some index has this alias. */
+bool dp_shards_is_alias(const char *name);
+
 #endif
