@@ -19,6 +19,24 @@
 
 /* ---- writing ---- */
 
+/* The indices a filtered write covers (all when sel is NULL). */
+typedef struct write_sel {
+	const osp_index_t *const *indices;
+	uint32_t n;
+} write_sel_t;
+
+static bool
+selected(const write_sel_t *sel, const osp_index_t *idx)
+{
+	if (sel == NULL || sel->indices == NULL)
+		return true;
+	for (uint32_t i = 0; i < sel->n; i++) {
+		if (sel->indices[i] == idx || strcmp(sel->indices[i]->name, idx->name) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 write_iso_ms(osp_jw_t *w, int64_t ms)
 {
@@ -182,7 +200,7 @@ write_index_meta(const osp_index_t *idx, osp_jw_t *w, unsigned flags)
 }
 
 static void
-write_routing_table(const osp_cluster_t *cs, osp_jw_t *w)
+write_routing_table(const osp_cluster_t *cs, osp_jw_t *w, const write_sel_t *sel)
 {
 	char k[16];
 
@@ -193,6 +211,8 @@ write_routing_table(const osp_cluster_t *cs, osp_jw_t *w)
 	for (uint32_t i = 0; i < cs->n_indices; i++) {
 		const osp_index_t *idx = cs->indices[i];
 
+		if (!selected(sel, idx))
+			continue;
 		osp_jw_key(w, idx->name);
 		osp_jw_obj_begin(w);
 		osp_jw_key(w, "shards");
@@ -270,7 +290,7 @@ static const struct {
 };
 
 static void
-write_blocks(const osp_cluster_t *cs, osp_jw_t *w)
+write_blocks(const osp_cluster_t *cs, osp_jw_t *w, const write_sel_t *sel)
 {
 	bool any = false;
 
@@ -284,6 +304,8 @@ write_blocks(const osp_cluster_t *cs, osp_jw_t *w)
 		osp_json_t *flat = NULL;
 		osp_json_error_t jerr;
 
+		if (!selected(sel, idx))
+			continue;
 		osp_arena_init(&a, 4096, 0);
 		if (idx->settings && strstr(idx->settings, "\"index.blocks.") &&
 		    osp_json_parse(&a, idx->settings, idx->settings_len, NULL, &flat, &jerr) != 0)
@@ -326,16 +348,46 @@ write_blocks(const osp_cluster_t *cs, osp_jw_t *w)
 	osp_jw_obj_end(w);
 }
 
+static void write_nodes(const osp_cluster_t *cs, osp_jw_t *w);
+static int write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags,
+			  const write_sel_t *sel);
+
 int
-osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
+osp_cluster_write_filtered(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags,
+			   unsigned m, const osp_index_t *const *indices, uint32_t n_indices)
 {
+	write_sel_t sel = { indices, n_indices };
+
 	osp_jw_obj_begin(w);
 	osp_jw_kv_str(w, "cluster_name", cs->cluster_name);
 	osp_jw_kv_str(w, "cluster_uuid", cs->cluster_uuid);
-	osp_jw_kv_int(w, "version", cs->version);
-	osp_jw_kv_str(w, "state_uuid", cs->state_uuid);
-	osp_jw_kv_str(w, "master_node", cs->master_node);
-	write_blocks(cs, w);
+	if (m & OSP_CLUSTER_M_VERSION) {
+		osp_jw_kv_int(w, "version", cs->version);
+		osp_jw_kv_str(w, "state_uuid", cs->state_uuid);
+	}
+	if (m & OSP_CLUSTER_M_MASTER_NODE)
+		osp_jw_kv_str(w, "master_node", cs->master_node);
+	if (m & OSP_CLUSTER_M_BLOCKS)
+		write_blocks(cs, w, &sel);
+	if (m & OSP_CLUSTER_M_NODES)
+		write_nodes(cs, w);
+	if (m & OSP_CLUSTER_M_METADATA) {
+		int rc = write_metadata(cs, w, flags, &sel);
+
+		if (rc != 0)
+			return rc;
+	}
+	if (m & OSP_CLUSTER_M_ROUTING_TABLE)
+		write_routing_table(cs, w, &sel);
+	if (m & OSP_CLUSTER_M_ROUTING_NODES)
+		write_routing_nodes(cs, w);
+	osp_jw_obj_end(w);
+	return osp_buf_failed(w->out) ? -ENOMEM : 0;
+}
+
+static void
+write_nodes(const osp_cluster_t *cs, osp_jw_t *w)
+{
 	osp_jw_key(w, "nodes");
 	osp_jw_obj_begin(w);
 	for (uint32_t i = 0; i < cs->n_nodes; i++) {
@@ -356,7 +408,11 @@ osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
 		osp_jw_obj_end(w);
 	}
 	osp_jw_obj_end(w);
+}
 
+static int
+write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags, const write_sel_t *sel)
+{
 	osp_jw_key(w, "metadata");
 	osp_jw_obj_begin(w);
 	osp_jw_kv_str(w, "cluster_uuid", cs->cluster_uuid);
@@ -367,7 +423,7 @@ osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
 	osp_jw_key(w, "indices");
 	osp_jw_obj_begin(w);
 	for (uint32_t i = 0; i < cs->n_indices; i++) {
-		int rc = write_index_meta(cs->indices[i], w, flags);
+		int rc = selected(sel, cs->indices[i]) ? write_index_meta(cs->indices[i], w, flags) : 0;
 
 		if (rc != 0)
 			return rc;
@@ -390,11 +446,41 @@ osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
 	osp_jw_arr_end(w);
 	osp_jw_obj_end(w);
 	osp_jw_obj_end(w);
+	return 0;
+}
 
-	write_routing_table(cs, w);
-	write_routing_nodes(cs, w);
-	osp_jw_obj_end(w);
-	return osp_buf_failed(w->out) ? -ENOMEM : 0;
+int
+osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags)
+{
+	return osp_cluster_write_filtered(cs, w, flags, OSP_CLUSTER_M_ALL, NULL, 0);
+}
+
+int
+osp_cluster_metrics_parse(const char *list, unsigned *out, osp_err_t *err)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "_all", OSP_CLUSTER_M_ALL }, { "version", OSP_CLUSTER_M_VERSION },
+		{ "master_node", OSP_CLUSTER_M_MASTER_NODE }, { "blocks", OSP_CLUSTER_M_BLOCKS },
+		{ "nodes", OSP_CLUSTER_M_NODES }, { "metadata", OSP_CLUSTER_M_METADATA },
+		{ "routing_table", OSP_CLUSTER_M_ROUTING_TABLE },
+		{ "routing_nodes", OSP_CLUSTER_M_ROUTING_NODES },
+	};
+	const char *p = list;
+
+	*out = 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
+				break;
+		}
+		if (i == sizeof(names) / sizeof(names[0]))
+			return osp_err_illegal_argument(err, "Unknown metric [%.*s]", (int)n, p);
+		*out |= names[i].bit;
+		p += n + (p[n] == ',');
+	}
+	return 0;
 }
 
 /* ---- parsing ---- */

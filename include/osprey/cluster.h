@@ -204,6 +204,28 @@ osp_index_write_settings(const osp_index_t *idx, osp_jw_t *w, bool flat);
  * publishes it with OSP_CLUSTER_FLAT_SETTINGS | OSP_CLUSTER_INTERNAL. */
 int
 osp_cluster_write(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags);
+
+/* Metrics of GET /_cluster/state/{metric}/{index} (bit per metric). */
+#define OSP_CLUSTER_M_VERSION       0x01u   /* version, state_uuid */
+#define OSP_CLUSTER_M_MASTER_NODE   0x02u
+#define OSP_CLUSTER_M_BLOCKS        0x04u
+#define OSP_CLUSTER_M_NODES         0x08u
+#define OSP_CLUSTER_M_METADATA      0x10u
+#define OSP_CLUSTER_M_ROUTING_TABLE 0x20u
+#define OSP_CLUSTER_M_ROUTING_NODES 0x40u
+#define OSP_CLUSTER_M_ALL           0x7fu
+
+/* Parse a comma-separated metric list ("_all", "metadata,nodes"). 0, or
+ * -EINVAL with err = illegal_argument_exception "Unknown metric [x]". */
+int
+osp_cluster_metrics_parse(const char *list, unsigned *out, osp_err_t *err);
+
+/* osp_cluster_write restricted to some metrics and, for metadata,
+ * routing_table and blocks, to some indices (indices NULL = all). */
+int
+osp_cluster_write_filtered(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags,
+			   unsigned metrics, const osp_index_t *const *indices,
+			   uint32_t n_indices);
 /* True when idx has alias name. */
 bool
 osp_index_has_alias(const osp_index_t *idx, const char *name);

@@ -148,6 +148,42 @@ test_malformed(void **state)
 	osp_cluster_free(cs);
 }
 
+static void
+test_filtered(void **state)
+{
+	osp_cluster_t *cs = build();
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+	unsigned m;
+	osp_err_t err;
+	const osp_index_t *only[] = { osp_cluster_index(cs, "one") };
+
+	(void)state;
+	assert_int_equal(osp_cluster_metrics_parse("metadata,version", &m, &err), 0);
+	assert_int_equal(m, OSP_CLUSTER_M_METADATA | OSP_CLUSTER_M_VERSION);
+	assert_int_equal(osp_cluster_metrics_parse("_all", &m, &err), 0);
+	assert_int_equal(m, OSP_CLUSTER_M_ALL);
+	assert_int_equal(osp_cluster_metrics_parse("metadata,bogus", &m, &err), -EINVAL);
+	assert_string_equal(err.reason, "Unknown metric [bogus]");
+	osp_jw_init(&w, &b, 0);
+	assert_int_equal(osp_cluster_write_filtered(cs, &w, 0, OSP_CLUSTER_M_METADATA, only, 1), 0);
+	assert_non_null(strstr(b.data, "\"cluster_name\""));
+	assert_non_null(strstr(b.data, "\"one\":{"));
+	assert_null(strstr(b.data, "\"two\":{"));
+	assert_null(strstr(b.data, "routing_table"));
+	assert_null(strstr(b.data, "\"nodes\""));
+	assert_null(strstr(b.data, "state_uuid"));
+	osp_buf_clear(&b);
+	osp_jw_init(&w, &b, 0);
+	assert_int_equal(osp_cluster_write_filtered(cs, &w, 0, OSP_CLUSTER_M_ROUTING_TABLE |
+						    OSP_CLUSTER_M_VERSION, NULL, 0), 0);
+	assert_non_null(strstr(b.data, "\"routing_table\":{\"indices\":{\"one\""));
+	assert_non_null(strstr(b.data, "\"state_uuid\""));
+	assert_null(strstr(b.data, "metadata"));
+	osp_buf_free(&b);
+	osp_cluster_free(cs);
+}
+
 /* Flipped, dropped and duplicated bytes of a valid state: parse either
  * fails or yields a state that writes and frees cleanly (ASan checks). */
 static void
@@ -203,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_nested_render),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_filtered),
 		cmocka_unit_test(test_mutations),
 	};
 
