@@ -28,13 +28,102 @@
 #include <cmocka.h>
 
 #include "st_search_int.h"
+#include "st_segment.h"
 #include "test_search_mem.h"
 #include "test_search_oracle.h"
 
 #define NSEG 3
 
 static tm_schema_t schema;
-static st_reader_t *readers[NSEG];
+static st_reader_t *mem_readers[NSEG], *seg_readers[NSEG];
+static st_reader_t **readers = mem_readers;
+
+/* The same documents as real segments (storage/segment), deletes applied
+ * as a new view, as the shard does. */
+static void
+build_segments(void)
+{
+	for (uint32_t s = 0; s < NSEG; s++) {
+		st_seg_builder_opts_t o;
+		st_seg_builder_t *b;
+		st_seg_files_t files;
+		st_reader_t *r, *r2;
+		osp_err_t err;
+		uint32_t f_title, f_body, f_tag, f_num, f_price, *del, ndel = 0;
+		char name[16];
+		const st_seg_field_spec_t specs[5] = {
+			{ "title", ST_SEG_INDEX_POSITIONS, true, ST_SEG_DV_NONE },
+			{ "body", ST_SEG_INDEX_POSITIONS, true, ST_SEG_DV_NONE },
+			{ "tag", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_SORTED_SET },
+			{ "num", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_LONG },
+			{ "price", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_DOUBLE },
+		};
+
+		memset(&o, 0, sizeof(o));
+		snprintf(name, sizeof(name), "_%u", s);
+		o.name = name;
+		assert_int_equal(st_seg_builder_create(&o, &b), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[0], &f_title), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[1], &f_body), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[2], &f_tag), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[3], &f_num), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[4], &f_price), 0);
+		del = calloc(NDOCS, sizeof(*del));
+		for (uint32_t d = 0; d < NDOCS; d++) {
+			const mdoc_t *m = &docs[d];
+			char id[16];
+			if (m->seg != s)
+				continue;
+			snprintf(id, sizeof(id), "d%u", d);
+			st_seg_doc_meta_in_t meta = { .id = id, .id_len = (uint32_t)strlen(id),
+						      .seq_no = d, .primary_term = 1, .version = 1 };
+			assert_int_equal(st_seg_builder_doc_begin(b, &meta, "{}", 2), 0);
+			for (uint32_t i = 0; i < m->ntitle; i++)
+				st_seg_builder_add_term(b, f_title, words[m->title[i]],
+							(uint32_t)strlen(words[m->title[i]]), i);
+			for (uint32_t i = 0; i < m->nbody; i++)
+				st_seg_builder_add_term(b, f_body, words[m->body[i]],
+							(uint32_t)strlen(words[m->body[i]]), i);
+			for (int t = 0; t < NTAGS; t++)
+				if (m->tag[t])
+					st_seg_builder_add_keyword(b, f_tag, tags[t], (uint32_t)strlen(tags[t]));
+			if (m->has_num)
+				st_seg_builder_add_long(b, f_num, m->num);
+			st_seg_builder_add_double(b, f_price, m->price);
+			assert_int_equal(st_seg_builder_doc_end(b), 0);
+			if (m->deleted)
+				del[ndel++] = m->local;
+		}
+		assert_int_equal(st_seg_builder_finish(b, &files), 0);
+		st_seg_builder_free(b);
+		st_seg_open_opts_t oo = { .gen = s + 1 };
+		assert_int_equal(st_segment_open(&files, &oo, &r, &err), 0);
+		st_seg_files_free(&files);
+		if (ndel) {
+			assert_int_equal(st_segment_delete(r, del, ndel, &r2), 0);
+			st_reader_unref(r);
+			r = r2;
+		}
+		free(del);
+		seg_readers[s] = r;
+	}
+}
+
+static int
+use_mem(void **state)
+{
+	(void)state;
+	readers = mem_readers;
+	return 0;
+}
+
+static int
+use_segments(void **state)
+{
+	(void)state;
+	readers = seg_readers;
+	return 0;
+}
 
 /* ---- the corpus ---- */
 
@@ -95,7 +184,7 @@ build(void)
 		}
 	}
 	for (int s = 0; s < NSEG; s++)
-		readers[s] = tm_build(b[s], (uint64_t)s + 1);
+		mem_readers[s] = tm_build(b[s], (uint64_t)s + 1);
 	compute_stats();
 }
 
@@ -104,6 +193,7 @@ setup(void **state)
 {
 	(void)state;
 	build();
+	build_segments();
 	return 0;
 }
 
@@ -111,8 +201,10 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	for (int s = 0; s < NSEG; s++)
-		st_reader_unref(readers[s]);
+	for (int s = 0; s < NSEG; s++) {
+		st_reader_unref(mem_readers[s]);
+		st_reader_unref(seg_readers[s]);
+	}
 	return 0;
 }
 
@@ -412,10 +504,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_queries),
-		cmocka_unit_test(test_sort_and_search_after),
-		cmocka_unit_test(test_aggs),
-		cmocka_unit_test(test_two_shards),
+		cmocka_unit_test_setup(test_random_queries, use_mem),
+		cmocka_unit_test_setup(test_sort_and_search_after, use_mem),
+		cmocka_unit_test_setup(test_aggs, use_mem),
+		cmocka_unit_test_setup(test_two_shards, use_mem),
+		cmocka_unit_test_setup(test_random_queries, use_segments),
+		cmocka_unit_test_setup(test_sort_and_search_after, use_segments),
+		cmocka_unit_test_setup(test_aggs, use_segments),
+		cmocka_unit_test_setup(test_two_shards, use_segments),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
