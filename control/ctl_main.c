@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,29 @@ make_dirs(const char *path)
 	return 0;
 }
 
+/* Hold an exclusive lock on <dir>/control.lock for the life of the process,
+ * so two control processes never share a state file (the kernel drops the
+ * lock when the process dies, even by SIGKILL). Returns the fd or -errno. */
+static int
+lock_data_path(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/control.lock", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -57,7 +82,7 @@ main(int argc, char **argv)
 	const char *data;
 	struct timespec ts;
 	sigset_t mask;
-	int rc = 1;
+	int rc = 1, lock_fd = -1;
 
 	memset(&o, 0, sizeof(o));
 	if (set == NULL)
@@ -81,6 +106,12 @@ main(int argc, char **argv)
 	data = osp_settings_str(set, "path.data");
 	if (make_dirs(data) != 0) {
 		fprintf(stderr, "osprey-control: cannot create path.data [%s]: %s\n", data, strerror(errno));
+		goto cleanup;
+	}
+	lock_fd = lock_data_path(data);
+	if (lock_fd < 0) {
+		fprintf(stderr, "osprey-control: failed to obtain node locks, tried [%s]; maybe these locations are not writable or multiple nodes were started on the same data path?\n",
+			data);
 		goto cleanup;
 	}
 	if (ctl_node_id_load(data, o.self.id) != 0) {
@@ -127,5 +158,7 @@ cleanup:
 	ctl_server_close(srv);
 	ctl_coord_close(coord);
 	osp_settings_free(set);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }

@@ -189,6 +189,12 @@ def main():
         assert h['status'] == 'yellow', h
         assert h['active_primary_shards'] == 4 and h['unassigned_shards'] == 7, h
 
+        # a second control on the same path.data is refused (node lock)
+        dup = subprocess.run([CONTROL, '-E', 'path.data=' + data], capture_output=True, text=True,
+                             timeout=60)
+        assert dup.returncode != 0 and 'failed to obtain node locks' in dup.stderr, dup.stderr
+        assert state(ctl)['version'] == before['version']
+
         # kill -9 and restart: everything is back
         ctl.kill9()
         ctl = Control(data, log)
