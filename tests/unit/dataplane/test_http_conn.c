@@ -71,6 +71,7 @@ test_simple_get(void **state)
 	tu_drain(c, &out, 0);
 	assert_string_equal(out.data, "HTTP/1.1 200 OK\r\n"
 			    "X-elastic-product: Elasticsearch\r\n"
+			    "X-Opaque-Id: abc\r\n"
 			    "content-type: application/json\r\n"
 			    "content-length: 2\r\n\r\n{}");
 	assert_false(dp_http_conn_busy(c));
