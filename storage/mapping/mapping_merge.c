@@ -75,8 +75,18 @@ st_field_merge_leaf(st_mapping_t *m, st_fieldx_t *cur, st_fieldx_t *upd, osp_err
 			conflict(&cf, "position_increment_gap", a, b);
 		}
 	}
-	if (c->has_null_value != u->has_null_value ||
-	    (c->has_null_value && !osp_json_equal(cur->null_value_json, upd->null_value_json))) {
+	bool nv_same = c->has_null_value == u->has_null_value;
+
+	if (nv_same && c->has_null_value) {
+		if (c->type == ST_FIELD_KEYWORD)
+			nv_same = strcmp(c->null_value_str, u->null_value_str) == 0;
+		else if (c->type == ST_FIELD_DOUBLE || c->type == ST_FIELD_FLOAT ||
+			 c->type == ST_FIELD_HALF_FLOAT || c->type == ST_FIELD_SCALED_FLOAT)
+			nv_same = c->null_value_double == u->null_value_double;
+		else
+			nv_same = c->null_value_long == u->null_value_long;
+	}
+	if (!nv_same) {
 		osp_buf_t a = OSP_BUF_INIT, b = OSP_BUF_INIT;
 		osp_jw_t wa, wb;
 

@@ -666,10 +666,20 @@ apply_meta_field(st_mapping_t *m, const osp_json_t *v, bool merging, osp_err_t *
 			m->source_enabled = b;
 			m->source_set = true;
 		} else if (source && (strcmp(p->key, "includes") == 0 || strcmp(p->key, "excludes") == 0)) {
-			osp_json_t *o = (osp_json_t *)m->source_extra;
+			/* a new object: the other list kept, this one replaced */
+			osp_json_t *o = osp_json_new_object(&m->arena);
+			bool ok = p->type == OSP_JSON_ARRAY || p->type == OSP_JSON_STRING;
 
-			if (o == NULL && (o = osp_json_new_object(&m->arena)) == NULL)
+			ST_JSON_EACH_M(x, p->type == OSP_JSON_ARRAY ? p : NULL)
+				ok = ok && x->type == OSP_JSON_STRING;
+			if (!ok)
+				return osp_err_set(err, 400, MPE, "[_source] %s must be an array of strings", p->key);
+			if (o == NULL)
 				return -ENOMEM;
+			ST_JSON_EACH_M(x, m->source_extra)
+				if (strcmp(x->key, p->key) != 0 &&
+				    osp_json_append(&m->arena, o, x->key, x->key_len, osp_json_clone(&m->arena, x)) < 0)
+					return -ENOMEM;
 			if (osp_json_append(&m->arena, o, p->key, p->key_len, osp_json_clone(&m->arena, p)) < 0)
 				return -ENOMEM;
 			m->source_extra = o;

@@ -320,6 +320,19 @@ test_merge(void **state)
 	assert_null(merge(m, "{\"properties\":{\"user\":{\"enabled\":false}}}", -EINVAL, &err));
 	assert_string_equal(err.reason, "the [enabled] parameter can't be updated for the object mapping [user]");
 
+	/* found by fuzzing: null_value compares by value; _source lists are replaced */
+	st_mapping_t *nv = parse_ok("{\"_source\":{\"includes\":[\"a\"]},\"properties\":{\"h\":{\"type\":\"half_float\",\"null_value\":\"1.5\"}}}");
+	st_mapping_t *nv2 = merge(nv, "{\"_source\":{\"includes\":[\"b\"],\"excludes\":[\"c\"]},"
+				  "\"properties\":{\"h\":{\"type\":\"half_float\",\"null_value\":1.5}}}", 0, &err);
+
+	assert_written(nv2, "{\"_source\":{\"includes\":[\"b\"],\"excludes\":[\"c\"]},"
+		       "\"properties\":{\"h\":{\"type\":\"half_float\",\"null_value\":1.5}}}");
+	assert_null(merge(nv, "{\"properties\":{\"h\":{\"type\":\"half_float\",\"null_value\":2}}}", -EINVAL, &err));
+	assert_string_equal(err.reason, "Mapper for [h] conflicts with existing mapper:\n"
+			    "\tCannot update parameter [null_value] from [1.5] to [2]");
+	st_mapping_unref(nv2);
+	st_mapping_unref(nv);
+
 	/* dynamic templates merge by name */
 	st_mapping_t *t1 = parse_ok("{\"dynamic_templates\":[{\"a\":{\"match\":\"a*\",\"mapping\":{\"type\":\"keyword\"}}},"
 				    "{\"b\":{\"match\":\"b*\",\"mapping\":{\"type\":\"long\"}}}]}");
