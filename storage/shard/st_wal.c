@@ -399,8 +399,15 @@ st_wal_open(st_io_t *io, const char *dir, uint64_t min_gen, int64_t above_seq_no
 	bool first = true;
 
 	for (size_t i = 0; i < n; i++) {
-		if (gens[i] < min_gen)
+		if (gens[i] < min_gen) {
+			/* a crash between a commit and its trim left these */
+			char name[64], path[4096];
+
+			gen_name(name, sizeof(name), gens[i]);
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			unlink(path);
 			continue;
+		}
 		/* generations of one log are contiguous */
 		if (!first && gens[i] != next) {
 			rc = -EUCLEAN;
