@@ -2,11 +2,11 @@
  * http_conn.c - the request side of a connection: llhttp callbacks, limits,
  * pipelining and backpressure (dp_http.h).
  *
- * The start line and header bytes of the message being parsed accumulate in
- * one scratch buffer (llhttp may deliver them in pieces split anywhere);
- * when the headers are complete they are copied once into the request's
- * arena as NUL-terminated strings. Bodies go to the slot's body buffer
- * (http_body.c). Limits follow Elasticsearch/Netty: an initial line longer
+ * The start line and header block are gathered by http_head.c; this file
+ * owns the slots, the message-level callbacks (headers complete: decode
+ * the target, negotiate media types, pick the body framing and encoding;
+ * message complete), and the pause/stash logic. Bodies go to the slot's
+ * body buffer (http_body.c). Limits follow Elasticsearch/Netty: an initial line longer
  * than http.max_initial_line_length or a header block larger than
  * http.max_header_size is a 400 (too_long_http_line_exception /
  * too_long_http_header_exception, Netty's TooLongFrameException family), a
@@ -25,20 +25,6 @@
 #include "http_int.h"
 
 static const char EMPTY[1] = "";
-
-/* osp_buf_append without the call when the bytes fit: every start-line
- * and header byte goes through here. */
-static inline void
-buf_add(osp_buf_t *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 <= b->cap) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-	} else {
-		osp_buf_append(b, p, n);
-	}
-}
 
 void
 dp_http_config_default(dp_http_config_t *cfg)
@@ -159,14 +145,6 @@ http_conn_release_done(dp_http_conn_t *c)
 /* ---- connection ------------------------------------------------------- */
 
 static int on_message_begin(llhttp_t *p);
-static int on_method(llhttp_t *p, const char *at, size_t n);
-static int on_url(llhttp_t *p, const char *at, size_t n);
-static int on_url_complete(llhttp_t *p);
-static int on_header_field_complete(llhttp_t *p);
-static int on_header_value_complete(llhttp_t *p);
-static int on_version(llhttp_t *p, const char *at, size_t n);
-static int on_header_field(llhttp_t *p, const char *at, size_t n);
-static int on_header_value(llhttp_t *p, const char *at, size_t n);
 static int on_headers_complete(llhttp_t *p);
 static int on_body(llhttp_t *p, const char *at, size_t n);
 static int on_message_complete(llhttp_t *p);
@@ -181,14 +159,14 @@ settings_init(void)
 		return;
 	llhttp_settings_init(&settings);
 	settings.on_message_begin = on_message_begin;
-	settings.on_method = on_method;
-	settings.on_url = on_url;
-	settings.on_url_complete = on_url_complete;
-	settings.on_header_field_complete = on_header_field_complete;
-	settings.on_header_value_complete = on_header_value_complete;
-	settings.on_version = on_version;
-	settings.on_header_field = on_header_field;
-	settings.on_header_value = on_header_value;
+	settings.on_method = http_on_method;
+	settings.on_url = http_on_url;
+	settings.on_url_complete = http_on_url_complete;
+	settings.on_header_field_complete = http_on_header_field_complete;
+	settings.on_header_value_complete = http_on_header_value_complete;
+	settings.on_version = http_on_version;
+	settings.on_header_field = http_on_header_field;
+	settings.on_header_value = http_on_header_value;
 	settings.on_headers_complete = on_headers_complete;
 	settings.on_body = on_body;
 	settings.on_message_complete = on_message_complete;
@@ -247,8 +225,8 @@ dp_http_conn_free(dp_http_conn_t *c)
 /* ---- protocol errors -------------------------------------------------- */
 
 /* Answer the message being parsed (or a new slot) with err and close. */
-static void
-conn_fail(dp_http_conn_t *c, const osp_err_t *err, uint16_t empty_status)
+void
+http_conn_fail(dp_http_conn_t *c, const osp_err_t *err, uint16_t empty_status)
 {
 	http_slot_t *s = c->cur;
 
@@ -274,28 +252,6 @@ conn_fail(dp_http_conn_t *c, const osp_err_t *err, uint16_t empty_status)
 	c->cb_error = 1;
 }
 
-static void
-fail_line_too_long(dp_http_conn_t *c)
-{
-	osp_err_t e;
-
-	osp_err_set(&e, 400, "too_long_http_line_exception",
-		    "An HTTP line is larger than %zu bytes.", c->cfg.max_initial_line_length);
-	conn_fail(c, &e, 0);
-}
-
-static void
-fail_header_too_large(dp_http_conn_t *c)
-{
-	osp_err_t e;
-
-	osp_err_set(&e, 400, "too_long_http_header_exception",
-		    "HTTP header is larger than %zu bytes.", c->cfg.max_header_size);
-	conn_fail(c, &e, 0);
-}
-
-/* ---- llhttp callbacks ------------------------------------------------- */
-
 static int
 on_message_begin(llhttp_t *p)
 {
@@ -316,198 +272,6 @@ on_message_begin(llhttp_t *p)
 	c->field_open = 0;
 	c->line_bytes = 7;      /* two spaces and "HTTP/" */
 	c->header_bytes = 0;
-	return 0;
-}
-
-static int
-line_bytes(dp_http_conn_t *c, size_t n)
-{
-	c->line_bytes += n;
-	if (c->line_bytes > c->cfg.max_initial_line_length) {
-		fail_line_too_long(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-on_method(llhttp_t *p, const char *at, size_t n)
-{
-	(void)at;
-	return line_bytes(p->data, n);
-}
-
-static int
-on_version(llhttp_t *p, const char *at, size_t n)
-{
-	(void)at;
-	return line_bytes(p->data, n);
-}
-
-static int
-on_url(llhttp_t *p, const char *at, size_t n)
-{
-	dp_http_conn_t *c = p->data;
-
-	if (line_bytes(c, n))
-		return -1;
-	buf_add(&c->scratch, at, n);
-	c->url_len += (uint32_t)n;
-	return osp_buf_failed(&c->scratch) ? -1 : 0;
-}
-
-static int
-header_bytes(dp_http_conn_t *c, size_t n)
-{
-	c->header_bytes += n;
-	if (c->header_bytes > c->cfg.max_header_size) {
-		fail_header_too_large(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* The scratch holds "url\0name\0value\0name\0value\0...": each span is
- * NUL-terminated by its *_complete callback, so one copy into the arena
- * gives C strings without per-field allocations. */
-static int
-scratch_nul(dp_http_conn_t *c)
-{
-	buf_add(&c->scratch, "", 1);
-	return osp_buf_failed(&c->scratch) ? -1 : 0;
-}
-
-static int
-on_url_complete(llhttp_t *p)
-{
-	return scratch_nul(p->data);
-}
-
-static uint32_t *
-field_quad(dp_http_conn_t *c)
-{
-	return (uint32_t *)(void *)c->fields.data + 4 * (c->nfields - 1);
-}
-
-static int
-on_header_field(llhttp_t *p, const char *at, size_t n)
-{
-	dp_http_conn_t *c = p->data;
-
-	if (header_bytes(c, n))
-		return -1;
-	if (!c->field_open) {
-		uint32_t q[4] = { (uint32_t)c->scratch.len, 0, 0, 0 };
-
-		buf_add(&c->fields, (const char *)q, sizeof(q));
-		if (osp_buf_failed(&c->fields))
-			return -1;
-		c->nfields++;
-		c->field_open = 1;
-		if (header_bytes(c, 2))         /* ": " as Netty counts it */
-			return -1;
-	}
-	buf_add(&c->scratch, at, n);
-	field_quad(c)[1] += (uint32_t)n;
-	return osp_buf_failed(&c->scratch) ? -1 : 0;
-}
-
-static int
-on_header_field_complete(llhttp_t *p)
-{
-	dp_http_conn_t *c = p->data;
-
-	if (!c->field_open || scratch_nul(c))
-		return -1;
-	c->field_open = 0;
-	field_quad(c)[2] = (uint32_t)c->scratch.len;   /* value, maybe empty */
-	return 0;
-}
-
-static int
-on_header_value(llhttp_t *p, const char *at, size_t n)
-{
-	dp_http_conn_t *c = p->data;
-
-	if (header_bytes(c, n))
-		return -1;
-	if (c->nfields == 0 || c->field_open)
-		return -1;
-	buf_add(&c->scratch, at, n);
-	field_quad(c)[3] += (uint32_t)n;
-	return osp_buf_failed(&c->scratch) ? -1 : 0;
-}
-
-static int
-on_header_value_complete(llhttp_t *p)
-{
-	return scratch_nul(p->data);
-}
-
-static int
-name_is(const dp_http_kv_t *h, const char *lit, uint32_t n)
-{
-	return h->name_len == n && strncasecmp(h->name, lit, n) == 0;
-}
-
-/* Copy the scratch from byte `from` on into the arena once, and point the
- * fields [first, last) (which start at or after from) at the copy; values
- * lose trailing blanks. */
-static int
-fields_to_arena(dp_http_conn_t *c, http_slot_t *s, size_t from, uint32_t first,
-		uint32_t last, const dp_http_kv_t **out, uint32_t *count)
-{
-	uint32_t n = last - first;
-	const uint32_t *q = (const uint32_t *)(const void *)c->fields.data;
-	dp_http_kv_t *kv;
-	char *copy;
-
-	*out = NULL;
-	*count = 0;
-	if (n == 0)
-		return 0;
-	kv = osp_arena_alloc(&s->arena, n * sizeof(*kv) + (c->scratch.len - from));
-	if (kv == NULL)
-		return -ENOMEM;
-	copy = (char *)(kv + n) - from;
-	memcpy(copy + from, c->scratch.data + from, c->scratch.len - from);
-	for (uint32_t i = 0; i < n; i++) {
-		const uint32_t *f = q + 4 * (first + i);
-		dp_http_kv_t *h = &kv[i];
-		uint32_t vl = f[3];
-
-		while (vl && (copy[f[2] + vl - 1] == ' ' || copy[f[2] + vl - 1] == '\t'))
-			vl--;
-		copy[f[2] + vl] = '\0';
-		h->name = copy + f[0];
-		h->name_len = f[1];
-		h->value = copy + f[2];
-		h->value_len = vl;
-		if (out == &s->req.trailers)
-			continue;
-		switch (h->name_len) {
-		case 6:
-			if (!s->h_accept && name_is(h, "accept", 6))
-				s->h_accept = h;
-			else if (!s->h_expect && name_is(h, "expect", 6))
-				s->h_expect = h;
-			break;
-		case 11:
-			if (!s->h_opaque && name_is(h, "x-opaque-id", 11))
-				s->h_opaque = h;
-			break;
-		case 12:
-			if (!s->h_ctype && name_is(h, "content-type", 12))
-				s->h_ctype = h;
-			break;
-		case 16:
-			if (!s->h_encoding && name_is(h, "content-encoding", 16))
-				s->h_encoding = h;
-			break;
-		}
-	}
-	*out = kv;
-	*count = n;
 	return 0;
 }
 
@@ -572,7 +336,7 @@ on_headers_complete(llhttp_t *p)
 	r->method_name = llhttp_method_name((llhttp_method_t)p->method);
 	r->http_major = p->http_major;
 	r->http_minor = p->http_minor;
-	if (fields_to_arena(c, s, 0, 0, c->nfields, &r->headers, &r->nheaders))
+	if (http_fields_to_arena(c, s, 0, 0, c->nfields, &r->headers, &r->nheaders))
 		return -1;
 	if (c->nfields)
 		r->target = r->headers[0].name - (c->url_len + 1);
@@ -625,7 +389,7 @@ on_headers_complete(llhttp_t *p)
 
 	/* Body: size limit first (413 without reading it), then encoding. */
 	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->cfg.max_content_length) {
-		conn_fail(c, NULL, 413);
+		http_conn_fail(c, NULL, 413);
 		return -1;
 	}
 	h = s->h_encoding;
@@ -642,7 +406,7 @@ on_headers_complete(llhttp_t *p)
 	h = s->h_expect;
 	if (h && r->http_minor >= 1) {
 		if (!value_has_token(h, "100-continue")) {
-			conn_fail(c, NULL, 417);
+			http_conn_fail(c, NULL, 417);
 			return -1;
 		}
 		if (r->has_body)
@@ -661,13 +425,13 @@ on_body(llhttp_t *p, const char *at, size_t n)
 	if (rc == 0)
 		return 0;
 	if (rc == -EMSGSIZE) {
-		conn_fail(c, NULL, 413);
+		http_conn_fail(c, NULL, 413);
 	} else if (rc == -EINVAL) {
 		osp_err_t e;
 
 		osp_err_set(&e, 400, "illegal_argument_exception",
 			    "failed to decompress the request body: %s", s->body.zmsg);
-		conn_fail(c, &e, 0);
+		http_conn_fail(c, &e, 0);
 	}
 	return -1;
 }
@@ -680,7 +444,7 @@ on_message_complete(llhttp_t *p)
 	dp_http_req_t *r = &s->req;
 
 	if (c->nfields > c->ntrail_first &&
-	    fields_to_arena(c, s, ((const uint32_t *)(const void *)c->fields.data)[4 * c->ntrail_first],
+	    http_fields_to_arena(c, s, ((const uint32_t *)(const void *)c->fields.data)[4 * c->ntrail_first],
 			    c->ntrail_first, c->nfields, &r->trailers, &r->ntrailers))
 		return -1;
 	if (http_body_end(&s->body)) {
@@ -688,7 +452,7 @@ on_message_complete(llhttp_t *p)
 
 		osp_err_set(&e, 400, "illegal_argument_exception",
 			    "failed to decompress the request body: %s", s->body.zmsg);
-		conn_fail(c, &e, 0);
+		http_conn_fail(c, &e, 0);
 		return -1;
 	}
 	if (s->body.buf.len) {
@@ -746,7 +510,7 @@ conn_parse(dp_http_conn_t *c, const char *data, size_t len)
 
 			osp_err_set(&err, 400, "illegal_argument_exception",
 				    "invalid HTTP request: %s", why ? why : llhttp_errno_name(e));
-			conn_fail(c, &err, 0);
+			http_conn_fail(c, &err, 0);
 		}
 		c->closing = 1;
 		return len;

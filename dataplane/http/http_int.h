@@ -92,6 +92,23 @@ void http_conn_release_done(dp_http_conn_t *c);
 
 /* http_conn.c */
 void http_conn_resume(dp_http_conn_t *c);
+/* Answer the message being parsed (or a new slot) with err, or with an
+ * empty response of empty_status when err is NULL, and close. */
+void http_conn_fail(dp_http_conn_t *c, const osp_err_t *err, uint16_t empty_status);
+
+/* http_head.c: llhttp span callbacks for the start line and headers. */
+int http_on_method(llhttp_t *p, const char *at, size_t n);
+int http_on_url(llhttp_t *p, const char *at, size_t n);
+int http_on_url_complete(llhttp_t *p);
+int http_on_version(llhttp_t *p, const char *at, size_t n);
+int http_on_header_field(llhttp_t *p, const char *at, size_t n);
+int http_on_header_field_complete(llhttp_t *p);
+int http_on_header_value(llhttp_t *p, const char *at, size_t n);
+int http_on_header_value_complete(llhttp_t *p);
+/* Copy the scratch from byte from on into s's arena and point the fields
+ * [first, last) at it (headers, or trailers when out is &s->req.trailers). */
+int http_fields_to_arena(dp_http_conn_t *c, http_slot_t *s, size_t from, uint32_t first,
+			 uint32_t last, const dp_http_kv_t **out, uint32_t *count);
 
 static inline http_slot_t *
 http_slot_at(const dp_http_conn_t *c, uint32_t i)

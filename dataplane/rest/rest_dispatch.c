@@ -52,6 +52,8 @@ dp_rest_init(const osp_settings_t *s)
 	rest_bulk_routes();
 	rest_admin_routes();
 	rest_search_routes();
+	rest_byquery_routes();
+	rest_mget_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
 }

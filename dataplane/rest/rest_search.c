@@ -20,6 +20,7 @@
 #include "../shard/dp_shard_jobs.h"
 #include "dp_source.h"
 #include "dp_rest.h"
+#include "dp_search.h"
 
 #define SEARCH_MAX_INDICES 4096
 
@@ -37,6 +38,9 @@ typedef struct search_ctx {
 	bool count_only;
 	bool total_as_int;
 	osp_err_t first_err;
+	/* Internal searches (by-query APIs): called instead of replying. */
+	dp_search_done_t done;
+	void *user;
 } search_ctx_t;
 
 static void
@@ -122,6 +126,15 @@ search_reply(search_ctx_t *s)
 	osp_buf_t out;
 	osp_jw_t w;
 
+	if (s->done) {
+		dp_search_result_t res = { &s->merged, NULL, s->slot_index, s->f, s->failed, NULL };
+
+		res.first_err = s->failed ? &s->first_err : NULL;
+		s->done(s->user, &res);
+		search_free_arenas(s);
+		return;
+	}
+
 	dp_rest_jw(s->r, &w, &out);
 	osp_jw_obj_begin(&w);
 	osp_jw_kv_int(&w, "took", (int64_t)((dp_now_ns() - s->start_ns) / 1000000));
@@ -167,6 +180,13 @@ search_merge(search_ctx_t *s)
 		snprintf(top.caused_by_type, sizeof(top.caused_by_type), "%s", err.type);
 		snprintf(top.caused_by_reason, sizeof(top.caused_by_reason), "%s", err.reason);
 		search_free_arenas(s);
+		if (s->done) {
+			dp_search_result_t res = { NULL, err.status == 400 ? &err : &top, s->slot_index, NULL,
+						   s->failed, NULL };
+
+			s->done(s->user, &res);
+			return;
+		}
 		dp_rest_reply_err(s->r, err.status == 400 ? &err : &top);
 		return;
 	}
@@ -180,6 +200,12 @@ search_merge(search_ctx_t *s)
 	}
 	if (st_search_merge(&s->req, parts, np, a, &s->merged, &err) != 0) {
 		search_free_arenas(s);
+		if (s->done) {
+			dp_search_result_t res = { NULL, &err, s->slot_index, NULL, s->failed, NULL };
+
+			s->done(s->user, &res);
+			return;
+		}
 		dp_rest_reply_err(s->r, &err);
 		return;
 	}
@@ -377,6 +403,73 @@ next:
 	return true;
 }
 
+/* Query phase over the shards of list; the rest follows from the jobs. */
+static void
+search_exec(search_ctx_t *s, dp_index_t **list, int n)
+{
+	osp_arena_t *a = s->r->http->arena;
+	bool count_only = s->count_only;
+	osp_err_t err;
+
+	for (int i = 0; i < n; i++)
+		s->n += list[i]->n_shards;
+	s->req.num_shards = s->n;
+	s->q = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->q));
+	s->slot_index = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->slot_index));
+	if (s->q == NULL || s->slot_index == NULL)
+		return;
+	uint32_t k = 0;
+
+	for (int i = 0; i < n; i++) {
+		for (uint32_t sh = 0; sh < list[i]->n_shards; sh++, k++) {
+			s->slot_index[k] = list[i];
+			s->q[k].req = &s->req;
+			s->q[k].count_query = count_only ? s->req.query : NULL;
+			s->q[k].slot = k;
+			s->q[k].user = s;
+			s->q[k].ref = dp_shards_ref(list[i], sh, &err);
+			if (s->q[k].ref == NULL) {
+				s->q[k].job.rc = -ENODEV;
+				s->q[k].err = err;
+				if (s->failed++ == 0)
+					s->first_err = err;
+			}
+		}
+	}
+	/* Query phase: one job per available shard. */
+	s->pending = 1;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (s->q[i].ref == NULL)
+			continue;
+		osp_arena_init(&s->q[i].arena, 16384, 0);
+		dp_job_prepare(&s->q[i].job, s->q[i].ref, dp_job_query_run, search_query_done);
+		s->pending++;
+		dp_core_submit(&s->q[i].job);
+	}
+	/* Drop the guard; finish here if every job already came back. */
+	if (--s->pending == 0)
+		search_phase1_end(s);
+}
+
+
+int
+dp_search_start(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_t *req,
+		bool fetch_source, dp_search_done_t done, void *user)
+{
+	search_ctx_t *s = osp_arena_calloc(r->http->arena, sizeof(*s));
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->r = r;
+	s->req = *req;
+	s->source.fetch = fetch_source;
+	s->start_ns = dp_now_ns();
+	s->done = done;
+	s->user = user;
+	search_exec(s, list, n);
+	return 0;
+}
+
 static void
 search_run(dp_rest_req_t *r, bool count_only)
 {
@@ -455,44 +548,7 @@ search_run(dp_rest_req_t *r, bool count_only)
 		dp_rest_reply_err(r, &err);
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		s->n += list[i]->n_shards;
-	s->req.num_shards = s->n;
-	s->q = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->q));
-	s->slot_index = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->slot_index));
-	if (s->q == NULL || s->slot_index == NULL)
-		return;
-	uint32_t k = 0;
-
-	for (int i = 0; i < n; i++) {
-		for (uint32_t sh = 0; sh < list[i]->n_shards; sh++, k++) {
-			s->slot_index[k] = list[i];
-			s->q[k].req = &s->req;
-			s->q[k].count_query = count_only ? s->req.query : NULL;
-			s->q[k].slot = k;
-			s->q[k].user = s;
-			s->q[k].ref = dp_shards_ref(list[i], sh, &err);
-			if (s->q[k].ref == NULL) {
-				s->q[k].job.rc = -ENODEV;
-				s->q[k].err = err;
-				if (s->failed++ == 0)
-					s->first_err = err;
-			}
-		}
-	}
-	/* Query phase: one job per available shard. */
-	s->pending = 1;
-	for (uint32_t i = 0; i < s->n; i++) {
-		if (s->q[i].ref == NULL)
-			continue;
-		osp_arena_init(&s->q[i].arena, 16384, 0);
-		dp_job_prepare(&s->q[i].job, s->q[i].ref, dp_job_query_run, search_query_done);
-		s->pending++;
-		dp_core_submit(&s->q[i].job);
-	}
-	/* Drop the guard; finish here if every job already came back. */
-	if (--s->pending == 0)
-		search_phase1_end(s);
+	search_exec(s, list, n);
 }
 
 static void

@@ -1,0 +1,44 @@
+/*
+ * dp_search.h - running a search from inside the dataplane (by-query APIs,
+ * explain) with the same query-then-fetch path as _search, delivering the
+ * merged hits and their fetched documents to a callback instead of a reply.
+ */
+#ifndef DP_SEARCH_H
+#define DP_SEARCH_H
+
+#include "osprey/query.h"
+#include "../shard/dp_shard_jobs.h"
+#include "dp_rest.h"
+
+/* What an internal search produced. merged is NULL on failure (err set).
+ * The document of hit h is in fetch[h->shard] (match by hit pointer); the
+ * index of hit h is slot_index[h->shard]. Valid only during the callback. */
+typedef struct dp_search_result {
+	const st_search_merged_t *merged;
+	const osp_err_t *err;
+	dp_index_t *const *slot_index;
+	const dp_job_fetch_t *fetch;
+	uint32_t failed_shards;
+	const osp_err_t *first_err;
+} dp_search_result_t;
+
+typedef void (*dp_search_done_t)(void *user, const dp_search_result_t *res);
+
+/* Search the shards of list with req (copied; its query must live in the
+ * request's arena) and call done once. */
+int dp_search_start(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_t *req,
+		    bool fetch_source, dp_search_done_t done, void *user);
+
+/* The fetched document of a hit, or NULL. */
+static inline const st_get_res_t *
+dp_search_doc(const dp_search_result_t *res, const st_hit_t *h)
+{
+	const dp_job_fetch_t *f = &res->fetch[h->shard];
+
+	for (uint32_t k = 0; k < f->n; k++)
+		if (f->hits[k] == h)
+			return &f->docs[k];
+	return NULL;
+}
+
+#endif
