@@ -115,14 +115,21 @@ st_shard_set_mapping(st_shard_t *sh, const char *json, size_t len, osp_err_t *er
 }
 
 static int
-corrupt(st_shard_t *sh, osp_err_t *err, const char *what, int rc)
+corrupt_as(st_shard_t *sh, osp_err_t *err, const char *type, const char *what, int rc)
 {
-	osp_err_set(err, 500, "corrupt_index_exception", "[%s][%u] %s (%s)",
+	osp_err_set(err, 500, type, "[%s][%u] %s (%s)",
 		    sh->index_name, sh->shard_id, what, strerror(rc < 0 ? -rc : rc));
 	snprintf(err->index, sizeof(err->index), "%s", sh->index_name);
 	snprintf(err->index_uuid, sizeof(err->index_uuid), "%s", sh->index_uuid);
 	err->shard = (int32_t)sh->shard_id;
 	return rc == -EUCLEAN || rc == -EBADMSG ? rc : (rc < 0 ? rc : -EUCLEAN);
+}
+
+/* A corrupt commit point or segment: ES's CorruptIndexException. */
+static int
+corrupt(st_shard_t *sh, osp_err_t *err, const char *what, int rc)
+{
+	return corrupt_as(sh, err, "corrupt_index_exception", what, rc);
 }
 
 /* Read a file of a committed segment, checking the committed size. */
@@ -343,7 +350,8 @@ st_shard_open(const st_shard_config_t *cfg, st_shard_t **out, osp_err_t *err)
 			 sh->term, st_shard_replay_op, sh, &sh->wal);
 	sh->replaying = false;
 	if (rc == -EUCLEAN) {
-		rc = corrupt(sh, err, "translog is corrupt", rc);
+		rc = corrupt_as(sh, err, "translog_corrupted_exception",
+				"translog is corrupt", rc);
 		goto cleanup;
 	}
 	if (rc < 0) {
