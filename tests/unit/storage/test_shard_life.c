@@ -346,6 +346,28 @@ test_corruption_refused(void **state)
 	assert_true(tsh_open_rc(NULL, NULL, &sh, &e) < 0);
 	assert_string_equal(e.type, "corrupt_index_exception");
 	flip_byte(name, 20);
+	/* a flipped byte inside a sealed translog generation (not a torn tail) */
+	sh = tsh_open(NULL, NULL);
+	index_range(sh, 50, 60);
+	tsh_close(sh, false);                 /* ops stay in the WAL */
+	sh = tsh_open(NULL, NULL);            /* starts a newer generation */
+	tsh_close(sh, false);
+	char tlog[256];
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "ls -S %s | grep tlog | head -1", tsh_dir);
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(fgets(tlog, sizeof(tlog), p));
+	pclose(p);
+	tlog[strcspn(tlog, "\n")] = '\0';
+	flip_byte(tlog, 100);
+	assert_true(tsh_open_rc(NULL, NULL, &sh, &e) < 0);
+	assert_string_equal(e.type, "translog_corrupted_exception");
+	flip_byte(tlog, 100);
+	sh = tsh_open(NULL, NULL);
+	assert_int_equal(st_shard_count(sh), 60);
+	tsh_close(sh, true);
 	/* a missing component */
 	char path[600];
 
