@@ -403,6 +403,7 @@ typedef struct st_seg_tblock {
 	const uint32_t *doc_freq;
 	const uint64_t *ttf;
 	const uint64_t *doc_off, *pos_off;
+	const st_postings_t **post;   /* n decoded postings, NULL until asked */
 } st_seg_tblock_t;
 
 /* Per-field reader state; lazily decoded parts live in the core's arena. */
@@ -415,8 +416,7 @@ typedef struct st_seg_rfield {
 	uint32_t *blk_first_off;      /* nblocks + 1 offsets into first_bytes */
 	char *first_bytes;            /* first terms of each block (copied) */
 	uint64_t *blk_off;            /* nblocks + 1 offsets into blocks */
-	st_seg_tblock_t **tblocks;    /* decoded blocks, lazily */
-	st_postings_t **postings;     /* per term ordinal, lazily */
+	st_seg_tblock_t **tblocks;    /* decoded blocks (and their postings), lazily */
 	/* norms (points into .nrm) */
 	const uint8_t *norms;
 	/* doc values */

@@ -121,14 +121,14 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 
 	if (ord >= f->fi.num_terms)
 		return -EINVAL;
-	if (f->postings[ord]) {
-		*out = f->postings[ord];
-		return 0;
-	}
 	rc = st_seg_tim_r_block(c, f, ord / ST_SEG_TERMS_PER_BLOCK, &tb);
 	if (rc)
 		return rc;
 	bi = ord % ST_SEG_TERMS_PER_BLOCK;
+	if (tb->post[bi]) {
+		*out = tb->post[bi];
+		return 0;
+	}
 	n = tb->doc_freq[bi];
 	ttf = tb->ttf[bi];
 	if (tb->doc_off[bi] < ST_SEG_HDR_LEN)
@@ -196,7 +196,7 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 	if (rc)
 		goto cleanup;
 	c->roaring_bytes += blen;
-	f->postings[ord] = p;
+	tb->post[bi] = p;
 	*out = p;
 	return 0;
 cleanup:
@@ -273,9 +273,9 @@ st_seg_doc_r_read(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord, st_seg_pbu
 	rc = st_seg_pbuf_reserve(pb, n, f->fi.index >= ST_SEG_INDEX_POSITIONS ? pb->ttf : 0);
 	if (rc)
 		return rc;
-	if (f->postings[ord]) {
+	if (tb->post[bi]) {
 		/* Already decoded for searches: copy. */
-		const st_postings_t *p = f->postings[ord];
+		const st_postings_t *p = tb->post[bi];
 
 		roaring_bitmap_to_uint32_array(p->docs, pb->docs);
 		for (uint32_t i = 0; i < n; i++)

@@ -36,10 +36,10 @@ core_unref(st_seg_core_t *c)
 	for (uint32_t i = 0; i < c->nfields; i++) {
 		st_seg_rfield_t *f = &c->fields[i];
 
-		if (f->postings)
-			for (uint32_t t = 0; t < f->fi.num_terms; t++)
-				if (f->postings[t])
-					st_seg_bm_free(f->postings[t]->docs);
+		for (uint32_t b = 0; f->tblocks && b < f->nblocks; b++)
+			for (uint32_t t = 0; f->tblocks[b] && t < f->tblocks[b]->n; t++)
+				if (f->tblocks[b]->post[t])
+					st_seg_bm_free(f->tblocks[b]->post[t]->docs);
 	}
 	st_seg_src_r_free(&c->src);
 	st_seg_met_r_free(&c->met);

@@ -23,7 +23,9 @@
  *
  * Readers keep the sparse index decoded and decode a block the first time it
  * is touched into the core's arena; the decoded block owns full term bytes,
- * so iterators can hand out term pointers that live as long as the segment.
+ * so iterators can hand out term pointers that live as long as the segment,
+ * and the slots of its terms' decoded postings (memory only for what
+ * queries touched: nothing per term at open).
  */
 #include <errno.h>
 #include <string.h>
@@ -207,8 +209,7 @@ st_seg_tim_r_open(st_seg_core_t *c, const uint8_t *body, size_t len)
 		f->blk_first_off = osp_arena_alloc(&c->arena, (size_t)(nblocks + 1) * 4);
 		f->blk_off = osp_arena_alloc(&c->arena, (size_t)(nblocks + 1) * 8);
 		f->tblocks = osp_arena_calloc(&c->arena, (size_t)nblocks * sizeof(void *));
-		f->postings = osp_arena_calloc(&c->arena, (size_t)nterms * sizeof(void *));
-		if (!f->blk_first_off || !f->blk_off || !f->tblocks || !f->postings)
+		if (!f->blk_first_off || !f->blk_off || !f->tblocks)
 			return -ENOMEM;
 		/* First pass: sizes; second: copy first terms contiguously. */
 		size_t total = 0;
@@ -311,8 +312,9 @@ st_seg_tim_r_block(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t blk,
 	uint64_t *ttf = osp_arena_alloc(&c->arena, n * 8);
 	uint64_t *doff = osp_arena_alloc(&c->arena, n * 8);
 	uint64_t *poff = osp_arena_alloc(&c->arena, n * 8);
+	const st_postings_t **post = osp_arena_calloc(&c->arena, n * sizeof(*post));
 
-	if (!tb || !off || !bytes || !df || !ttf || !doff || !poff)
+	if (!tb || !off || !bytes || !df || !ttf || !doff || !poff || !post)
 		return -ENOMEM;
 	uint32_t at = 0, prev_off = 0, prev_len = 0;
 	uint64_t dacc = 0, pacc = 0;
@@ -363,6 +365,7 @@ st_seg_tim_r_block(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t blk,
 	tb->ttf = ttf;
 	tb->doc_off = doff;
 	tb->pos_off = poff;
+	tb->post = post;
 	f->tblocks[blk] = tb;
 	*out = tb;
 	return 0;
