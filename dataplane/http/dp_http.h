@@ -75,6 +75,8 @@ typedef struct dp_http_config {
 	uint32_t max_inflight;           /* unanswered requests before parsing pauses */
 	size_t arena_block;              /* per-request arena block size */
 	uint8_t compat_min, compat_max;  /* accepted compatible-with=N versions */
+	bool compression;                /* http.compression (true) */
+	int compression_level;           /* http.compression_level (3) */
 } dp_http_config_t;
 
 /* Fill cfg with Elasticsearch's defaults. */

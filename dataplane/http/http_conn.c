@@ -36,6 +36,8 @@ dp_http_config_default(dp_http_config_t *cfg)
 	cfg->arena_block = 8192;
 	cfg->compat_min = 7;
 	cfg->compat_max = 9;
+	cfg->compression = true;
+	cfg->compression_level = 3;
 }
 
 static const char *const method_names[DP_HTTP_METHOD_COUNT] = {
@@ -93,6 +95,7 @@ slot_get(dp_http_conn_t *c)
 	s->headers_done = s->has_err = 0;
 	s->interim_off = 0;
 	s->h_ctype = s->h_accept = s->h_encoding = s->h_expect = s->h_opaque = NULL;
+	s->h_accept_enc = NULL;
 	return s;
 }
 

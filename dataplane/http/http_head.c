@@ -233,6 +233,10 @@ http_fields_to_arena(dp_http_conn_t *c, http_slot_t *s, size_t from, uint32_t fi
 			if (!s->h_ctype && name_is(h, "content-type", 12))
 				s->h_ctype = h;
 			break;
+		case 15:
+			if (!s->h_accept_enc && name_is(h, "accept-encoding", 15))
+				s->h_accept_enc = h;
+			break;
 		case 16:
 			if (!s->h_encoding && name_is(h, "content-encoding", 16))
 				s->h_encoding = h;

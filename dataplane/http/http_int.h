@@ -46,6 +46,7 @@ typedef struct http_slot {
 	uint8_t has_err;        /* err must be answered when complete */
 	/* Headers the connection itself reads, found while copying them. */
 	const dp_http_kv_t *h_ctype, *h_accept, *h_encoding, *h_expect, *h_opaque;
+	const dp_http_kv_t *h_accept_enc;
 	size_t interim_off;
 	osp_err_t err;
 } http_slot_t;
@@ -84,6 +85,10 @@ int http_body_data(http_body_t *b, const char *p, size_t n, size_t limit);
 int http_body_end(http_body_t *b);
 void http_body_release(http_body_t *b);
 void http_body_free(http_body_t *b);
+
+/* http_compress.c */
+int http_accepts_gzip(const dp_http_kv_t *accept_encoding);
+int http_gzip_body(osp_buf_t *body, int level);
 
 /* http_out.c */
 void http_slot_answer_err(dp_http_conn_t *c, http_slot_t *s, const osp_err_t *e);

@@ -98,6 +98,13 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 		s->rbody = *body;
 		osp_buf_init(body);
 	}
+	/* http.compression: gzip when the client accepts it (not for HEAD,
+	 * empty bodies or 1xx/204/304, as Netty's HttpContentCompressor). */
+	int gz = c->cfg.compression && s->h_accept_enc && s->rbody.len &&
+		 req->method != DP_HTTP_HEAD && r->status >= 200 && r->status != 204 &&
+		 r->status != 304 && http_accepts_gzip(s->h_accept_enc) &&
+		 http_gzip_body(&s->rbody, c->cfg.compression_level) == 0;
+
 	blen = s->rbody.len;
 	osp_buf_clear(h);
 	osp_buf_reserve(h, 192);
@@ -131,6 +138,8 @@ slot_finish(dp_http_conn_t *c, http_slot_t *s, const dp_http_resp_t *r,
 		osp_buf_append(h, r->headers[i].value, r->headers[i].value_len);
 		PUT_LIT(h, "\r\n");
 	}
+	if (gz)
+		PUT_LIT(h, "content-encoding: gzip\r\n");
 	PUT_LIT(h, "content-length: ");
 	put_uint(h, blen);
 	if (s->close_after || !req->keep_alive)

@@ -517,6 +517,68 @@ test_gzip_bomb_and_corrupt(void **state)
 }
 
 static void
+check_compressed(const char *accept, int method_head, int want_gzip)
+{
+	dp_http_conn_t *c = mk(0, 0);
+	osp_buf_t out = OSP_BUF_INIT;
+	char req[256], plain[512];
+	dp_http_req_t *r;
+
+	for (int i = 0; i < 500; i++)
+		plain[i] = (char)('a' + i % 7);
+	plain[0] = '{';
+	plain[498] = '}';
+	plain[499] = '\0';
+	snprintf(req, sizeof(req), "%s / HTTP/1.1\r\nAccept-Encoding: %s\r\n\r\n",
+		 method_head ? "HEAD" : "GET", accept);
+	tu_feed(c, req);
+	r = dp_http_conn_next(c);
+	tu_respond(c, r, 200, plain);
+	tu_drain(c, &out, 0);
+	char *hdr_end = strstr(out.data, "\r\n\r\n");
+
+	assert_non_null(hdr_end);
+	if (!want_gzip) {
+		assert_null(strstr(out.data, "content-encoding"));
+	} else {
+		char inflated[600];
+		z_stream zs;
+		size_t zlen = out.len - (size_t)(hdr_end + 4 - out.data);
+		char cl[64];
+
+		assert_non_null(strstr(out.data, "content-encoding: gzip\r\ncontent-length: "));
+		snprintf(cl, sizeof(cl), "content-length: %zu\r\n", zlen);
+		assert_non_null(strstr(out.data, cl));
+		assert_true(zlen < 100);
+		memset(&zs, 0, sizeof(zs));
+		assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+		zs.next_in = (unsigned char *)hdr_end + 4;
+		zs.avail_in = (uInt)zlen;
+		zs.next_out = (unsigned char *)inflated;
+		zs.avail_out = sizeof(inflated);
+		assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+		assert_int_equal(zs.total_out, 499);
+		assert_memory_equal(inflated, plain, 499);
+		inflateEnd(&zs);
+	}
+	osp_buf_free(&out);
+	dp_http_conn_free(c);
+}
+
+static void
+test_response_compression(void **state)
+{
+	(void)state;
+	check_compressed("gzip, deflate, br", 0, 1);
+	check_compressed("*", 0, 1);
+	check_compressed("deflate;q=1, GZIP;q=0.5", 0, 1);
+	check_compressed("gzip;q=0", 0, 0);
+	check_compressed("gzip;q=0.0, identity", 0, 0);
+	check_compressed("identity", 0, 0);
+	check_compressed("gzip", 1, 0);        /* HEAD: never */
+}
+
+static void
 test_limits(void **state)
 {
 	(void)state;
@@ -753,6 +815,7 @@ main(void)
 		cmocka_unit_test(test_close_header_only_last),
 		cmocka_unit_test(test_gzip_deflate),
 		cmocka_unit_test(test_gzip_bomb_and_corrupt),
+		cmocka_unit_test(test_response_compression),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bad_query_answered),
