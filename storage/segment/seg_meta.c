@@ -148,10 +148,12 @@ st_seg_met_r_open(st_seg_met_r_t *m, const uint8_t *body, size_t len, uint32_t m
 	m->id_off = malloc(n * 4);
 	m->rt_off = malloc(n * 4);
 	m->rt_has = malloc(n);
-	for (m->hash_mask = 1; m->hash_mask < 2 * n; m->hash_mask <<= 1)
-		;
-	m->hash = calloc(m->hash_mask, 4);
-	m->hash_mask--;
+	size_t slots = 1;
+
+	while (slots < 2 * n)
+		slots <<= 1;
+	m->hash = slots <= (size_t)UINT32_MAX + 1 ? calloc(slots, 4) : NULL;
+	m->hash_mask = (uint32_t)(slots - 1);
 	if (!tmp || !m->seq || !m->term || !m->ver || !m->id_off || !m->rt_off ||
 	    !m->rt_has || !m->hash)
 		goto cleanup;

@@ -11,6 +11,17 @@
  * new reader view (copy-on-write) sharing the decoded segment with older
  * views, so in-flight searches keep what they saw.
  *
+ * What segment readers add to st_reader.h's promises:
+ *   - numeric fields are indexed as 8-byte sortable terms (st_seg_encode_*),
+ *     booleans as "T"/"F"; docs-only fields have freqs NULL and
+ *     total_term_freq = doc_freq;
+ *   - block maxima: min_norm is 0 for fields without norms;
+ *   - lookup_id: when an _id occurs twice in a segment (updated before the
+ *     refresh), the highest live doc wins, else the highest doc;
+ *   - decoded term blocks, postings and doc values stay cached (in the
+ *     segment) until its last view is released: memory follows what queries
+ *     touched (st_seg_stats_t.decoded_bytes).
+ *
  * Everything here belongs to one worker core: no call is thread-safe, and a
  * builder, reader or merge is touched by the core that created it.
  */
@@ -134,7 +145,8 @@ st_seg_builder_doc_begin(st_seg_builder_t *b, const st_seg_doc_meta_in_t *meta,
 			 const char *source, size_t source_len);
 
 /* Index one term occurrence of the current doc. pos is used when the field
- * has positions and must not decrease within a doc and field. */
+ * has positions and must not decrease for the same term within a doc
+ * (-EINVAL). Terms longer than 32766 bytes are -EINVAL (Lucene's limit). */
 int
 st_seg_builder_add_term(st_seg_builder_t *b, uint32_t fid, const char *term,
 			uint32_t len, uint32_t pos);
