@@ -181,6 +181,39 @@ test_delete(void **state)
 }
 
 static void
+test_tombstone_gc(void **state)
+{
+	(void)state;
+	st_shard_t *sh = tsh_open(NULL, NULL);
+	st_write_res_t r;
+	osp_err_t e;
+	st_write_req_t del = tsh_req(ST_OP_DELETE, "1", NULL);
+
+	assert_int_equal(st_shard_tick(sh, 1000), 0);
+	assert_int_equal(tsh_index(sh, "1", "{\"n\":1}", &r, &e), 0);
+	assert_int_equal(tsh_write(sh, &del, &r, &e), 0);
+	assert_int_equal(r.version, 2);
+	/* within index.gc_deletes the tombstone's version carries over */
+	assert_int_equal(st_shard_tick(sh, 30000), 0);
+	assert_int_equal(tsh_index(sh, "1", "{\"n\":1}", &r, &e), 0);
+	assert_int_equal(r.version, 3);
+	assert_int_equal(tsh_write(sh, &del, &r, &e), 0);
+	assert_int_equal(r.version, 4);
+	/* an unrefreshed tombstone is never dropped (its delete is pending) */
+	assert_int_equal(st_shard_tick(sh, 200000), 0);
+	assert_int_equal(tsh_write(sh, &del, &r, &e), 0);
+	assert_int_equal(r.result, ST_RESULT_NOT_FOUND);
+	assert_int_equal(r.version, 5);
+	assert_int_equal(st_shard_refresh(sh), 0);
+	/* refreshed and older than 60 s: forgotten, a new doc starts at 1 */
+	assert_int_equal(st_shard_tick(sh, 300000), 0);
+	assert_int_equal(tsh_index(sh, "1", "{\"n\":1}", &r, &e), 0);
+	assert_int_equal(r.result, ST_RESULT_CREATED);
+	assert_int_equal(r.version, 1);
+	tsh_close(sh, true);
+}
+
+static void
 test_external_versions(void **state)
 {
 	(void)state;
@@ -446,6 +479,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create_conflict, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_if_seq_no, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_delete, tsh_setup, tsh_teardown),
+		cmocka_unit_test_setup_teardown(test_tombstone_gc, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_external_versions, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_update, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_update, tsh_setup, tsh_teardown),
