@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,8 +260,13 @@ osp_jw_raw(osp_jw_t *w, const char *json, size_t n)
 		osp_json_t *v;
 		osp_json_error_t err;
 
+		/* a stored _source may hold comments (accepted at index time,
+		 * dropped by Elasticsearch's re-formatting) */
+		osp_json_limits_t lim = { .max_depth = 0, .max_bytes = SIZE_MAX,
+					  .allow_comments = true };
+
 		osp_arena_init(&a, 0, 0);
-		int rc = osp_json_parse(&a, json, n, NULL, &v, &err);
+		int rc = osp_json_parse(&a, json, n, &lim, &v, &err);
 
 		if (rc == 0)
 			osp_jw_value(w, v);

@@ -70,6 +70,11 @@ typedef struct osp_json_limits {
 				    strict RFC 8259 */
 } osp_json_limits_t;
 
+/* What Elasticsearch's parser accepts, for request bodies and documents:
+ * osp_json_limits_t lim = OSP_JSON_LIMITS_ES; */
+#define OSP_JSON_LIMITS_ES \
+	{ .max_depth = 0, .max_bytes = 0, .reject_duplicates = true, .allow_comments = true }
+
 /* Why a parse failed: byte offset of the offending byte or token (or of the
  * end), line and column as Jackson reports them (1-based; lines end at LF, CR
  * or CRLF; the column is Jackson's read position, usually one past the

@@ -406,7 +406,7 @@ test_duplicates(void **state)
 static void
 test_comments(void **state)
 {
-	osp_json_limits_t lim = { .allow_comments = true };
+	osp_json_limits_t lim = OSP_JSON_LIMITS_ES;
 	osp_json_t *v;
 	osp_json_error_t err;
 	static const char *ok[] = {

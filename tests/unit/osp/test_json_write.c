@@ -458,12 +458,14 @@ test_raw(void **state)
 	osp_jw_obj_begin(&w);
 	osp_jw_key(&w, "_source");
 	osp_jw_raw(&w, src, strlen(src));
+	osp_jw_key(&w, "commented");
+	osp_jw_raw(&w, "/* c */ [1, // x\n 2]", 20);
 	osp_jw_key(&w, "bad");
 	osp_jw_raw(&w, "{oops", 5);
 	osp_jw_obj_end(&w);
 	assert_string_equal(out.data,
 		"{\n  \"_source\" : {\n    \"title\" : \"caf\xc3\xa9/x\",\n    \"n\" : [\n      1.5,\n      2\n    ]\n  },\n"
-		"  \"bad\" : {oops\n}");
+		"  \"commented\" : [\n    1,\n    2\n  ],\n  \"bad\" : {oops\n}");
 	osp_buf_free(&out);
 }
 
