@@ -222,6 +222,8 @@ stem_hash(const char *algo, const char *s, uint32_t n)
 	return h & (ST_STEM_CACHE_SIZE - 1);
 }
 
+/* Stem ctx->term with the filter's libstemmer algorithm, through the
+ * context's cache; the stemmer instance belongs to ctx (one thread). */
 static int
 stem_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 {
@@ -292,6 +294,9 @@ fold_extra(int32_t cp)
 	}
 }
 
+/* ASCIIFoldingFilter: fold non-ASCII letters to ASCII (compatibility
+ * decomposition without marks, plus the letters that do not decompose);
+ * characters with no ASCII form are kept. */
 static int
 fold_apply(st_analysis_ctx_t *ctx, uint32_t *len)
 {

@@ -81,6 +81,9 @@ is_hebrew_letter(int32_t c)
 	       (c >= 0xFB2A && c <= 0xFB4F);
 }
 
+/* UAX#29 Word_Break class of a code point (plus Lucene's ideographic,
+ * kana, Southeast Asian and emoji classes), from utf8proc properties and
+ * the explicit lists the standard gives. */
 static enum wb
 wb_class(int32_t c)
 {

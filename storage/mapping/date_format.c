@@ -517,6 +517,8 @@ resolve(fields_t *f, int32_t tz, bool round_up, int64_t *out)
 	return 0;
 }
 
+/* epoch_millis / epoch_second: optional sign, digits, optional fraction
+ * (sub-millisecond digits are truncated). */
 static int
 parse_epoch(const char *s, size_t len, bool seconds, int64_t *out)
 {

@@ -82,6 +82,8 @@ valid_unit(char u)
 	       u == 'm' || u == 's';
 }
 
+/* Apply the operations after "now" or "||" to t: [+-]N<unit> and
+ * /<unit> (rounded down, or up to the unit's last millisecond). */
 static int
 date_math_apply(const char *m, size_t len, int64_t t, bool round_up, int32_t tz,
 		int64_t *out, osp_err_t *err)

@@ -21,6 +21,8 @@
 
 /* ---- dynamic mapping ---- */
 
+/* A provisional field under parent, allocated in the document's arena
+ * (id UINT32_MAX: its values are checked but not stored). */
 static st_fieldx_t *
 prov_field(dp_t *c, const st_field_t *parent, const char *name, size_t len, st_field_type_t t)
 {
@@ -236,6 +238,9 @@ from_template(dp_t *c, const st_field_t *obj, const char *name, size_t len,
 	return 0;
 }
 
+/* Create the field a new value introduces (dynamic: true): a dynamic
+ * template when one matches, else Elasticsearch's defaults; *out stays
+ * NULL for null and empty arrays, which create nothing. */
 static int
 create_dynamic(dp_t *c, const st_field_t *obj, const char *name, size_t len,
 	       const osp_json_t *v, const st_field_t **out)
@@ -465,6 +470,8 @@ props_for(dp_t *c, osp_json_t *root, const st_field_t *obj)
 	return p;
 }
 
+/* Turn the provisional fields into the mapping update fragment
+ * ({"properties":{...}} nested by parent path) in the document's arena. */
 static int
 build_update(dp_t *c)
 {

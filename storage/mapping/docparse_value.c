@@ -232,6 +232,8 @@ norm_cb(void *arg, const st_token_t *tok)
 	return 0;
 }
 
+/* Add one keyword value: over ignore_above it is only counted as
+ * ignored; a normalizer rewrites it; the term is copied into the arena. */
 static int
 add_keyword(dp_t *c, const st_field_t *f, const char *s, size_t n)
 {
@@ -322,6 +324,8 @@ to_half(double d)
 	return ldexp(nearbyint(ldexp(mnt, 11)), e - 11);
 }
 
+/* Convert a JSON value to f's numeric type with Elasticsearch's coercion
+ * and range rules and store it; returns 1 for "" (treated as null). */
 static int
 parse_number(dp_t *c, const st_field_t *f, const osp_json_t *v)
 {

@@ -74,6 +74,8 @@ dup_str(osp_arena_t *a, const char *s)
 	return s ? osp_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+/* Deep-copy src (and its children) into dst's arena; compiled formats
+ * are recompiled there so the copy shares nothing with src. */
 static st_fieldx_t *
 copy_field(st_mapping_t *dst, const st_fieldx_t *src, const st_field_t *parent)
 {

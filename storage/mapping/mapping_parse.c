@@ -184,6 +184,8 @@ st_field_add_child(osp_arena_t *a, st_fieldx_t *parent, st_fieldx_t *child)
 	return 0;
 }
 
+/* A field with Elasticsearch's defaults for type, allocated in a; not yet
+ * attached (id UINT32_MAX until st_mapping_finish numbers it). */
 static st_fieldx_t *
 new_field(osp_arena_t *a, const st_field_t *parent, const char *name, size_t len,
 	  st_field_type_t type)
@@ -252,6 +254,8 @@ is_passthrough(st_field_type_t t, const char *k)
 static int apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props,
 			    bool merging, osp_err_t *err);
 
+/* Parse null_value for f's type into the typed slots (keyword string,
+ * long, double, boolean); dates are resolved once the format is known. */
 static int
 set_null_value(osp_arena_t *a, st_fieldx_t *f, const osp_json_t *v, osp_err_t *err)
 {
@@ -578,6 +582,8 @@ apply_field(st_mapping_t *m, st_fieldx_t *obj, const char *name, size_t nlen,
 	return apply_properties(m, cur, props, merging, err);
 }
 
+/* Apply a "properties" object to obj: dotted names become object
+ * chains, each definition is parsed and attached or merged. */
 static int
 apply_properties(st_mapping_t *m, st_fieldx_t *obj, const osp_json_t *props, bool merging,
 		 osp_err_t *err)
