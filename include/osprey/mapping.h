@@ -227,6 +227,12 @@ typedef struct st_doc {
 	osp_json_t *mapping_update;
 	const osp_json_t *source;    /* the parsed _source */
 	uint32_t ignored_count;      /* values over ignore_above etc. (_ignored) */
+	/* Paths of the fields that had values ignored (ignore_above,
+	 * ignore_malformed), each once, in first-seen order: the terms
+	 * Elasticsearch indexes in the _ignored metadata field. */
+	const char **ignored;
+	uint32_t n_ignored;
+	uint32_t ignored_cap;        /* private */
 } st_doc_t;
 
 /* Parse a document's _source (JSON text) against m. id is used in error

@@ -186,6 +186,22 @@ utf16_len(const char *s, size_t n)
 	return u;
 }
 
+/* Count an ignored value of f and remember f's path once (_ignored). */
+static int
+note_ignored(dp_t *c, const st_field_t *f)
+{
+	st_doc_t *d = c->out;
+
+	d->ignored_count++;
+	for (uint32_t i = 0; i < d->n_ignored; i++)
+		if (d->ignored[i] == f->path)
+			return 0;
+	if (st_dp_grow(c->a, (void **)&d->ignored, d->n_ignored, &d->ignored_cap, sizeof(*d->ignored)) < 0)
+		return -ENOMEM;
+	d->ignored[d->n_ignored++] = f->path;
+	return 0;
+}
+
 /* Lucene's limit on one indexed term. */
 #define MAX_TERM_BYTES 32766
 
@@ -240,10 +256,8 @@ add_keyword(dp_t *c, const st_field_t *f, const char *s, size_t n)
 	slot_t *sl;
 	st_doc_field_t *df;
 
-	if (f->ignore_above != INT32_MAX && utf16_len(s, n) > (uint32_t)f->ignore_above) {
-		c->out->ignored_count++;
-		return 0;
-	}
+	if (f->ignore_above != INT32_MAX && utf16_len(s, n) > (uint32_t)f->ignore_above)
+		return note_ignored(c, f);
 	if (f->id == UINT32_MAX || (!f->index && !f->doc_values))
 		return 0;
 	if ((df = slot_for(c, f, &sl)) == NULL)
@@ -434,8 +448,7 @@ nfe:
 		goto ignored;
 	return st_dp_fail_field(c, f, v, "number_format_exception", "For input string: \"%.*s\"", (int)n, s);
 ignored:
-	c->out->ignored_count++;
-	return 0;
+	return note_ignored(c, f);
 }
 
 
@@ -488,7 +501,7 @@ st_dp_index_value(dp_t *c, const st_field_t *f, const osp_json_t *v)
 		} else {
 			scalar_text(v, &s, &n);
 			if (f->ignore_malformed) {
-				c->out->ignored_count++;
+				rc = note_ignored(c, f);
 				break;
 			}
 			return st_dp_fail_field(c, f, v, "illegal_argument_exception",
@@ -501,7 +514,7 @@ st_dp_index_value(dp_t *c, const st_field_t *f, const osp_json_t *v)
 		scalar_text(v, &s, &n);
 		if (v->type == OSP_JSON_BOOL || st_date_parse(f->date_format, s, n, 0, &ms) < 0) {
 			if (f->ignore_malformed) {
-				c->out->ignored_count++;
+				rc = note_ignored(c, f);
 				break;
 			}
 			return st_dp_fail_field(c, f, v, "illegal_argument_exception",

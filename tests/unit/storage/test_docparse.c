@@ -135,6 +135,8 @@ test_types(void **state)
 	assert_string_equal(terms(field(&d, "title.raw"), buf, sizeof(buf)), "Quick Brown");
 	assert_string_equal(terms(field(&d, "tag"), buf, sizeof(buf)), "abc|de");
 	assert_int_equal(d.ignored_count, 1);
+	assert_int_equal(d.n_ignored, 1);
+	assert_string_equal(d.ignored[0], "tag");
 	assert_int_equal(field(&d, "age")->longs[0], 42);
 	assert_int_equal(field(&d, "n")->longs[0], 7);
 	assert_int_equal(field(&d, "b")->longs[0], -3);
@@ -261,9 +263,11 @@ test_errors(void **state)
 	assert_string_equal(e2.caused_by_reason, "bytes can be at most 32766 in length; got 40000");
 
 	/* a bad value anywhere rejects the document; ignore_malformed skips it */
-	doc_ok(m, "{\"lenient\":\"abc\",\"age\":1}", &d);
-	assert_null(field(&d, "lenient"));
-	assert_int_equal(d.ignored_count, 1);
+	doc_ok(m, "{\"lenient\":[\"abc\",\"x\",2],\"age\":1}", &d);
+	assert_int_equal(field(&d, "lenient")->n_values, 1);
+	assert_int_equal(d.ignored_count, 2);
+	assert_int_equal(d.n_ignored, 1);
+	assert_string_equal(d.ignored[0], "lenient");
 	st_mapping_unref(m);
 }
 
