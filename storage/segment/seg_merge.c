@@ -14,7 +14,8 @@
  * st_seg_merge_step stops once it has done `budget` units (one per doc,
  * per 128 bytes of _source, per posting moved), resuming where it stopped,
  * so a worker core can interleave merges with queries. A step may overrun
- * its budget by one term's postings or one field's norms/doc values. Inputs are held by reference and read
+ * its budget by one input's postings of one term, or one field's norms or
+ * doc values. Inputs are held by reference and read
  * through their views taken at create; deletes arriving later are carried
  * over by the caller with st_seg_merge_map_doc.
  */
@@ -50,6 +51,11 @@ struct st_seg_merge {
 	uint32_t cf;                  /* field (terms/norms/dv phases) */
 	uint32_t *tord;               /* per input: next term ordinal in field cf */
 	bool terms_started;
+	bool term_active;             /* a term is being merged across steps */
+	const char *term;             /* current term (in an input's decoded block) */
+	uint32_t term_len;
+	size_t term_in;               /* next input to take the term from */
+	uint64_t term_npos;           /* positions gathered in pout */
 	st_seg_pbuf_t pin;            /* one input term */
 	st_seg_pbuf_t pout;           /* merged term */
 };
@@ -243,92 +249,130 @@ term_at(st_seg_merge_t *m, size_t i, st_seg_rfield_t *f, uint32_t ord, const cha
 	return 0;
 }
 
-/* Merge the next terms of field cf until the budget is spent. */
+/* Pick the smallest current term over the inputs into m->term; false when
+ * every input's field is exhausted. */
+static int
+next_term(st_seg_merge_t *m, const mfield_t *mf, bool *found)
+{
+	const char *t;
+	uint32_t len;
+	int rc;
+
+	*found = false;
+	for (size_t i = 0; i < m->n; i++) {
+		st_seg_rfield_t *f = mf->in[i];
+
+		if (f == NULL || m->tord[i] >= f->fi.num_terms)
+			continue;
+		rc = term_at(m, i, f, m->tord[i], &t, &len);
+		if (rc)
+			return rc;
+		if (!*found || term_cmp(t, len, m->term, m->term_len) < 0) {
+			/* Points into an input's decoded block: valid while held. */
+			m->term = t;
+			m->term_len = len;
+			*found = true;
+		}
+	}
+	return 0;
+}
+
+/* Append input i's postings of the current term (when it has it). */
+static int
+take_input(st_seg_merge_t *m, const mfield_t *mf, size_t i, uint64_t *work)
+{
+	st_seg_rfield_t *f = mf->in[i];
+	st_seg_pbuf_t *o = &m->pout;
+	const st_seg_pbuf_t *p = &m->pin;
+	bool pos = mf->spec.index >= ST_SEG_INDEX_POSITIONS;
+	const char *t;
+	uint32_t len;
+	uint64_t k = 0;
+	int rc;
+
+	if (f == NULL || m->tord[i] >= f->fi.num_terms)
+		return 0;
+	rc = term_at(m, i, f, m->tord[i], &t, &len);
+	if (rc || term_cmp(t, len, m->term, m->term_len) != 0)
+		return rc;
+	rc = st_seg_doc_r_read(m->core[i], f, m->tord[i], &m->pin);
+	if (rc)
+		return rc;
+	m->tord[i]++;
+	rc = st_seg_pbuf_reserve(o, (size_t)o->n + p->n, pos ? m->term_npos + p->ttf : 0);
+	if (rc)
+		return rc;
+	for (uint32_t j = 0; j < p->n; j++) {
+		uint32_t nd = m->docmap[i][p->docs[j]];
+		uint32_t fr = p->freqs[j];
+
+		if (nd != ST_NO_MORE_DOCS) {
+			o->docs[o->n] = nd;
+			o->freqs[o->n] = fr;
+			o->n++;
+			o->ttf += fr;
+			if (pos) {
+				memcpy(o->pos + m->term_npos, p->pos + k, (size_t)fr * 4);
+				m->term_npos += fr;
+			}
+		}
+		k += fr;
+	}
+	*work += p->n + (pos ? p->ttf / 4 : 0);
+	return 0;
+}
+
+/* Merge the next terms of field cf until the budget is spent. A term's
+ * inputs may be spread over several steps (one input at a time), so a
+ * frequent term costs at most one input's postings per step. Returns 1 when
+ * the field is done. */
 static int
 step_terms(st_seg_merge_t *m, uint64_t *work, uint64_t budget)
 {
-	mfield_t *mf = &m->fields[m->cf];
+	const mfield_t *mf = &m->fields[m->cf];
 	int rc;
 
 	if (!m->terms_started) {
 		memset(m->tord, 0, m->n * sizeof(*m->tord));
 		m->terms_started = true;
+		m->term_active = false;
 	}
 	while (*work < budget) {
-		const char *best = NULL, *t;
-		uint32_t best_len = 0, len;
+		if (!m->term_active) {
+			bool found;
 
-		/* Smallest current term over the inputs. */
-		for (size_t i = 0; i < m->n; i++) {
-			st_seg_rfield_t *f = mf->in[i];
-
-			if (f == NULL || m->tord[i] >= f->fi.num_terms)
-				continue;
-			rc = term_at(m, i, f, m->tord[i], &t, &len);
+			rc = next_term(m, mf, &found);
 			if (rc)
 				return rc;
-			if (best == NULL || term_cmp(t, len, best, best_len) < 0) {
-				best = t;
-				best_len = len;
+			if (!found) {
+				m->terms_started = false;
+				return st_seg_writer_field_end(m->w, m->cf) ? -ENOMEM : 1;
 			}
+			m->term_active = true;
+			m->term_in = 0;
+			m->term_npos = 0;
+			m->pout.n = 0;
+			m->pout.ttf = 0;
 		}
-		if (best == NULL) {
-			m->terms_started = false;
-			return st_seg_writer_field_end(m->w, m->cf) ? -ENOMEM : 1;
-		}
-		st_seg_pbuf_t *o = &m->pout;
-		uint64_t npos = 0;
-
-		o->n = 0;
-		o->ttf = 0;
-		for (size_t i = 0; i < m->n; i++) {
-			st_seg_rfield_t *f = mf->in[i];
-
-			if (f == NULL || m->tord[i] >= f->fi.num_terms)
-				continue;
-			rc = term_at(m, i, f, m->tord[i], &t, &len);
+		while (m->term_in < m->n && *work < budget) {
+			rc = take_input(m, mf, m->term_in, work);
 			if (rc)
 				return rc;
-			if (term_cmp(t, len, best, best_len) != 0)
-				continue;
-			rc = st_seg_doc_r_read(m->core[i], f, m->tord[i], &m->pin);
-			if (rc)
-				return rc;
-			m->tord[i]++;
-			const st_seg_pbuf_t *p = &m->pin;
-			bool pos = mf->spec.index >= ST_SEG_INDEX_POSITIONS;
-
-			rc = st_seg_pbuf_reserve(o, o->n + p->n, pos ? npos + p->ttf : 0);
-			if (rc)
-				return rc;
-			uint64_t k = 0;
-
-			for (uint32_t j = 0; j < p->n; j++) {
-				uint32_t nd = m->docmap[i][p->docs[j]];
-				uint32_t fr = p->freqs[j];
-
-				if (nd != ST_NO_MORE_DOCS) {
-					o->docs[o->n] = nd;
-					o->freqs[o->n] = fr;
-					o->n++;
-					o->ttf += fr;
-					if (pos) {
-						memcpy(o->pos + npos, p->pos + k, (size_t)fr * 4);
-						npos += fr;
-					}
-				}
-				k += fr;
-			}
-			*work += p->n;
+			m->term_in++;
 		}
-		/* best points into an input's decoded block, which stays valid. */
-		if (o->n) {
-			st_seg_wterm_t wt = { best, best_len, o->n, o->docs, o->freqs,
-					      mf->spec.index >= ST_SEG_INDEX_POSITIONS ? o->pos : NULL };
+		if (m->term_in < m->n)
+			break;
+		m->term_active = false;
+		if (m->pout.n) {
+			st_seg_wterm_t wt = { m->term, m->term_len, m->pout.n, m->pout.docs,
+					      m->pout.freqs,
+					      mf->spec.index >= ST_SEG_INDEX_POSITIONS ?
+					      m->pout.pos : NULL };
 
 			rc = st_seg_writer_term(m->w, m->cf, &wt);
 			if (rc)
 				return rc;
+			*work += m->pout.n / 4;
 		}
 		*work += 1;
 	}

@@ -276,7 +276,7 @@ st_seg_merge_create(st_reader_t *const *readers, size_t n,
 
 /* Do about `budget` units of work (a unit is one doc, 128 bytes of _source
  * or one posting moved; 4096 units take about 1-3 ms). A step may overrun by
- * one term's postings or one field's norms/doc values. OSP_AGAIN while more
+ * one input's postings of one term, or one field's norms/doc values. OSP_AGAIN while more
  * remains, 0 when done, negative errno on failure. */
 int
 st_seg_merge_step(st_seg_merge_t *m, uint64_t budget);
