@@ -79,24 +79,37 @@ dp_http_url_decode(osp_arena_t *a, const char *s, size_t n, char **out,
 
 /* Mirrors RestUtils.decodeQueryString: a name ends at the first '=', a pair
  * at '&' or ';'; "=x" (no name) yields the parameter "x" with value "".
- * The query is copied into the arena once and decoded in place there. */
+ * The query is copied into the arena once; components without '%' or '+'
+ * (the common case) are only NUL-terminated there, others decoded in place. */
+static int
+component(char *buf, const char *q, size_t from, size_t len, int esc,
+	  uint32_t *out_len, osp_err_t *err)
+{
+	if (!esc) {
+		buf[from + len] = '\0';
+		*out_len = (uint32_t)len;
+		return 0;
+	}
+	return decode_into(buf + from, q + from, len, q + from, out_len, err);
+}
+
 int
 dp_http_url_query(osp_arena_t *a, const char *q, size_t n, dp_http_kv_t **out,
 		  uint32_t *count, osp_err_t *err)
 {
 	static char empty[1];
 	dp_http_kv_t *arr;
-	uint32_t cnt = 0, cap = 1;
+	uint32_t cnt = 0;
 	size_t name = SIZE_MAX, name_len = 0, pos = 0;
+	int name_esc = 0, esc = 0;
 	char *buf;
 	int rc = 0;
 
 	*out = NULL;
 	*count = 0;
-	for (size_t i = 0; i < n; i++)
-		cap += q[i] == '&' || q[i] == ';';
+	/* At most one pair per two bytes ("a&b&..."), plus one. */
 	buf = osp_arena_alloc(a, n + 1);
-	arr = osp_arena_alloc(a, cap * sizeof(*arr));
+	arr = osp_arena_alloc(a, (n / 2 + 1) * sizeof(*arr));
 	if (buf == NULL || arr == NULL)
 		return -ENOMEM;
 	memcpy(buf, q, n);
@@ -104,28 +117,29 @@ dp_http_url_query(osp_arena_t *a, const char *q, size_t n, dp_http_kv_t **out,
 	for (size_t i = 0; i <= n; i++) {
 		char c = i < n ? q[i] : '&';
 
-		if (c == '=' && name == SIZE_MAX) {
+		if (c == '%' || c == '+') {
+			esc = 1;
+		} else if (c == '=' && name == SIZE_MAX) {
 			if (pos != i) {
 				name = pos;
 				name_len = i - pos;
+				name_esc = esc;
 			}
 			pos = i + 1;
+			esc = 0;
 		} else if (c == '&' || c == ';') {
 			dp_http_kv_t *kv = &arr[cnt];
 
 			if (name == SIZE_MAX && pos != i) {
-				rc = decode_into(buf + pos, q + pos, i - pos, q + pos,
-						 &kv->name_len, err);
+				rc = component(buf, q, pos, i - pos, esc, &kv->name_len, err);
 				kv->name = buf + pos;
 				kv->value = empty;
 				kv->value_len = 0;
 				cnt++;
 			} else if (name != SIZE_MAX) {
-				rc = decode_into(buf + name, q + name, name_len, q + name,
-						 &kv->name_len, err);
+				rc = component(buf, q, name, name_len, name_esc, &kv->name_len, err);
 				if (rc == 0)
-					rc = decode_into(buf + pos, q + pos, i - pos, q + pos,
-							 &kv->value_len, err);
+					rc = component(buf, q, pos, i - pos, esc, &kv->value_len, err);
 				kv->name = buf + name;
 				kv->value = buf + pos;
 				cnt++;
@@ -134,6 +148,7 @@ dp_http_url_query(osp_arena_t *a, const char *q, size_t n, dp_http_kv_t **out,
 				return rc;
 			name = SIZE_MAX;
 			pos = i + 1;
+			esc = 0;
 		}
 	}
 	*out = cnt ? arr : NULL;
