@@ -11,9 +11,12 @@
  *
  * Errors are worded as Jackson words them (Elasticsearch's parser), with the
  * byte offset of the offending character and Jackson's line/column: lines
- * count LF, CR and CRLF; the column is 1-based at Jackson's read pointer,
- * which is usually just past the offending character (past a bad token, at
- * the end for end-of-input, on the second digit for leading zeroes).
+ * count LF, CR and CRLF; the column is 1-based where Jackson 2.17+ (current
+ * Elasticsearch) puts it: on the offending character for unexpected
+ * characters, escapes and close markers (jackson-core #1173), one past it
+ * for errors reported after reading (control characters, bad UTF-8,
+ * duplicate names), past the token and its terminator for unrecognized
+ * tokens, at the end for end-of-input.
  * The tree belongs to the arena; nothing here keeps state between calls.
  */
 #include <errno.h>
@@ -172,8 +175,32 @@ fail_char(json_parser_t *p, size_t off, const char *what)
 {
 	char d[48];
 
-	return fail(p, off, "Unexpected character (%s): %s",
-		    char_desc(p, off, d, sizeof(d)), what);
+	/* Jackson 2.17+ reports these at the character itself */
+	return fail_ptr(p, off, off, "Unexpected character (%s): %s",
+			char_desc(p, off, d, sizeof(d)), what);
+}
+
+/* A ']' or '}' that closes nothing open here (Jackson's mismatched end
+ * marker), reported at the marker. */
+static int
+fail_close(json_parser_t *p, size_t off)
+{
+	char c = p->s[off];
+	char want = c == '}' ? ']' : '}';
+	uint32_t line = 1;
+	size_t ls = 0, col = 0;
+	const char *what = "root";
+
+	if (p->depth) {
+		json_frame_t *f = &p->stack[p->depth - 1];
+
+		position(p->s, f->start, &line, &ls);
+		col = f->start - ls + 1;
+		what = f->node->type == OSP_JSON_OBJECT ? "Object" : "Array";
+	}
+	return fail_ptr(p, off, off,
+			"Unexpected close marker '%c': expected '%c' (for %s starting at [Source: " JSON_SOURCE_REDACTED "; line: %u, column: %zu])",
+			c, want, what, line, col);
 }
 
 
@@ -257,14 +284,14 @@ fail_string(json_parser_t *p, json_str_status_t st, const json_str_scan_t *sc,
 	case JSON_STR_BAD_ESCAPE: {
 		char d[48];
 
-		return fail(p, sc->bad, "Unrecognized character escape %s",
-			    char_desc(p, sc->bad, d, sizeof(d)));
+		return fail_ptr(p, sc->bad, sc->bad, "Unrecognized character escape %s",
+				char_desc(p, sc->bad, d, sizeof(d)));
 	}
 	case JSON_STR_BAD_HEX: {
 		char d[48];
 
-		return fail(p, sc->bad, "Unexpected character (%s): expected a hex-digit for character escape sequence",
-			    char_desc(p, sc->bad, d, sizeof(d)));
+		return fail_ptr(p, sc->bad, sc->bad, "Unexpected character (%s): expected a hex-digit for character escape sequence",
+				char_desc(p, sc->bad, d, sizeof(d)));
 	}
 	case JSON_STR_LONE_HIGH:
 		return fail(p, sc->bad, "Unmatched first part of surrogate pair (0x%04X)", sc->code);
@@ -465,17 +492,17 @@ parse_number(json_parser_t *p, size_t *pos, osp_json_t **out)
 		if (p->s[sc.bad] == 'I' && p->end - sc.bad >= 8 &&
 		    memcmp(p->s + sc.bad, "Infinity", 8) == 0)
 			return fail_ptr(p, sc.bad - 1, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
-		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
-			    char_desc(p, sc.bad, d, sizeof(d)));
+		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
+				char_desc(p, sc.bad, d, sizeof(d)));
 	case JSON_NUM_LEADING_ZERO:
 		/* Jackson peeks at the second digit without consuming it */
 		return fail_ptr(p, sc.bad, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
 	case JSON_NUM_FRAC:
-		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
-			    char_desc(p, sc.bad, d, sizeof(d)));
+		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
+				char_desc(p, sc.bad, d, sizeof(d)));
 	case JSON_NUM_EXP:
-		return fail(p, sc.bad, "Unexpected character (%s) in numeric value: Exponent indicator not followed by a digit",
-			    char_desc(p, sc.bad, d, sizeof(d)));
+		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Exponent indicator not followed by a digit",
+				char_desc(p, sc.bad, d, sizeof(d)));
 	}
 	if (sc.end == p->end && p->end < p->len)
 		return fail_size(p);    /* the literal may go on past the limit */
@@ -638,6 +665,8 @@ value:
 			p->depth--;
 			goto after;
 		}
+		if (s[pos] == (obj ? ']' : '}'))
+			return fail_close(p, pos);
 		if (!obj)
 			goto value;
 		goto key;
@@ -652,7 +681,11 @@ value:
 	case 't': case 'f': case 'n': case 'N': case 'I':
 		rc = parse_literal(p, &pos, &v);
 		break;
-	case ']': case '}': case ',':
+	case ']': case '}':
+		if (p->depth == 0)
+			return fail_close(p, pos);
+		return fail_char(p, pos, "expected a value");
+	case ',':
 		return fail_char(p, pos, "expected a value");
 	case '+':
 		if (pos + 1 < p->end && s[pos + 1] >= '0' && s[pos + 1] <= '9')
@@ -692,6 +725,8 @@ after:
 			p->depth--;
 			goto after;
 		}
+		if (s[pos] == ']')
+			return fail_close(p, pos);
 		return fail_unexpected(p, pos, "was expecting comma to separate Object entries");
 	}
 	if (s[pos] == ',') {
@@ -703,6 +738,8 @@ after:
 		p->depth--;
 		goto after;
 	}
+	if (s[pos] == '}')
+		return fail_close(p, pos);
 	return fail_unexpected(p, pos, "was expecting comma to separate Array entries");
 key:
 	if (s[pos] != '"')
@@ -780,7 +817,10 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 		goto fail;
 	pos = skip_ws(&p, pos);
 	if (pos < len) {
-		rc = fail_unexpected(&p, pos, "expected end-of-input");
+		if (text[pos] == '}' || text[pos] == ']')
+			rc = fail_close(&p, pos);
+		else
+			rc = fail_unexpected(&p, pos, "expected end-of-input");
 		goto fail;
 	}
 	return 0;

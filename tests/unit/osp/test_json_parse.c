@@ -281,24 +281,24 @@ test_error_messages(void **state)
 	(void)state;
 	expect_error("{\"a\":1,}",
 		     "Unexpected character ('}' (code 125)): was expecting double-quote to start field name",
-		     1, 9);
+		     1, 8);
 	assert_int_equal(last_err.offset, 7);
 	expect_error("{\"a\"}",
 		     "Unexpected character ('}' (code 125)): was expecting a colon to separate field name and value",
-		     1, 6);
+		     1, 5);
 	expect_error("{\"a\":1 \"b\":2}",
 		     "Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries",
-		     1, 9);
+		     1, 8);
 	expect_error("[1 2]",
 		     "Unexpected character ('2' (code 50)): was expecting comma to separate Array entries",
-		     1, 5);
+		     1, 4);
 	expect_error("{\n  \"query\": {\n",
 		     "Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, column: 12])",
 		     3, 1);
 	expect_error("[1,\r\n2,\r3",
 		     "Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
 		     3, 2);
-	expect_error("[1,]", "Unexpected character (']' (code 93)): expected a value", 1, 5);
+	expect_error("[1,]", "Unexpected character (']' (code 93)): expected a value", 1, 4);
 	expect_error("", "No content to map due to end-of-input", 1, 1);
 	expect_error("  \n", "No content to map due to end-of-input", 2, 1);
 	expect_error("{\"a\":tru}",
@@ -317,26 +317,55 @@ test_error_messages(void **state)
 	assert_int_equal(last_err.offset, 2);
 	expect_error("[-x]",
 		     "Unexpected character ('x' (code 120)) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
-		     1, 4);
+		     1, 3);
 	expect_error("[1.x]",
 		     "Unexpected character ('x' (code 120)) in numeric value: Decimal point not followed by a digit",
-		     1, 5);
+		     1, 4);
 	expect_error("\"a\nb\"",
 		     "Illegal unquoted character ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in string value",
 		     1, 4);
-	expect_error("\"\\q\"", "Unrecognized character escape 'q' (code 113)", 1, 4);
+	expect_error("\"\\q\"", "Unrecognized character escape 'q' (code 113)", 1, 3);
 	expect_error("\"abc", "Unexpected end-of-input: was expecting closing quote for a string value", 1, 5);
 	expect_error("\"\\ud800\"", "Unmatched first part of surrogate pair (0xD800)", 1, 3);
 	expect_error("\"\\udc00\"", "Unmatched second part of surrogate pair (0xDC00)", 1, 3);
 	expect_error("\"\xc0\x80\"", "Invalid UTF-8 start byte 0xc0", 1, 3);
 	expect_error("\"\xe0\x80\x80\"", "Invalid UTF-8 middle byte 0x80", 1, 4);
-	expect_error("{} x", "Unexpected character ('x' (code 120)): expected end-of-input", 1, 5);
+	expect_error("{} x", "Unexpected character ('x' (code 120)): expected end-of-input", 1, 4);
 	expect_error("1x",
 		     "Unexpected character ('x' (code 120)): Expected space separating root-level values",
-		     1, 3);
+		     1, 2);
 	expect_error("[#]",
 		     "Unexpected character ('#' (code 35)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
-		     1, 3);
+		     1, 2);
+	/* close markers that close nothing: Jackson's mismatched end marker */
+	expect_error("{\"open\":\"close\"]",
+		     "Unexpected close marker ']': expected '}' (for Object starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
+		     1, 16);
+	assert_int_equal(last_err.offset, 15);
+	expect_error("[1,\n [2}]",
+		     "Unexpected close marker '}': expected ']' (for Array starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, column: 2])",
+		     2, 4);
+	expect_error("{]",
+		     "Unexpected close marker ']': expected '}' (for Object starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
+		     1, 2);
+	expect_error("[}",
+		     "Unexpected close marker '}': expected ']' (for Array starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
+		     1, 2);
+	expect_error("}",
+		     "Unexpected close marker '}': expected ']' (for root starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 0])",
+		     1, 1);
+	expect_error("[1]]",
+		     "Unexpected close marker ']': expected '}' (for root starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 0])",
+		     1, 4);
+	/* multi-line, as in jackson-core's location tests */
+	expect_error("{\n  \"one\": 1,\n  \"two\": 2\n  \"three\": 3\n}",
+		     "Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries",
+		     4, 3);
+	assert_int_equal(last_err.offset, 27);
+	expect_error("{\n\"key1\":\"value1\",,\n\"key2\":\"value2\"\n}",
+		     "Unexpected character (',' (code 44)): was expecting double-quote to start field name",
+		     2, 17);
+	assert_int_equal(last_err.offset, 18);
 	/* messages quoting input stay valid UTF-8 */
 	expect_error("[tr\xff\xc3]", "Unrecognized token 'tr?" "?': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", 1, 7);
 	osp_buf_t big = OSP_BUF_INIT;
@@ -431,14 +460,14 @@ test_comments(void **state)
 	/* strict by default, with Jackson's hint */
 	expect_error("[1 /* c */]",
 		     "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
-		     1, 5);
+		     1, 4);
 	expect_error("/",
 		     "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
-		     1, 2);
+		     1, 1);
 	/* enabled but malformed */
 	assert_int_equal(osp_json_parse(&arena, "[1 /x]", 6, &lim, &v, &err), -EINVAL);
 	assert_string_equal(err.msg, "Unexpected character ('x' (code 120)): was expecting either '*' or '/' for a comment");
-	assert_int_equal(err.column, 6);
+	assert_int_equal(err.column, 5);
 	assert_int_equal(osp_json_parse(&arena, "[1 /* never", 11, &lim, &v, &err), -EINVAL);
 	assert_string_equal(err.msg, "Unexpected end-of-input in a comment");
 	assert_int_equal(osp_json_parse(&arena, "[1 /*/", 6, &lim, &v, &err), -EINVAL);
@@ -475,11 +504,11 @@ test_error_format(void **state)
 	size_t n = osp_json_error_format(buf, sizeof(buf), &last_err, NULL);
 
 	assert_string_equal(buf, "Unexpected character ('}' (code 125)): was expecting a colon to separate field name and value\n"
-			    " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 6]");
+			    " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 5]");
 	assert_int_equal(n, strlen(buf));
 	osp_json_error_format(buf, sizeof(buf), &last_err, "(byte[])\"{\"a\"}\"");
 	assert_string_equal(buf, "Unexpected character ('}' (code 125)): was expecting a colon to separate field name and value\n"
-			    " at [Source: (byte[])\"{\"a\"}\"; line: 1, column: 6]");
+			    " at [Source: (byte[])\"{\"a\"}\"; line: 1, column: 5]");
 	assert_true(osp_json_error_format(buf, 10, &last_err, NULL) > 10);
 	assert_string_equal(buf, "Unexpecte");
 }
