@@ -76,11 +76,13 @@ typedef struct osp_json_limits {
 	{ .max_depth = 0, .max_bytes = 0, .reject_duplicates = true, .allow_comments = true }
 
 /* Why a parse failed: byte offset of the offending byte or token (or of the
- * end), line and column as Jackson reports them (1-based; lines end at LF, CR
- * or CRLF; the column is Jackson's read position, usually one past the
- * offending byte), and a message worded like Jackson's so it can go into a
- * json_parse_exception / x_content_parse_exception reason (see
- * osp_json_error_format). The message is always valid UTF-8. */
+ * end), line and column as Jackson 2.17+ (current Elasticsearch) reports them
+ * (1-based; lines end at LF, CR or CRLF; the column is on the offending
+ * character for unexpected characters and close markers, one past it for
+ * errors Jackson reports after reading, at the end for end-of-input), and a
+ * message worded like Jackson's so it can go into a json_parse_exception /
+ * x_content_parse_exception reason (see osp_json_error_format). The message
+ * is always valid UTF-8. */
 typedef struct osp_json_error {
 	size_t offset;
 	uint32_t line;
