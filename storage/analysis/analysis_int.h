@@ -46,6 +46,7 @@ typedef enum st_filt_kind {
 	ST_TF_ASCIIFOLDING,
 	ST_TF_TRIM,
 	ST_TF_LENGTH,
+	ST_TF_KEYWORD_MARKER,     /* marks tokens the stemmers must leave alone */
 } st_filt_kind_t;
 
 /* A token filter description. Stop words are a sorted array of
@@ -55,7 +56,7 @@ typedef struct st_filtdef {
 	uint8_t kind;             /* st_filt_kind_t */
 	bool ignore_case;         /* stop */
 	const char *algo;         /* stem: libstemmer algorithm ("porter") */
-	const char *const *words; /* stop */
+	const char *const *words; /* stop, keyword_marker */
 	uint32_t n_words;
 	uint32_t min, max;        /* length, in code points */
 } st_filtdef_t;
@@ -97,6 +98,7 @@ struct st_analysis_ctx {
 		struct sb_stemmer *sb;
 	} stem[ST_STEMMERS_MAX];
 	uint32_t n_stem;
+	bool keyword;             /* current token marked by keyword_marker */
 };
 
 /* A raw token from a tokenizer: byte range in the input and its type. */

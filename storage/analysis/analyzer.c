@@ -156,6 +156,7 @@ st_analyze(st_analysis_ctx_t *ctx, const st_analyzer_t *an, const char *text,
 		if (st_ctx_reserve(ctx, (size_t)tl + 8) < 0)
 			return -ENOMEM;
 		memcpy(ctx->term, text + rt.start, tl);
+		ctx->keyword = false;
 		if (an->tok.kind == ST_TK_LOWERCASE) {
 			keep = st_filter_apply(ctx, &st_filt_lowercase, &tl);
 			if (keep < 0)

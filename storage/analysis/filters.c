@@ -371,7 +371,16 @@ st_filter_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 	case ST_TF_POSSESSIVE:
 		possessive_apply(ctx, len);
 		return 1;
+	case ST_TF_KEYWORD_MARKER:
+		rc = stop_apply(ctx, f, *len);   /* 0 = in the set */
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			ctx->keyword = true;
+		return 1;
 	case ST_TF_STEM:
+		if (ctx->keyword)
+			return 1;
 		rc = stem_apply(ctx, f, len);
 		return rc < 0 ? rc : 1;
 	case ST_TF_ASCIIFOLDING:

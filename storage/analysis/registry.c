@@ -288,6 +288,17 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 			if (f->algo == NULL)
 				return osp_err_illegal_argument(err, "Unknown stemmer language [%s] for [%s]", lang, name);
 		}
+	} else if (strcmp(ty, "keyword_marker") == 0) {
+		const osp_json_t *ic = osp_json_get(def, "ignore_case");
+		const osp_json_t *kw = osp_json_get(def, "keywords");
+
+		f->kind = ST_TF_KEYWORD_MARKER;
+		f->ignore_case = osp_json_is(ic, OSP_JSON_BOOL) && ic->boolean;
+		if (kw == NULL)
+			return osp_err_illegal_argument(err, "keyword filter requires either `keywords`, `keywords_path`, "
+							"or `keywords_pattern` to be configured");
+		if ((rc = parse_stopwords(a, kw, f->ignore_case, "_none_", f, err)) < 0)
+			return rc;
 	} else if (strcmp(ty, "length") == 0) {
 		f->kind = ST_TF_LENGTH;
 		if ((rc = get_uint(def, "min", 0, &f->min, err)) < 0 ||
@@ -384,6 +395,27 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 			fl[at] = sf;
 			an->filters = fl;
 			an->n_filters = n + 1;
+		}
+		const osp_json_t *se = osp_json_get(def, "stem_exclusion");
+
+		if (se && strcmp(b->name, "english") == 0) {
+			st_filtdef_t *kf = osp_arena_calloc(a, sizeof(*kf));
+			const st_filtdef_t **nfl = osp_arena_calloc(a, sizeof(*nfl) * (an->n_filters + 1));
+			uint32_t n = 0;
+
+			if (kf == NULL || nfl == NULL)
+				return -ENOMEM;
+			kf->name = "keyword_marker";
+			kf->kind = ST_TF_KEYWORD_MARKER;
+			if ((rc = parse_stopwords(a, se, false, "_none_", kf, err)) < 0)
+				return rc;
+			for (uint32_t i = 0; i < an->n_filters; i++) {
+				if (an->filters[i]->kind == ST_TF_STEM)
+					nfl[n++] = kf;      /* Lucene: SetKeywordMarkerFilter before the stemmer */
+				nfl[n++] = an->filters[i];
+			}
+			an->filters = nfl;
+			an->n_filters = n;
 		}
 		*out = an;
 		return 0;

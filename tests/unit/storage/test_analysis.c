@@ -315,12 +315,17 @@ test_custom(void **state)
 		" \"stemmed\":{\"tokenizer\":\"my_tok\",\"filter\":[\"lowercase\",\"stop\",\"eng\"]},"
 		" \"std_stop\":{\"type\":\"standard\",\"stopwords\":\"_english_\"},"
 		" \"short\":{\"type\":\"standard\",\"max_token_length\":5},"
+		" \"en_ex\":{\"type\":\"english\",\"stem_exclusion\":[\"running\"]},"
+		" \"km\":{\"tokenizer\":\"whitespace\",\"filter\":[\"protect\",\"porter_stem\"]},"
 		" \"snow\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"snowball\"]},"
 		" \"ps\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"porter_stem\"],\"position_increment_gap\":7,"
 		" \"char_filter\":[]}},"
 		"\"tokenizer\":{\"my_tok\":{\"type\":\"standard\",\"max_token_length\":255}},"
 		"\"filter\":{\"my_words\":{\"type\":\"stop\",\"stopwords\":[\"Foo\",\"bar\"],\"ignore_case\":true},"
-		" \"eng\":{\"type\":\"stemmer\",\"language\":\"english\"}}}"), &reg, &err), 0);
+		" \"eng\":{\"type\":\"stemmer\",\"language\":\"english\"},"
+		" \"protect\":{\"type\":\"keyword_marker\",\"keywords\":[\"Jumping\"],\"ignore_case\":true}}}"), &reg, &err), 0);
+	assert_string_equal(run(st_analysis_get(reg, "en_ex", 5), "Running jumping", &j), "running|jump");
+	assert_string_equal(run(st_analysis_get(reg, "km", 2), "JUMPING jumping flying", &j), "JUMPING|jumping|fly");
 	assert_string_equal(run(st_analysis_get(reg, "folded", 6), "Cr\xc3\xa8me Br\xc3\xbbl\xc3\xa9" "e \xc3\x86on Stra\xc3\x9f" "e", &j),
 			    "creme|brulee|aeon|strasse");
 	assert_string_equal(run(st_analysis_get(reg, "my_stop", 7), "FOO Bar baz", &j), "baz");
