@@ -103,7 +103,7 @@ typedef struct dp_http_req {
 	uint32_t ntrailers;
 	const char *body;                /* assembled, inflated; NUL-terminated */
 	size_t body_len;
-	bool has_body;                   /* Content-Length > 0 or chunked data */
+	bool has_body;                   /* body_len > 0 (ES's hasContent) */
 	uint8_t http_major, http_minor;
 	bool keep_alive;
 	/* Content negotiation (dp_http_media.h). */

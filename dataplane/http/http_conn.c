@@ -384,9 +384,6 @@ on_headers_complete(llhttp_t *p)
 	}
 	if (rc == 0)
 		rc = req_flags(r, &s->err);
-	if (rc == 0)
-		rc = dp_http_media_negotiate(r, s->h_ctype, s->h_accept,
-					     c->cfg.compat_min, c->cfg.compat_max, &s->err);
 	if (rc)
 		s->has_err = 1;
 
@@ -462,6 +459,13 @@ on_message_complete(llhttp_t *p)
 		r->body = s->body.buf.data;
 		r->body_len = s->body.buf.len;
 	}
+	/* Elasticsearch decides "has content" on the aggregated body, and only
+	 * then checks the media types against it. */
+	r->has_body = r->body_len > 0;
+	if (!s->has_err &&
+	    dp_http_media_negotiate(r, s->h_ctype, s->h_accept, c->cfg.compat_min,
+				    c->cfg.compat_max, &s->err))
+		s->has_err = 1;
 	r->keep_alive = llhttp_should_keep_alive(p) != 0;
 	if (s->interim_off == 0)
 		s->interim = 0;     /* body is here: 100 Continue not needed */

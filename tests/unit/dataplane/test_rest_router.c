@@ -200,6 +200,9 @@ test_rejections(void **state)
 	       DP_ROUTE_FOUND, H_POST_DOC);
 	expect(rt, "POST /_text/a HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
 	       DP_ROUTE_FOUND, H_TEXT);
+	/* An empty chunked body is no content either (ES checks the aggregate). */
+	expect(rt, "POST /i/_doc HTTP/1.1\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	       DP_ROUTE_FOUND, H_POST_DOC);
 	/* No body: Content-Type does not matter. */
 	expect(rt, "POST /i/_doc HTTP/1.1\r\nContent-Type: text/plain\r\n\r\n", DP_ROUTE_FOUND, H_POST_DOC);
 	dp_rest_router_free(rt);
