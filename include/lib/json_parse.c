@@ -276,7 +276,7 @@ fail_string(json_parser_t *p, json_str_status_t st, const json_str_scan_t *sc,
 {
 	switch (st) {
 	case JSON_STR_EOF:
-		return fail_eof(p, key ? " in field name"
+		return fail_eof(p, key ? ": was expecting closing '\"' for name"
 				   : ": was expecting closing quote for a string value");
 	case JSON_STR_CTRL:
 		return fail(p, sc->bad, "Illegal unquoted character ((CTRL-CHAR, code %u)): has to be escaped using backslash to be included in %s",
@@ -621,7 +621,7 @@ parse_key(json_parser_t *p, size_t *pos)
 	size_t q = skip_ws(p, sc.end + 1);
 
 	if (q >= p->end)
-		return fail_eof(p, NULL);
+		return fail_eof(p, " within/between Object entries");
 	if (p->s[q] != ':')
 		return fail_unexpected(p, q, "was expecting a colon to separate field name and value");
 	*pos = q + 1;
@@ -635,13 +635,17 @@ parse_root(json_parser_t *p, size_t *posp, osp_json_t **root)
 	const char *s = p->s;
 	size_t pos = *posp;
 	osp_json_t *v = NULL;
+	/* end of input where a value is due: after ',' or ':' Jackson says
+	 * "within/between ... entries", elsewhere "expected close marker" */
+	const char *eof_what = NULL;
 	int rc;
 
 	*root = NULL;
 value:
 	pos = skip_ws(p, pos);
 	if (pos >= p->end)
-		return fail_eof(p, NULL);
+		return fail_eof(p, eof_what);
+	eof_what = NULL;
 	switch (s[pos]) {
 	case '{':
 	case '[': {
@@ -717,7 +721,7 @@ after:
 		if (s[pos] == ',') {
 			pos = skip_ws(p, pos + 1);
 			if (pos >= p->end)
-				return fail_eof(p, NULL);
+				return fail_eof(p, " within/between Object entries");
 			goto key;
 		}
 		if (s[pos] == '}') {
@@ -731,6 +735,7 @@ after:
 	}
 	if (s[pos] == ',') {
 		pos++;
+		eof_what = " within/between Array entries";
 		goto value;
 	}
 	if (s[pos] == ']') {
@@ -746,6 +751,7 @@ key:
 		return fail_unexpected(p, pos, "was expecting double-quote to start field name");
 	if ((rc = parse_key(p, &pos)) != 0)
 		return rc;
+	eof_what = " within/between Object entries";
 	goto value;
 }
 

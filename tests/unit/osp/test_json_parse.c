@@ -337,6 +337,12 @@ test_error_messages(void **state)
 	expect_error("[#]",
 		     "Unexpected character ('#' (code 35)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
 		     1, 2);
+	/* end of input where a value or name is due */
+	expect_error("[1,", "Unexpected end-of-input within/between Array entries", 1, 4);
+	expect_error("{\"a\":1, ", "Unexpected end-of-input within/between Object entries", 1, 9);
+	expect_error("{\"a\"", "Unexpected end-of-input within/between Object entries", 1, 5);
+	expect_error("{\"a\": ", "Unexpected end-of-input within/between Object entries", 1, 7);
+	expect_error("{\"ab", "Unexpected end-of-input: was expecting closing '\"' for name", 1, 5);
 	/* close markers that close nothing: Jackson's mismatched end marker */
 	expect_error("{\"open\":\"close\"]",
 		     "Unexpected close marker ']': expected '}' (for Object starting at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])",
