@@ -13,7 +13,7 @@
 #include "dp_rest_respond.h"
 
 static int
-send(dp_http_conn_t *c, dp_http_req_t *req, uint16_t status,
+respond_body(dp_http_conn_t *c, dp_http_req_t *req, uint16_t status,
      dp_http_media_t type, osp_buf_t *body)
 {
 	dp_http_resp_t r = { .status = status, .type = type };
@@ -42,14 +42,14 @@ dp_rest_respond_json(dp_http_conn_t *c, dp_http_req_t *req, uint16_t status,
 	}
 	if (req->pretty)
 		dp_rest_pretty_inplace(body);
-	return send(c, req, status, DP_MEDIA_JSON, body);
+	return respond_body(c, req, status, DP_MEDIA_JSON, body);
 }
 
 int
 dp_rest_respond_typed(dp_http_conn_t *c, dp_http_req_t *req, uint16_t status,
 		      dp_http_media_t type, osp_buf_t *body)
 {
-	return send(c, req, status, type, body);
+	return respond_body(c, req, status, type, body);
 }
 
 int
@@ -60,7 +60,7 @@ dp_rest_respond_error(dp_http_conn_t *c, dp_http_req_t *req, const osp_err_t *e)
 	dp_rest_error_json(&body, e, req->error_trace);
 	if (req->pretty)
 		dp_rest_pretty_inplace(&body);
-	return send(c, req, e->status ? e->status : 500, DP_MEDIA_JSON, &body);
+	return respond_body(c, req, e->status ? e->status : 500, DP_MEDIA_JSON, &body);
 }
 
 int
@@ -72,5 +72,5 @@ dp_rest_respond_simple_error(dp_http_conn_t *c, dp_http_req_t *req,
 	dp_rest_error_simple_json(&body, status, msg);
 	if (req->pretty)
 		dp_rest_pretty_inplace(&body);
-	return send(c, req, status, DP_MEDIA_JSON, &body);
+	return respond_body(c, req, status, DP_MEDIA_JSON, &body);
 }
