@@ -452,6 +452,9 @@ unknown:
 	if (type == ST_FIELD_TEXT) {
 		if (p->analyzer == NULL)
 			p->analyzer = st_analysis_get(an_reg, "default", 7);
+		/* search: search_analyzer, then the index's default_search, then analyzer */
+		if (p->search_analyzer == NULL)
+			p->search_analyzer = st_analysis_get(an_reg, "default_search", 14);
 		if (p->search_analyzer == NULL)
 			p->search_analyzer = p->analyzer;
 		if (!(p->set_mask & ST_FP_PIG))

@@ -404,10 +404,12 @@ test_custom_analyzer_names(void **state)
 	osp_err_t err;
 
 	(void)state;
-	assert_int_equal(st_analysis_create(js("{\"analyzer\":{\"my\":{\"tokenizer\":\"whitespace\"}}}"), &reg, &err), 0);
+	assert_int_equal(st_analysis_create(js("{\"analyzer\":{\"my\":{\"tokenizer\":\"whitespace\"},"
+					       "\"default_search\":{\"type\":\"simple\"}}}"), &reg, &err), 0);
 	assert_int_equal(st_mapping_parse(js("{\"properties\":{\"t\":{\"type\":\"text\",\"analyzer\":\"my\"}}}"),
 					  reg, &m, &err), 0);
 	assert_string_equal(st_analyzer_name(st_mapping_field(m, "t", 1)->analyzer), "my");
+	assert_string_equal(st_analyzer_name(st_mapping_field(m, "t", 1)->search_analyzer), "default_search");
 	assert_ptr_equal(st_mapping_analysis(m), reg);
 	/* the refcount keeps a merged mapping alive after the old one goes */
 	st_mapping_t *m2 = NULL;
