@@ -16,6 +16,7 @@
 #include "osprey/settings.h"
 #include "core/dp_core.h"
 #include "net/dp_net.h"
+#include "net/net_dpdk.h"
 #include "rest/dp_rest.h"
 #include "server/dp_ctl.h"
 #include "server/dp_server.h"
@@ -50,6 +51,8 @@ dp_net_backend(const char *name)
 {
 	if (strcmp(name, "kernel") == 0)
 		return &dp_net_kernel_ops;
+	if (strcmp(name, "dpdk") == 0)
+		return &dp_net_dpdk_ops;
 	return NULL;
 }
 

@@ -93,6 +93,7 @@ void rest_admin_routes(void);
 void rest_search_routes(void);
 void rest_byquery_routes(void);
 void rest_mget_routes(void);
+void rest_analyze_routes(void);
 void rest_cluster_routes(void);
 void rest_cat_routes(void);
 

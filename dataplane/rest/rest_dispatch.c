@@ -54,6 +54,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_search_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
+	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
 }
