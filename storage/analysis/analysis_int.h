@@ -47,6 +47,8 @@ typedef enum st_filt_kind {
 	ST_TF_TRIM,
 	ST_TF_LENGTH,
 	ST_TF_KEYWORD_MARKER,     /* marks tokens the stemmers must leave alone */
+	ST_TF_NGRAM,              /* one token -> several (same position) */
+	ST_TF_EDGE_NGRAM,
 } st_filt_kind_t;
 
 /* A token filter description. Stop words are a sorted array of
@@ -58,7 +60,7 @@ typedef struct st_filtdef {
 	const char *algo;         /* stem: libstemmer algorithm ("porter") */
 	const char *const *words; /* stop, keyword_marker */
 	uint32_t n_words;
-	uint32_t min, max;        /* length, in code points */
+	uint32_t min, max;        /* length / (edge_)ngram sizes, in code points */
 } st_filtdef_t;
 
 /* An analyzer: tokenizer + filters. Built-ins are static const; custom ones
@@ -99,6 +101,9 @@ struct st_analysis_ctx {
 	} stem[ST_STEMMERS_MAX];
 	uint32_t n_stem;
 	bool keyword;             /* current token marked by keyword_marker */
+	char *gram;               /* (edge_)ngram source token */
+	uint32_t *gram_off;       /* its code point offsets */
+	size_t gram_cap;
 };
 
 /* A raw token from a tokenizer: byte range in the input and its type. */

@@ -101,6 +101,8 @@ st_analysis_ctx_free(st_analysis_ctx_t *ctx)
 	for (uint32_t i = 0; i < ctx->n_stem; i++)
 		sb_stemmer_delete(ctx->stem[i].sb);
 	free(ctx->stem_cache);
+	free(ctx->gram);
+	free(ctx->gram_off);
 	free(ctx->term);
 	free(ctx->tmp);
 	free(ctx);
@@ -132,6 +134,105 @@ u16_at(u16cur_t *c, size_t byte)
 	return c->u;
 }
 
+/* One st_analyze call's emission state: position bookkeeping as Lucene's
+ * indexing chain does it (pending = increment the next emitted token
+ * carries; removed tokens leave theirs pending). */
+typedef struct emit {
+	st_analyze_pos_t *pos;
+	int32_t position;
+	int32_t pending;
+	u16cur_t *u16;
+	unsigned flags;
+	const st_rawtok_t *rt;
+	st_token_cb cb;
+	void *arg;
+} emit_t;
+
+static int
+emit_token(st_analysis_ctx_t *ctx, uint32_t tl, emit_t *e)
+{
+	st_token_t tok = {
+		.term = ctx->term,
+		.len = tl,
+		.type = e->rt->type,
+	};
+
+	if (e->pending > 0)
+		e->pos->length++;          /* overlapping tokens do not count for norms */
+	e->position += e->pending;
+	e->pending = 0;
+	tok.position = e->position;
+	if (e->flags & ST_ANALYZE_UTF16) {
+		tok.start_offset = e->pos->offset + u16_at(e->u16, e->rt->start);
+		tok.end_offset = e->pos->offset + u16_at(e->u16, e->rt->end);
+	} else {
+		tok.start_offset = e->pos->offset + (uint32_t)e->rt->start;
+		tok.end_offset = e->pos->offset + (uint32_t)e->rt->end;
+	}
+	return e->cb(e->arg, &tok);
+}
+
+static int chain(st_analysis_ctx_t *ctx, const st_analyzer_t *an, uint32_t i, uint32_t tl, emit_t *e);
+
+/* (edge_)ngram filter at index i: every gram of ctx->term goes through the
+ * rest of the chain; the first carries the token's increment, the others
+ * stand at the same position with the token's offsets (Lucene 4.4+). */
+static int
+ngrams(st_analysis_ctx_t *ctx, const st_analyzer_t *an, uint32_t i, uint32_t tl, emit_t *e)
+{
+	const st_filtdef_t *f = an->filters[i];
+	uint32_t ncp = 0;
+	int rc = 0;
+
+	if (tl + 1 > ctx->gram_cap) {
+		size_t cap = (size_t)tl + 64;
+		char *g = realloc(ctx->gram, cap);
+		uint32_t *o = realloc(ctx->gram_off, sizeof(*o) * cap);
+
+		if (g)
+			ctx->gram = g;
+		if (o)
+			ctx->gram_off = o;
+		if (g == NULL || o == NULL)
+			return -ENOMEM;
+		ctx->gram_cap = cap;
+	}
+	memcpy(ctx->gram, ctx->term, tl);
+	for (uint32_t k = 0; k < tl; k++)
+		if (((uint8_t)ctx->gram[k] & 0xC0) != 0x80)
+			ctx->gram_off[ncp++] = k;
+	ctx->gram_off[ncp] = tl;
+	uint32_t starts = f->kind == ST_TF_EDGE_NGRAM ? (ncp ? 1 : 0) : ncp;
+
+	for (uint32_t st = 0; st < starts && rc == 0; st++) {
+		for (uint32_t n = f->min; n <= f->max && st + n <= ncp && rc == 0; n++) {
+			uint32_t from = ctx->gram_off[st], to = ctx->gram_off[st + n];
+
+			memcpy(ctx->term, ctx->gram + from, to - from);
+			ctx->keyword = false;
+			rc = chain(ctx, an, i + 1, to - from, e);
+		}
+	}
+	return rc;
+}
+
+/* Run filters i.. on ctx->term and emit what survives. */
+static int
+chain(st_analysis_ctx_t *ctx, const st_analyzer_t *an, uint32_t i, uint32_t tl, emit_t *e)
+{
+	for (; i < an->n_filters; i++) {
+		const st_filtdef_t *f = an->filters[i];
+
+		if (f->kind == ST_TF_NGRAM || f->kind == ST_TF_EDGE_NGRAM)
+			return ngrams(ctx, an, i, tl, e);
+		int keep = st_filter_apply(ctx, f, &tl);
+
+		if (keep <= 0)
+			return keep;       /* removed: its increment stays pending */
+	}
+	return emit_token(ctx, tl, e);
+}
+
 int
 st_analyze(st_analysis_ctx_t *ctx, const st_analyzer_t *an, const char *text,
 	   size_t len, unsigned flags, st_analyze_pos_t *pos, st_token_cb cb,
@@ -141,59 +242,32 @@ st_analyze(st_analysis_ctx_t *ctx, const st_analyzer_t *an, const char *text,
 	st_tokcur_t cur;
 	st_rawtok_t rt;
 	u16cur_t u16 = { (const uint8_t *)text, len, 0, 0 };
-	int32_t position;
-	int32_t inc = 1;
+	emit_t e = { .u16 = &u16, .flags = flags, .rt = &rt, .cb = cb, .arg = arg };
 	int rc = 0;
 
 	if (pos == NULL)
 		pos = &local;
-	position = pos->position;
+	e.pos = pos;
+	e.position = pos->position;
 	st_tokcur_init(&cur, &an->tok, text, len);
-	while (st_tokcur_next(&cur, &rt)) {
+	while (rc == 0 && st_tokcur_next(&cur, &rt)) {
 		uint32_t tl = (uint32_t)(rt.end - rt.start);
-		int keep = 1;
 
 		if (st_ctx_reserve(ctx, (size_t)tl + 8) < 0)
 			return -ENOMEM;
 		memcpy(ctx->term, text + rt.start, tl);
 		ctx->keyword = false;
+		e.pending++;
 		if (an->tok.kind == ST_TK_LOWERCASE) {
-			keep = st_filter_apply(ctx, &st_filt_lowercase, &tl);
-			if (keep < 0)
-				return keep;
-		}
-		for (uint32_t i = 0; i < an->n_filters && keep == 1; i++) {
-			keep = st_filter_apply(ctx, an->filters[i], &tl);
-			if (keep < 0)
-				return keep;
-		}
-		if (!keep) {
-			inc++;
-			continue;
-		}
-		position += inc;
-		inc = 1;
+			int keep = st_filter_apply(ctx, &st_filt_lowercase, &tl);
 
-		st_token_t tok = {
-			.term = ctx->term,
-			.len = tl,
-			.position = position,
-			.type = rt.type,
-		};
-		if (flags & ST_ANALYZE_UTF16) {
-			tok.start_offset = pos->offset + u16_at(&u16, rt.start);
-			tok.end_offset = pos->offset + u16_at(&u16, rt.end);
-		} else {
-			tok.start_offset = pos->offset + (uint32_t)rt.start;
-			tok.end_offset = pos->offset + (uint32_t)rt.end;
+			if (keep < 0)
+				return keep;
 		}
-		pos->length++;
-		rc = cb(arg, &tok);
-		if (rc != 0)
-			break;
+		rc = chain(ctx, an, 0, tl, &e);     /* errors and callback stops end the loop */
 	}
 	/* Lucene: end() carries the increments of removed trailing tokens. */
-	pos->position = position + (inc - 1);
+	pos->position = e.position + e.pending;
 	pos->offset += (flags & ST_ANALYZE_UTF16) ? u16_at(&u16, len) : (uint32_t)len;
 	return rc;
 }

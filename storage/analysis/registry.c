@@ -288,6 +288,25 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 			if (f->algo == NULL)
 				return osp_err_illegal_argument(err, "Unknown stemmer language [%s] for [%s]", lang, name);
 		}
+	} else if (strcmp(ty, "ngram") == 0 || strcmp(ty, "nGram") == 0 ||
+		   strcmp(ty, "edge_ngram") == 0 || strcmp(ty, "edgeNGram") == 0) {
+		const osp_json_t *po = osp_json_get(def, "preserve_original");
+		bool edge = ty[0] == 'e';
+
+		f->kind = edge ? ST_TF_EDGE_NGRAM : ST_TF_NGRAM;
+		if ((rc = get_uint(def, "min_gram", 1, &f->min, err)) < 0 ||
+		    (rc = get_uint(def, "max_gram", 2, &f->max, err)) < 0)
+			return rc;
+		if (po && !(po->type == OSP_JSON_BOOL && !po->boolean))
+			return osp_err_illegal_argument(err, "[preserve_original] is not supported by filter [%s]", name);
+		if (f->min < 1 || f->min > f->max)
+			return osp_err_illegal_argument(err, "[min_gram] must be at least 1 and not larger than [max_gram] "
+							"in filter [%s]", name);
+		if (!edge && f->max - f->min > 1)
+			return osp_err_illegal_argument(err, "The difference between max_gram and min_gram in NGram "
+							"Tokenizer must be less than or equal to: [1] but was [%u]. This "
+							"limit can be set by changing the [index.max_ngram_diff] index "
+							"level setting.", f->max - f->min);
 	} else if (strcmp(ty, "keyword_marker") == 0) {
 		const osp_json_t *ic = osp_json_get(def, "ignore_case");
 		const osp_json_t *kw = osp_json_get(def, "keywords");
@@ -494,6 +513,13 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 		}
 		fl[n++] = f;
 	}
+	uint32_t grams = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		grams += fl[i]->kind == ST_TF_NGRAM || fl[i]->kind == ST_TF_EDGE_NGRAM;
+	if (grams > 1)
+		return osp_err_illegal_argument(err, "analyzer [%s]: only one ngram or edge_ngram filter per "
+						"analyzer is supported", name);
 	an->filters = fl;
 	an->n_filters = n;
 	*out = an;
@@ -538,7 +564,7 @@ build_normalizer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 			return osp_err_illegal_argument(err, "Custom normalizer [%s] failed to find filter under name [%s]",
 							name, x->type == OSP_JSON_STRING ? x->u.str : "?");
 		if (f->kind == ST_TF_STOP || f->kind == ST_TF_STEM || f->kind == ST_TF_POSSESSIVE ||
-		    f->kind == ST_TF_LENGTH)
+		    f->kind == ST_TF_LENGTH || f->kind == ST_TF_NGRAM || f->kind == ST_TF_EDGE_NGRAM)
 			return osp_err_illegal_argument(err, "Custom normalizer [%s] may not use filter [%s]",
 							name, x->u.str);
 		fl[n++] = f;

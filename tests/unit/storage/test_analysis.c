@@ -382,6 +382,40 @@ test_custom_errors(void **state)
 }
 
 static void
+test_ngrams(void **state)
+{
+	osp_arena_t a;
+	st_analysis_t *reg = NULL;
+	osp_err_t err;
+	toks_t k = { 0 };
+	st_analyze_pos_t pos = ST_ANALYZE_POS_INIT;
+	join_t j;
+
+	(void)state;
+	osp_arena_init(&a, 4096, 0);
+	assert_int_equal(st_analysis_create(parse(&a,
+		"{\"filter\":{\"ac\":{\"type\":\"edge_ngram\",\"min_gram\":2,\"max_gram\":4},"
+		"\"ng\":{\"type\":\"ngram\"}},"
+		"\"analyzer\":{\"auto\":{\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"ac\"]},"
+		"\"tri\":{\"tokenizer\":\"whitespace\",\"filter\":[\"ng\",\"uppercase\"]}}}"), &reg, &err), 0);
+	assert_string_equal(run(st_analysis_get(reg, "auto", 4), "Quick a Fox", &j), "qu|qui|quic|fo|fox");
+	assert_string_equal(run(st_analysis_get(reg, "tri", 3), "ab\xc3\xa9", &j), "A|AB|B|B\xc3\x89|\xc3\x89");
+	assert_int_equal(st_analyze(ctx, st_analysis_get(reg, "auto", 4), "Quick Fox", 9, 0, &pos, toks_cb, &k), 0);
+	assert_int_equal(k.n, 5);
+	assert_int_equal(k.t[0].position, 0);
+	assert_int_equal(k.t[2].position, 0);
+	assert_int_equal(k.t[2].start_offset, 0);
+	assert_int_equal(k.t[2].end_offset, 5);
+	assert_int_equal(k.t[3].position, 1);
+	assert_int_equal(pos.length, 2);        /* stacked grams do not count for norms */
+	st_analysis_free(reg);
+	expect_err("{\"filter\":{\"g\":{\"type\":\"ngram\",\"min_gram\":1,\"max_gram\":3}}}",
+		   "The difference between max_gram and min_gram in NGram Tokenizer must be less than or equal to: "
+		   "[1] but was [2]. This limit can be set by changing the [index.max_ngram_diff] index level setting.");
+	osp_arena_free(&a);
+}
+
+static void
 test_normalizers(void **state)
 {
 	osp_arena_t a;
@@ -440,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_to_arena),
 		cmocka_unit_test(test_custom),
 		cmocka_unit_test(test_custom_errors),
+		cmocka_unit_test(test_ngrams),
 		cmocka_unit_test(test_normalizers),
 		cmocka_unit_test(test_adhoc),
 	};
