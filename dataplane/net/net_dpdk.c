@@ -659,6 +659,7 @@ dn_create(const osp_settings_t *s, const dp_net_handler_t *h, void *ctx,
 {
 	const char *gw_s = osp_settings_str(s, "network.gateway");
 	ip4_addr_t ip, mask, gw;
+	ip_addr_t bind_ip;
 	struct tcp_pcb *pcb = NULL;
 	dp_net_t *n = NULL;
 	int rc;
@@ -714,7 +715,8 @@ dn_create(const osp_settings_t *s, const dp_net_handler_t *h, void *ctx,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (tcp_bind(pcb, (const ip_addr_t *)&ip, n->http_port) != ERR_OK) {
+	ip_addr_copy_from_ip4(bind_ip, ip);
+	if (tcp_bind(pcb, &bind_ip, n->http_port) != ERR_OK) {
 		snprintf(err, errlen, "dpdk backend: cannot bind %s:%u", ip4addr_ntoa(&ip), n->http_port);
 		tcp_close(pcb);
 		rc = -EADDRINUSE;

@@ -47,6 +47,7 @@ static const setting_def_t setting_defs[] = {
 	{ "dataplane.workers", OSP_SET_INT, "1", 1, 128, NULL, "worker lcores (each owns shards)" },
 	{ "dataplane.eal", OSP_SET_STRING, "", 0, 0, NULL, "extra DPDK EAL arguments" },
 	{ "dataplane.port", OSP_SET_INT, "0", 0, 1023, NULL, "DPDK ethdev port id" },
+	{ "dataplane.mbufs", OSP_SET_INT, "8191", 1023, 1048575, NULL, "dpdk backend: mbufs in the RX/TX mempool" },
 	{ "dataplane.idle_sleep_us", OSP_SET_INT, "-1", -1, 1000000, NULL, "idle back-off sleep (0 = busy poll, -1 = backend default)" },
 	{ "dataplane.lcores", OSP_SET_STRING, "", 0, 0, NULL, "EAL lcore list (default: all cores)" },
 	{ "cluster.coordination", OSP_SET_ENUM, "local", 0, 0, "local|etcd", "coordination store" },
