@@ -340,9 +340,107 @@ rest_cat_allocation(dp_rest_req_t *r)
 	dp_fanout_start(r, NULL, DP_ADMIN_STATS, cat_alloc_done, NULL);
 }
 
+/* GET /_cat: the list of _cat endpoints, as Elasticsearch prints it. */
+static void
+rest_cat_list(dp_rest_req_t *r)
+{
+	static const char *const eps[] = {
+		"/_cat/allocation", "/_cat/shards", "/_cat/shards/{index}", "/_cat/master",
+		"/_cat/nodes", "/_cat/indices", "/_cat/indices/{index}", "/_cat/count",
+		"/_cat/count/{index}", "/_cat/health", "/_cat/aliases", "/_cat/aliases/{alias}",
+	};
+	osp_buf_t out;
+
+	osp_buf_init(&out);
+	osp_buf_puts(&out, "=^.^=\n");
+	for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++)
+		osp_buf_printf(&out, "%s\n", eps[i]);
+	dp_rest_reply_text(r, 200, &out);
+}
+
+static const dp_cat_col_t cat_master_cols[] = {
+	{ "id", NULL, "node id", false, false },
+	{ "host", "h", "host name", false, false },
+	{ "ip", NULL, "ip address", false, false },
+	{ "node", "n", "node name", false, false },
+};
+
+static void
+rest_cat_master(dp_rest_req_t *r)
+{
+	const osp_cluster_t *cs = dp_shards_state();
+	dp_cat_t t;
+
+	dp_cat_init(&t, r, cat_master_cols, NCOLS(cat_master_cols));
+	for (uint32_t i = 0; cs && i < cs->n_nodes; i++) {
+		if (strcmp(cs->nodes[i].id, cs->master_node) != 0)
+			continue;
+		const char **row = dp_cat_row(&t);
+
+		if (row == NULL)
+			return;
+		row[0] = dp_cat_str(&t, cs->nodes[i].id);
+		row[1] = dp_cat_str(&t, dp_node_info.host);
+		row[2] = row[1];
+		row[3] = dp_cat_str(&t, cs->nodes[i].name);
+	}
+	dp_cat_reply(&t);
+}
+
+static const dp_cat_col_t cat_aliases_cols[] = {
+	{ "alias", "a", "alias name", false, false },
+	{ "index", "i,idx", "index alias points to", false, false },
+	{ "filter", "f,fi", "filter", false, false },
+	{ "routing.index", "ri,routingIndex", "index routing", false, false },
+	{ "routing.search", "rs,routingSearch", "search routing", false, false },
+	{ "is_write_index", "w,isWriteIndex", "write index", false, false },
+};
+
+static void
+rest_cat_aliases(dp_rest_req_t *r)
+{
+	const char *want = dp_rest_param(r, "alias");
+	osp_arena_t *a = r->http->arena;
+	dp_cat_t t;
+
+	dp_cat_init(&t, r, cat_aliases_cols, NCOLS(cat_aliases_cols));
+	for (uint32_t i = 0; i < dp_shards_count(); i++) {
+		dp_index_t *idx = dp_shards_at(i);
+		osp_json_t *al = NULL;
+		osp_json_error_t jerr;
+
+		if (idx->meta->aliases_len == 0 ||
+		    osp_json_parse(a, idx->meta->aliases, idx->meta->aliases_len, NULL, &al, &jerr) != 0)
+			continue;
+		OSP_JSON_FOREACH(m, al) {
+			if (want && strcmp(want, m->key) != 0)
+				continue;
+			const char **row = dp_cat_row(&t);
+			const osp_json_t *v;
+
+			if (row == NULL)
+				return;
+			row[0] = dp_cat_str(&t, m->key);
+			row[1] = dp_cat_str(&t, idx->name);
+			row[2] = osp_json_get(m, "filter") ? "*" : "-";
+			v = osp_json_get(m, "index_routing");
+			row[3] = osp_json_is(v, OSP_JSON_STRING) ? v->u.str : "-";
+			v = osp_json_get(m, "search_routing");
+			row[4] = osp_json_is(v, OSP_JSON_STRING) ? v->u.str : "-";
+			v = osp_json_get(m, "is_write_index");
+			row[5] = osp_json_is(v, OSP_JSON_BOOL) ? (v->boolean ? "true" : "false") : "-";
+		}
+	}
+	dp_cat_reply(&t);
+}
+
 void
 rest_cat_routes(void)
 {
+	dp_rest_route(DP_HTTP_GET, "/_cat", rest_cat_list, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cat/master", rest_cat_master, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cat/aliases", rest_cat_aliases, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cat/aliases/{alias}", rest_cat_aliases, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cat/health", rest_cat_health, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cat/indices", rest_cat_indices, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cat/indices/{index}", rest_cat_indices, 0);

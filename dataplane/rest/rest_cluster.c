@@ -183,8 +183,69 @@ rest_state(dp_rest_req_t *r)
 		dp_rest_reply_err(r, &err);
 		return;
 	}
+	const char *metric = dp_rest_param(r, "metric");
+	const char *expr = dp_rest_param(r, "index");
+
+	if (metric == NULL && expr == NULL) {
+		dp_rest_jw(r, &w, &out);
+		osp_cluster_write(cs, &w, flat ? OSP_CLUSTER_FLAT_SETTINGS : 0);
+		dp_rest_reply(r, 200, &out);
+		return;
+	}
+	static dp_index_t *list[CLUSTER_MAX_INDICES];
+	static const osp_index_t *metas[CLUSTER_MAX_INDICES];
+	unsigned metrics = 0;
+	osp_err_t err;
+	int n = 0;
+
+	if (osp_cluster_metrics_parse(metric ? metric : "_all", &metrics, &err) != 0) {
+		dp_rest_reply_err(r, &err);
+		return;
+	}
+	if (expr) {
+		n = dp_shards_resolve(expr, true, true, list, CLUSTER_MAX_INDICES, &err);
+		if (n < 0) {
+			dp_rest_reply_err(r, &err);
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			metas[i] = list[i]->meta;
+	}
 	dp_rest_jw(r, &w, &out);
-	osp_cluster_write(cs, &w, flat ? OSP_CLUSTER_FLAT_SETTINGS : 0);
+	osp_cluster_write_filtered(cs, &w, flat ? OSP_CLUSTER_FLAT_SETTINGS : 0, metrics,
+				   expr ? metas : NULL, (uint32_t)n);
+	dp_rest_reply(r, 200, &out);
+}
+
+/* GET /_cluster/settings: no cluster-level settings are stored yet, so the
+ * persistent and transient sets are empty; include_defaults shows the node's. */
+static void
+rest_cluster_settings_get(dp_rest_req_t *r)
+{
+	bool ok = true, defaults = dp_rest_qs_bool(r, "include_defaults", false, &ok);
+	osp_buf_t out;
+	osp_jw_t w;
+
+	if (!ok)
+		return;
+	dp_rest_jw(r, &w, &out);
+	osp_jw_obj_begin(&w);
+	osp_jw_key(&w, "persistent");
+	osp_jw_obj_begin(&w);
+	osp_jw_obj_end(&w);
+	osp_jw_key(&w, "transient");
+	osp_jw_obj_begin(&w);
+	osp_jw_obj_end(&w);
+	if (defaults) {
+		osp_jw_key(&w, "defaults");
+		osp_jw_obj_begin(&w);
+		osp_jw_kv_str(&w, "cluster.name", dp_node_info.cluster_name);
+		osp_jw_kv_str(&w, "node.name", dp_node_info.name);
+		osp_jw_kv_str(&w, "action.auto_create_index", "true");
+		osp_jw_kv_str(&w, "action.destructive_requires_name", "false");
+		osp_jw_obj_end(&w);
+	}
+	osp_jw_obj_end(&w);
 	dp_rest_reply(r, 200, &out);
 }
 
@@ -299,6 +360,9 @@ rest_cluster_routes(void)
 	dp_rest_route(DP_HTTP_GET, "/_cluster/health", rest_health, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cluster/health/{index}", rest_health, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cluster/state", rest_state, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cluster/state/{metric}", rest_state, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cluster/state/{metric}/{index}", rest_state, 0);
+	dp_rest_route(DP_HTTP_GET, "/_cluster/settings", rest_cluster_settings_get, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes", rest_nodes, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes/stats", rest_nodes_stats, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes/{node_id}/stats", rest_nodes_stats, 0);
