@@ -19,7 +19,7 @@
 #define JSON_DUP_LINEAR 8u
 
 void
-json_dupset_init(json_dupset_t *d)
+osp_json_dupset_init(json_dupset_t *d)
 {
 	d->slots = NULL;
 	d->last = NULL;
@@ -55,7 +55,7 @@ slot_insert(json_dupset_t *d, osp_json_t *m, uint64_t seed)
 }
 
 int
-json_dupset_find(json_dupset_t *d, osp_arena_t *a, const osp_json_t *obj,
+osp_json_dupset_find(json_dupset_t *d, osp_arena_t *a, const osp_json_t *obj,
 		 const char *k, size_t klen, uint64_t seed, bool *found)
 {
 	osp_json_t *m;

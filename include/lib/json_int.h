@@ -26,12 +26,12 @@ typedef struct json_dupset {
 } json_dupset_t;
 
 void
-json_dupset_init(json_dupset_t *d);
+osp_json_dupset_init(json_dupset_t *d);
 
 /* Does obj (being parsed into d) already have a member named k (klen bytes,
  * unescaped)? 0 with *found set, or -ENOMEM. */
 int
-json_dupset_find(json_dupset_t *d, osp_arena_t *a, const osp_json_t *obj,
+osp_json_dupset_find(json_dupset_t *d, osp_arena_t *a, const osp_json_t *obj,
 		 const char *k, size_t klen, uint64_t seed, bool *found);
 
 /* Why a string scan stopped; the scanner's verdict for the parser. */
@@ -59,7 +59,83 @@ typedef struct json_str_scan {
 /* Scan the string body starting at s[pos] (just after the opening quote),
  * validating UTF-8, control characters and escapes. Reads only s[pos..len). */
 json_str_status_t
-json_str_scan(const char *s, size_t len, size_t pos, json_str_scan_t *out);
+osp_json_str_scan(const char *s, size_t len, size_t pos, json_str_scan_t *out);
+
+/* How Jackson 2.16+ (current Elasticsearch) names the input in locations. */
+#define JSON_SOURCE_REDACTED "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+#define JSON_VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+#define JSON_STACK_INLINE 32u
+
+/* One open array/object and where it started (for error messages); objects
+ * also carry their duplicate-name set when detection is on. */
+typedef struct json_frame {
+	osp_json_t *node;
+	size_t start;
+	json_dupset_t dups;
+} json_frame_t;
+
+/* State of one parse; lives on the caller's stack for the call only. */
+typedef struct json_parser {
+	osp_arena_t *a;
+	const char *s;
+	size_t end;              /* bytes the parser may read */
+	size_t len;              /* bytes the caller gave */
+	size_t max_bytes;
+	uint32_t max_depth;
+	bool reject_dup;
+	bool allow_comments;
+	uint64_t seed;           /* hash seed for duplicate detection */
+	osp_json_error_t *err;
+	json_frame_t *stack;
+	uint32_t depth;
+	uint32_t cap;
+	/* member name scanned but not yet attached to its value */
+	size_t key_pos;
+	size_t key_raw;
+	bool key_esc;
+	json_frame_t inline_stack[JSON_STACK_INLINE];
+} json_parser_t;
+
+static inline bool
+json_is_ident(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Errors (json_err.c). Each fills p->err (when not NULL) and returns
+ * -EINVAL. off is the offending byte (or p->end); "at" variants also take
+ * Jackson's read position ptr for the column; the others assume Jackson
+ * consumed the byte at off. */
+int
+osp_json_fail(json_parser_t *p, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int
+osp_json_fail_at(json_parser_t *p, size_t off, size_t ptr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* "Unexpected character ('x' (code 120)): what", at the character. */
+int
+osp_json_fail_char(json_parser_t *p, size_t off, const char *what);
+/* Same, but a '/' gets Jackson's comment wording. */
+int
+osp_json_fail_unexpected(json_parser_t *p, size_t off, const char *what);
+/* A ']' or '}' that closes nothing open. */
+int
+osp_json_fail_close(json_parser_t *p, size_t off);
+int
+osp_json_fail_size(json_parser_t *p);
+/* End of input; what NULL means "expected close marker" (or no content). */
+int
+osp_json_fail_eof(json_parser_t *p, const char *what);
+/* "Unrecognized token '...'" for the identifier-like run at off. */
+int
+osp_json_fail_token(json_parser_t *p, size_t off);
+int
+osp_json_fail_string(json_parser_t *p, json_str_status_t st,
+		     const json_str_scan_t *sc, bool key);
+/* Jackson's description of the character at off into buf. */
+const char *
+osp_json_char_desc(const json_parser_t *p, size_t off, char *buf, size_t n);
 
 /* Appends with the common case (room left, buffer not failed) inlined; the
  * rest goes through osp_buf_*, which keeps the failed-flag rules. */
@@ -88,12 +164,12 @@ json_out_append(osp_buf_t *b, const char *p, size_t n)
 
 /* Replace invalid UTF-8 in a NUL-terminated message (see json_str.c). */
 void
-json_utf8_sanitize(char *msg);
+osp_json_utf8_sanitize(char *msg);
 
-/* Unescape a body already accepted by json_str_scan into dst (room for n
+/* Unescape a body already accepted by osp_json_str_scan into dst (room for n
  * bytes plus NUL); returns the unescaped length. */
 size_t
-json_str_unescape(char *dst, const char *src, size_t n);
+osp_json_str_unescape(char *dst, const char *src, size_t n);
 
 /* Why a number scan stopped. */
 typedef enum json_num_status {
@@ -116,21 +192,21 @@ typedef struct json_num_scan {
 
 /* Scan a number literal at s[pos]; the caller saw '-' or a digit there. */
 json_num_status_t
-json_num_scan(const char *s, size_t len, size_t pos, json_num_scan_t *out);
+osp_json_num_scan(const char *s, size_t len, size_t pos, json_num_scan_t *out);
 
 /* Correctly rounded conversion of a NUL-terminated literal accepted by
- * json_num_scan (locale-independent strtod). */
+ * osp_json_num_scan (locale-independent strtod). */
 double
-json_num_strtod(const char *lit);
+osp_json_num_strtod(const char *lit);
 
 /* Format v as Java's Double.toString does into buf (at least 32 bytes);
  * returns the length. v must be finite. */
 size_t
-json_num_format_double(char *buf, double v);
+osp_json_num_format(char *buf, double v);
 
 /* Java's Double.toString of a plain decimal literal when it can be had by
  * trimming the literal (see json_num.c); 0 otherwise. */
 size_t
-json_num_java_literal(const char *lit, size_t n, char *out);
+osp_json_num_java_literal(const char *lit, size_t n, char *out);
 
 #endif

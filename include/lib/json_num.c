@@ -34,7 +34,7 @@ is_digit(unsigned char c)
 }
 
 json_num_status_t
-json_num_scan(const char *str, size_t len, size_t pos, json_num_scan_t *out)
+osp_json_num_scan(const char *str, size_t len, size_t pos, json_num_scan_t *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	bool neg = false, frac = false, expo = false;
@@ -155,7 +155,7 @@ c_locale_init(void)
 }
 
 double
-json_num_strtod(const char *lit)
+osp_json_num_strtod(const char *lit)
 {
 	pthread_once(&c_locale_once, c_locale_init);
 	if (c_locale)
@@ -191,7 +191,7 @@ round_trips(const char *dig, int n, int dexp, double v)
 	char tmp[48];
 
 	snprintf(tmp, sizeof(tmp), "0.%.*se%d", n, dig, dexp);
-	return json_num_strtod(tmp) == v;
+	return osp_json_num_strtod(tmp) == v;
 }
 
 /* At a power of two the gap below v is half the gap above, so the nearest
@@ -213,7 +213,7 @@ other_side_16(double v, char *dig, int n, int *dexp)
 	char tmp[48];
 
 	snprintf(tmp, sizeof(tmp), "0.%016llue%d", (unsigned long long)m, e);
-	if (json_num_strtod(tmp) < v) {
+	if (osp_json_num_strtod(tmp) < v) {
 		if (++m == 10000000000000000ULL) {
 			m = 1000000000000000ULL;
 			e++;
@@ -260,7 +260,7 @@ dec_equals(uint64_t m, int e, double v)
 	char tmp[48];
 
 	snprintf(tmp, sizeof(tmp), "%llue%d", (unsigned long long)m, e);
-	return json_num_strtod(tmp) == v;
+	return osp_json_num_strtod(tmp) == v;
 }
 
 /* v rounded to p significant digits, from its 17 correctly rounded digits
@@ -387,7 +387,7 @@ shortest_digits(double v, char *dig, int *dexp)
 }
 
 size_t
-json_num_format_double(char *buf, double v)
+osp_json_num_format(char *buf, double v)
 {
 	char dig[40];
 	int dexp, n;
@@ -445,7 +445,7 @@ json_num_format_double(char *buf, double v)
  * Returns the length written to out (room for n + 2 bytes), 0 when the
  * literal needs the general path. */
 size_t
-json_num_java_literal(const char *lit, size_t n, char *out)
+osp_json_num_java_literal(const char *lit, size_t n, char *out)
 {
 	size_t i = 0, dot, end = n;
 	int sig = 0;

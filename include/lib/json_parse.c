@@ -9,18 +9,10 @@
  * buffer may be freed as soon as the parse returns. String bodies are found
  * by a SIMD scan that validates UTF-8 and escapes on the way (json_str.c).
  *
- * Errors are worded as Jackson words them (Elasticsearch's parser), with the
- * byte offset of the offending character and Jackson's line/column: lines
- * count LF, CR and CRLF; the column is 1-based where Jackson 2.17+ (current
- * Elasticsearch) puts it: on the offending character for unexpected
- * characters, escapes and close markers (jackson-core #1173), one past it
- * for errors reported after reading (control characters, bad UTF-8,
- * duplicate names), past the token and its terminator for unrecognized
- * tokens, at the end for end-of-input.
- * The tree belongs to the arena; nothing here keeps state between calls.
+ * Errors are worded and positioned as Jackson does (json_err.c). The tree
+ * belongs to the arena; nothing here keeps state between calls.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,286 +20,6 @@
 
 #define JSON_DEFAULT_DEPTH 512u
 #define JSON_DEFAULT_BYTES (100u * 1024 * 1024)
-#define JSON_STACK_INLINE 32u
-#define JSON_TOKEN_MAX 64   /* bytes of a bad token quoted in a message */
-
-/* How Jackson 2.16+ (current Elasticsearch) names the input in locations. */
-#define JSON_SOURCE_REDACTED "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
-
-#define VALID_VALUES "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-
-/* One open array/object and where it started (for error messages); objects
- * also carry their duplicate-name set when detection is on. */
-typedef struct json_frame {
-	osp_json_t *node;
-	size_t start;
-	json_dupset_t dups;
-} json_frame_t;
-
-/* State of one parse; lives on the caller's stack for the call only. */
-typedef struct json_parser {
-	osp_arena_t *a;
-	const char *s;
-	size_t end;              /* bytes the parser may read */
-	size_t len;              /* bytes the caller gave */
-	size_t max_bytes;
-	uint32_t max_depth;
-	bool reject_dup;
-	bool allow_comments;
-	uint64_t seed;           /* hash seed for duplicate detection */
-	osp_json_error_t *err;
-	json_frame_t *stack;
-	uint32_t depth;
-	uint32_t cap;
-	/* member name scanned but not yet attached to its value */
-	size_t key_pos;
-	size_t key_raw;
-	bool key_esc;
-	json_frame_t inline_stack[JSON_STACK_INLINE];
-} json_parser_t;
-
-static void
-position(const char *s, size_t off, uint32_t *line, size_t *line_start)
-{
-	uint32_t ln = 1;
-	size_t ls = 0;
-
-	for (size_t i = 0; i < off; i++) {
-		if (s[i] == '\n') {
-			ln++;
-			ls = i + 1;
-		} else if (s[i] == '\r') {
-			if (i + 1 < off && s[i + 1] == '\n')
-				i++;
-			ln++;
-			ls = i + 1;
-		}
-	}
-	*line = ln;
-	*line_start = ls;
-}
-
-/* Record an error about the byte at offset off (or the end), with Jackson's
- * location: its read pointer ptr (>= off), column = ptr - line start + 1. */
-static int
-failv(json_parser_t *p, size_t off, size_t ptr, const char *fmt, va_list ap)
-{
-	osp_json_error_t *e = p->err;
-	size_t ls;
-
-	if (e == NULL)
-		return -EINVAL;
-	if (off > p->len)
-		off = p->len;
-	if (ptr < off)
-		ptr = off;
-	e->offset = off;
-	position(p->s, off, &e->line, &ls);
-	e->column = (uint32_t)(ptr - ls + 1);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	json_utf8_sanitize(e->msg);
-	return -EINVAL;
-}
-
-/* The common case: Jackson has consumed the offending byte at off. */
-__attribute__((format(printf, 3, 4))) static int
-fail(json_parser_t *p, size_t off, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = failv(p, off, off < p->end ? off + 1 : off, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* Jackson's pointer is elsewhere (after a token, or before a peeked byte). */
-__attribute__((format(printf, 4, 5))) static int
-fail_ptr(json_parser_t *p, size_t off, size_t ptr, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = failv(p, off, ptr, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* Describe the character at off as Jackson's _getCharDesc does. */
-static const char *
-char_desc(const json_parser_t *p, size_t off, char *buf, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p->s;
-	unsigned c = s[off];
-
-	if (c < 0x20 || c == 0x7F) {
-		snprintf(buf, n, "(CTRL-CHAR, code %u)", c);
-		return buf;
-	}
-	if (c < 0x80) {
-		snprintf(buf, n, "'%c' (code %u)", (char)c, c);
-		return buf;
-	}
-	/* Decode one UTF-8 character (validity was not checked here). */
-	unsigned len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	uint32_t cp = len == 4 ? c & 7 : len == 3 ? c & 15 : len == 2 ? c & 31 : c;
-
-	for (unsigned k = 1; k < len; k++) {
-		if (off + k >= p->end || (s[off + k] & 0xC0) != 0x80) {
-			snprintf(buf, n, "(code %u / 0x%x)", c, c);
-			return buf;
-		}
-		cp = (cp << 6) | (s[off + k] & 0x3F);
-	}
-	if (cp >= 0x80 && cp <= 0x9F)
-		snprintf(buf, n, "(CTRL-CHAR, code %u)", cp);
-	else if (cp > 255)
-		snprintf(buf, n, "'%.*s' (code %u / 0x%x)", (int)len, p->s + off, cp, cp);
-	else
-		snprintf(buf, n, "'%.*s' (code %u)", (int)len, p->s + off, cp);
-	return buf;
-}
-
-static int
-fail_char(json_parser_t *p, size_t off, const char *what)
-{
-	char d[48];
-
-	/* Jackson 2.17+ reports these at the character itself */
-	return fail_ptr(p, off, off, "Unexpected character (%s): %s",
-			char_desc(p, off, d, sizeof(d)), what);
-}
-
-/* A ']' or '}' that closes nothing open here (Jackson's mismatched end
- * marker), reported at the marker. */
-static int
-fail_close(json_parser_t *p, size_t off)
-{
-	char c = p->s[off];
-	char want = c == '}' ? ']' : '}';
-	uint32_t line = 1;
-	size_t ls = 0, col = 0;
-	const char *what = "root";
-
-	if (p->depth) {
-		json_frame_t *f = &p->stack[p->depth - 1];
-
-		position(p->s, f->start, &line, &ls);
-		col = f->start - ls + 1;
-		what = f->node->type == OSP_JSON_OBJECT ? "Object" : "Array";
-	}
-	return fail_ptr(p, off, off,
-			"Unexpected close marker '%c': expected '%c' (for %s starting at [Source: " JSON_SOURCE_REDACTED "; line: %u, column: %zu])",
-			c, want, what, line, col);
-}
-
-
-static int
-fail_size(json_parser_t *p)
-{
-	return fail(p, p->end, "Document length (%zu) exceeds the maximum allowed (%zu, from `StreamReadConstraints.getMaxDocumentLength()`)",
-		    p->len, p->max_bytes);
-}
-
-/* End of input where more was needed; a size error when the limit cut it. */
-static int
-fail_eof(json_parser_t *p, const char *what)
-{
-	if (p->end < p->len)
-		return fail_size(p);
-	if (what)
-		return fail(p, p->end, "Unexpected end-of-input%s", what);
-	if (p->depth == 0)
-		return fail(p, p->end, "No content to map due to end-of-input");
-	json_frame_t *f = &p->stack[p->depth - 1];
-	uint32_t line;
-	size_t ls;
-
-	position(p->s, f->start, &line, &ls);
-	return fail(p, p->end,
-		    "Unexpected end-of-input: expected close marker for %s (start marker at [Source: " JSON_SOURCE_REDACTED "; line: %u, column: %zu])",
-		    f->node->type == OSP_JSON_OBJECT ? "Object" : "Array", line,
-		    f->start - ls + 1);
-}
-
-/* A byte that is not allowed here; a '/' is reported as Jackson reports a
- * comment it cannot take (disabled, malformed or unterminated). */
-static int
-fail_unexpected(json_parser_t *p, size_t off, const char *what)
-{
-	if (p->s[off] != '/')
-		return fail_char(p, off, what);
-	if (!p->allow_comments)
-		return fail_char(p, off, "maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)");
-	if (off + 1 >= p->end || p->s[off + 1] == '*')
-		return fail_eof(p, " in a comment");
-	return fail_char(p, off + 1, "was expecting either '*' or '/' for a comment");
-}
-
-static inline bool
-is_ident(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
-}
-
-/* "Unrecognized token 'xyz'" for the identifier-like run at off. */
-static int
-fail_token(json_parser_t *p, size_t off)
-{
-	size_t e = off;
-
-	while (e < p->end && is_ident((unsigned char)p->s[e]) && e - off < JSON_TOKEN_MAX)
-		e++;
-	if (e == off)
-		e = off + 1;
-	/* Jackson reads the token and the byte that ends it */
-	return fail_ptr(p, off, e < p->end ? e + 1 : e,
-			"Unrecognized token '%.*s%s': was expecting " VALID_VALUES,
-		    (int)(e - off), p->s + off,
-		    e < p->end && is_ident((unsigned char)p->s[e]) ? "..." : "");
-}
-
-static int
-fail_string(json_parser_t *p, json_str_status_t st, const json_str_scan_t *sc,
-	    bool key)
-{
-	switch (st) {
-	case JSON_STR_EOF:
-		return fail_eof(p, key ? ": was expecting closing '\"' for name"
-				   : ": was expecting closing quote for a string value");
-	case JSON_STR_CTRL:
-		return fail(p, sc->bad, "Illegal unquoted character ((CTRL-CHAR, code %u)): has to be escaped using backslash to be included in %s",
-			    sc->code, key ? "name" : "string value");
-	case JSON_STR_BAD_ESCAPE: {
-		char d[48];
-
-		return fail_ptr(p, sc->bad, sc->bad, "Unrecognized character escape %s",
-				char_desc(p, sc->bad, d, sizeof(d)));
-	}
-	case JSON_STR_BAD_HEX: {
-		char d[48];
-
-		return fail_ptr(p, sc->bad, sc->bad, "Unexpected character (%s): expected a hex-digit for character escape sequence",
-				char_desc(p, sc->bad, d, sizeof(d)));
-	}
-	case JSON_STR_LONE_HIGH:
-		return fail(p, sc->bad, "Unmatched first part of surrogate pair (0x%04X)", sc->code);
-	case JSON_STR_LONE_LOW:
-		return fail(p, sc->bad, "Unmatched second part of surrogate pair (0x%04X)", sc->code);
-	case JSON_STR_UTF8_START:
-		return fail(p, sc->bad, "Invalid UTF-8 start byte 0x%x", sc->code);
-	case JSON_STR_UTF8_MIDDLE:
-		return fail(p, sc->bad, "Invalid UTF-8 middle byte 0x%x", sc->code);
-	case JSON_STR_UTF8_EOF:
-		return fail_eof(p, " in a multi-byte UTF-8 character");
-	case JSON_STR_OK:
-		break;
-	}
-	return -EINVAL;
-}
 
 /* Past a comment starting at s[pos] == '/': the offset after it, or pos
  * when it is malformed (the caller then reports it at pos). */
@@ -392,7 +104,7 @@ node_new(json_parser_t *p, osp_json_type_t type, size_t payload, char **pl)
 		size_t kl;
 
 		if (p->key_esc) {
-			kl = json_str_unescape(extra, src, p->key_raw);
+			kl = osp_json_str_unescape(extra, src, p->key_raw);
 		} else {
 			memcpy(extra, src, p->key_raw);
 			extra[p->key_raw] = '\0';
@@ -436,7 +148,7 @@ push(json_parser_t *p, osp_json_t *v, size_t start)
 	}
 	p->stack[p->depth].node = v;
 	p->stack[p->depth].start = start;
-	json_dupset_init(&p->stack[p->depth].dups);
+	osp_json_dupset_init(&p->stack[p->depth].dups);
 	p->depth++;
 	return 0;
 }
@@ -460,12 +172,12 @@ parse_literal(json_parser_t *p, size_t *pos, osp_json_t **out)
 	size_t wl = strlen(word);
 
 	if (avail < wl && memcmp(s, word, avail) == 0 && p->end < p->len)
-		return fail_size(p);
+		return osp_json_fail_size(p);
 	if (avail < wl || memcmp(s, word, wl) != 0 ||
-	    (avail > wl && is_ident((unsigned char)s[wl])))
-		return fail_token(p, *pos);
+	    (avail > wl && json_is_ident((unsigned char)s[wl])))
+		return osp_json_fail_token(p, *pos);
 	if (*s == 'N' || *s == 'I')
-		return fail_ptr(p, *pos, *pos + wl, "Non-standard token '%s': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", word);
+		return osp_json_fail_at(p, *pos, *pos + wl, "Non-standard token '%s': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", word);
 	osp_json_t *v = node_new(p, t, 0, NULL);
 
 	if (v == NULL)
@@ -480,37 +192,37 @@ static int
 parse_number(json_parser_t *p, size_t *pos, osp_json_t **out)
 {
 	json_num_scan_t sc;
-	json_num_status_t st = json_num_scan(p->s, p->end, *pos, &sc);
+	json_num_status_t st = osp_json_num_scan(p->s, p->end, *pos, &sc);
 	char d[48];
 
 	if (st != JSON_NUM_OK && sc.bad >= p->end)
-		return fail_eof(p, " in a Number value");
+		return osp_json_fail_eof(p, " in a Number value");
 	switch (st) {
 	case JSON_NUM_OK:
 		break;
 	case JSON_NUM_MINUS:
 		if (p->s[sc.bad] == 'I' && p->end - sc.bad >= 8 &&
 		    memcmp(p->s + sc.bad, "Infinity", 8) == 0)
-			return fail_ptr(p, sc.bad - 1, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
-		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
-				char_desc(p, sc.bad, d, sizeof(d)));
+			return osp_json_fail_at(p, sc.bad - 1, sc.bad + 8, "Non-standard token '-Infinity': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow");
+		return osp_json_fail_at(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
+				osp_json_char_desc(p, sc.bad, d, sizeof(d)));
 	case JSON_NUM_LEADING_ZERO:
 		/* Jackson peeks at the second digit without consuming it */
-		return fail_ptr(p, sc.bad, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
+		return osp_json_fail_at(p, sc.bad, sc.bad, "Invalid numeric value: Leading zeroes not allowed");
 	case JSON_NUM_FRAC:
-		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
-				char_desc(p, sc.bad, d, sizeof(d)));
+		return osp_json_fail_at(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Decimal point not followed by a digit",
+				osp_json_char_desc(p, sc.bad, d, sizeof(d)));
 	case JSON_NUM_EXP:
-		return fail_ptr(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Exponent indicator not followed by a digit",
-				char_desc(p, sc.bad, d, sizeof(d)));
+		return osp_json_fail_at(p, sc.bad, sc.bad, "Unexpected character (%s) in numeric value: Exponent indicator not followed by a digit",
+				osp_json_char_desc(p, sc.bad, d, sizeof(d)));
 	}
 	if (sc.end == p->end && p->end < p->len)
-		return fail_size(p);    /* the literal may go on past the limit */
+		return osp_json_fail_size(p);    /* the literal may go on past the limit */
 	if (p->depth == 0 && sc.end < p->end) {
 		char c = p->s[sc.end];
 
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			return fail_char(p, sc.end, "Expected space separating root-level values");
+			return osp_json_fail_char(p, sc.end, "Expected space separating root-level values");
 	}
 	size_t n = sc.end - *pos;
 	char *lit;
@@ -524,7 +236,7 @@ parse_number(json_parser_t *p, size_t *pos, osp_json_t **out)
 	v->num_len = (uint32_t)n;
 	v->is_int = sc.is_int;
 	v->i = sc.i;
-	v->d = sc.fast ? sc.d : json_num_strtod(lit);
+	v->d = sc.fast ? sc.d : osp_json_num_strtod(lit);
 	*pos = sc.end;
 	*out = v;
 	return 0;
@@ -534,14 +246,14 @@ static int
 parse_string(json_parser_t *p, size_t *pos, osp_json_t **out)
 {
 	json_str_scan_t sc;
-	json_str_status_t st = json_str_scan(p->s, p->end, *pos + 1, &sc);
+	json_str_status_t st = osp_json_str_scan(p->s, p->end, *pos + 1, &sc);
 
 	if (st != JSON_STR_OK)
-		return fail_string(p, st, &sc, false);
+		return osp_json_fail_string(p, st, &sc, false);
 	size_t raw = sc.end - (*pos + 1);
 
 	if (raw > UINT32_MAX)
-		return fail(p, *pos, "String value length (%zu) exceeds the maximum allowed (%u)",
+		return osp_json_fail(p, *pos, "String value length (%zu) exceeds the maximum allowed (%u)",
 			    raw, UINT32_MAX);
 	char *dst;
 	osp_json_t *v = node_new(p, OSP_JSON_STRING, raw + 1, &dst);
@@ -551,7 +263,7 @@ parse_string(json_parser_t *p, size_t *pos, osp_json_t **out)
 	const char *src = p->s + *pos + 1;
 
 	if (sc.has_escape) {
-		v->len = (uint32_t)json_str_unescape(dst, src, raw);
+		v->len = (uint32_t)osp_json_str_unescape(dst, src, raw);
 	} else {
 		memcpy(dst, src, raw);
 		dst[raw] = '\0';
@@ -576,12 +288,12 @@ check_duplicate(json_parser_t *p, size_t quote)
 
 		if (tmp == NULL)
 			return -ENOMEM;
-		kl = json_str_unescape(tmp, k, kl);
+		kl = osp_json_str_unescape(tmp, k, kl);
 		k = tmp;
 	}
 	json_frame_t *f = &p->stack[p->depth - 1];
 
-	rc = json_dupset_find(&f->dups, p->a, f->node, k, kl, p->seed, &found);
+	rc = osp_json_dupset_find(&f->dups, p->a, f->node, k, kl, p->seed, &found);
 	if (rc != 0)
 		return rc;
 	if (found) {
@@ -592,7 +304,7 @@ check_duplicate(json_parser_t *p, size_t quote)
 			while (shown > 0 && ((unsigned char)k[shown] & 0xC0) == 0x80)
 				shown--;
 		}
-		return fail(p, quote, "Duplicate field '%.*s'", (int)shown, k);
+		return osp_json_fail(p, quote, "Duplicate field '%.*s'", (int)shown, k);
 	}
 	return 0;
 }
@@ -602,15 +314,15 @@ static int
 parse_key(json_parser_t *p, size_t *pos)
 {
 	json_str_scan_t sc;
-	json_str_status_t st = json_str_scan(p->s, p->end, *pos + 1, &sc);
+	json_str_status_t st = osp_json_str_scan(p->s, p->end, *pos + 1, &sc);
 
 	if (st != JSON_STR_OK)
-		return fail_string(p, st, &sc, true);
+		return osp_json_fail_string(p, st, &sc, true);
 	p->key_pos = *pos + 1;
 	p->key_raw = sc.end - p->key_pos;
 	p->key_esc = sc.has_escape;
 	if (p->key_raw > UINT32_MAX)
-		return fail(p, *pos, "Name length (%zu) exceeds the maximum allowed (%u)",
+		return osp_json_fail(p, *pos, "Name length (%zu) exceeds the maximum allowed (%u)",
 			    p->key_raw, UINT32_MAX);
 	if (p->reject_dup) {
 		int rc = check_duplicate(p, sc.end);
@@ -621,9 +333,9 @@ parse_key(json_parser_t *p, size_t *pos)
 	size_t q = skip_ws(p, sc.end + 1);
 
 	if (q >= p->end)
-		return fail_eof(p, " within/between Object entries");
+		return osp_json_fail_eof(p, " within/between Object entries");
 	if (p->s[q] != ':')
-		return fail_unexpected(p, q, "was expecting a colon to separate field name and value");
+		return osp_json_fail_unexpected(p, q, "was expecting a colon to separate field name and value");
 	*pos = q + 1;
 	return 0;
 }
@@ -644,7 +356,7 @@ parse_root(json_parser_t *p, size_t *posp, osp_json_t **root)
 value:
 	pos = skip_ws(p, pos);
 	if (pos >= p->end)
-		return fail_eof(p, eof_what);
+		return osp_json_fail_eof(p, eof_what);
 	eof_what = NULL;
 	switch (s[pos]) {
 	case '{':
@@ -652,7 +364,7 @@ value:
 		bool obj = s[pos] == '{';
 
 		if (p->depth >= p->max_depth)
-			return fail(p, pos, "Document nesting depth (%u) exceeds the maximum allowed (%u, from `StreamReadConstraints.getMaxNestingDepth()`)",
+			return osp_json_fail(p, pos, "Document nesting depth (%u) exceeds the maximum allowed (%u, from `StreamReadConstraints.getMaxNestingDepth()`)",
 				    p->depth + 1, p->max_depth);
 		v = node_new(p, obj ? OSP_JSON_OBJECT : OSP_JSON_ARRAY, 0, NULL);
 		if (v == NULL)
@@ -663,14 +375,14 @@ value:
 			return rc;
 		pos = skip_ws(p, pos + 1);
 		if (pos >= p->end)
-			return fail_eof(p, NULL);
+			return osp_json_fail_eof(p, NULL);
 		if (s[pos] == (obj ? '}' : ']')) {
 			pos++;
 			p->depth--;
 			goto after;
 		}
 		if (s[pos] == (obj ? ']' : '}'))
-			return fail_close(p, pos);
+			return osp_json_fail_close(p, pos);
 		if (!obj)
 			goto value;
 		goto key;
@@ -687,22 +399,22 @@ value:
 		break;
 	case ']': case '}':
 		if (p->depth == 0)
-			return fail_close(p, pos);
-		return fail_char(p, pos, "expected a value");
+			return osp_json_fail_close(p, pos);
+		return osp_json_fail_char(p, pos, "expected a value");
 	case ',':
-		return fail_char(p, pos, "expected a value");
+		return osp_json_fail_char(p, pos, "expected a value");
 	case '+':
 		if (pos + 1 < p->end && s[pos + 1] >= '0' && s[pos + 1] <= '9')
-			return fail_char(p, pos, "JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow");
-		return fail_char(p, pos, "expected a valid value " VALID_VALUES);
+			return osp_json_fail_char(p, pos, "JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow");
+		return osp_json_fail_char(p, pos, "expected a valid value " JSON_VALID_VALUES);
 	default: {
 		unsigned char c = (unsigned char)s[pos];
 
 		if (c >= 0x80 && (c < 0xC2 || c > 0xF4))
-			return fail(p, pos, "Invalid UTF-8 start byte 0x%x", c);
-		if (is_ident(c))
-			return fail_token(p, pos);
-		return fail_unexpected(p, pos, "expected a valid value " VALID_VALUES);
+			return osp_json_fail(p, pos, "Invalid UTF-8 start byte 0x%x", c);
+		if (json_is_ident(c))
+			return osp_json_fail_token(p, pos);
+		return osp_json_fail_unexpected(p, pos, "expected a valid value " JSON_VALID_VALUES);
 	}
 	}
 	if (rc != 0)
@@ -716,12 +428,12 @@ after:
 	}
 	pos = skip_ws(p, pos);
 	if (pos >= p->end)
-		return fail_eof(p, NULL);
+		return osp_json_fail_eof(p, NULL);
 	if (p->stack[p->depth - 1].node->type == OSP_JSON_OBJECT) {
 		if (s[pos] == ',') {
 			pos = skip_ws(p, pos + 1);
 			if (pos >= p->end)
-				return fail_eof(p, " within/between Object entries");
+				return osp_json_fail_eof(p, " within/between Object entries");
 			goto key;
 		}
 		if (s[pos] == '}') {
@@ -730,8 +442,8 @@ after:
 			goto after;
 		}
 		if (s[pos] == ']')
-			return fail_close(p, pos);
-		return fail_unexpected(p, pos, "was expecting comma to separate Object entries");
+			return osp_json_fail_close(p, pos);
+		return osp_json_fail_unexpected(p, pos, "was expecting comma to separate Object entries");
 	}
 	if (s[pos] == ',') {
 		pos++;
@@ -744,11 +456,11 @@ after:
 		goto after;
 	}
 	if (s[pos] == '}')
-		return fail_close(p, pos);
-	return fail_unexpected(p, pos, "was expecting comma to separate Array entries");
+		return osp_json_fail_close(p, pos);
+	return osp_json_fail_unexpected(p, pos, "was expecting comma to separate Array entries");
 key:
 	if (s[pos] != '"')
-		return fail_unexpected(p, pos, "was expecting double-quote to start field name");
+		return osp_json_fail_unexpected(p, pos, "was expecting double-quote to start field name");
 	if ((rc = parse_key(p, &pos)) != 0)
 		return rc;
 	eof_what = " within/between Object entries";
@@ -782,20 +494,6 @@ parser_init(json_parser_t *p, osp_arena_t *a, const char *text, size_t len,
 	}
 }
 
-size_t
-osp_json_error_format(char *buf, size_t n, const osp_json_error_t *err,
-		      const char *source)
-{
-	int r = snprintf(buf, n, "%s\n at [Source: %s; line: %u, column: %u]",
-			 err->msg, source ? source : JSON_SOURCE_REDACTED,
-			 err->line, err->column);
-
-	if (r < 0)
-		return 0;
-	if (n && (size_t)r >= n)
-		json_utf8_sanitize(buf);    /* truncation may cut a character */
-	return (size_t)r;
-}
 
 /* Jackson skips a UTF-8 byte order mark; so do we. */
 static size_t
@@ -816,7 +514,7 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 	*out = NULL;
 	parser_init(&p, a, text, len, limits, err);
 	if (len > p.max_bytes)
-		return fail_size(&p);
+		return osp_json_fail_size(&p);
 	pos = skip_bom(text, len);
 	rc = parse_root(&p, &pos, out);
 	if (rc != 0)
@@ -824,9 +522,9 @@ osp_json_parse(osp_arena_t *a, const char *text, size_t len,
 	pos = skip_ws(&p, pos);
 	if (pos < len) {
 		if (text[pos] == '}' || text[pos] == ']')
-			rc = fail_close(&p, pos);
+			rc = osp_json_fail_close(&p, pos);
 		else
-			rc = fail_unexpected(&p, pos, "expected end-of-input");
+			rc = osp_json_fail_unexpected(&p, pos, "expected end-of-input");
 		goto fail;
 	}
 	return 0;

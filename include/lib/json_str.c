@@ -152,7 +152,7 @@ find_special(const unsigned char *s, size_t len, size_t pos)
 }
 
 json_str_status_t
-json_str_scan(const char *str, size_t len, size_t pos, json_str_scan_t *out)
+osp_json_str_scan(const char *str, size_t len, size_t pos, json_str_scan_t *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	json_str_status_t st = JSON_STR_OK;
@@ -290,7 +290,7 @@ hex4_ok(const char *s)
 }
 
 size_t
-json_str_unescape(char *dst, const char *src, size_t n)
+osp_json_str_unescape(char *dst, const char *src, size_t n)
 {
 	size_t i = 0, o = 0;
 
@@ -348,7 +348,7 @@ static const char escape_tab[256] = {
  * quote input bytes and are truncated to a fixed size; they must still be
  * writable into a JSON reply. */
 void
-json_utf8_sanitize(char *msg)
+osp_json_utf8_sanitize(char *msg)
 {
 	unsigned char *s = (unsigned char *)msg;
 	size_t len = strlen(msg), pos = 0;

@@ -221,7 +221,7 @@ put_double(osp_buf_t *b, double v)
 		json_out_append(b, "null", 4);
 		return;
 	}
-	json_out_append(b, buf, json_num_format_double(buf, v));
+	json_out_append(b, buf, osp_json_num_format(buf, v));
 }
 
 void
@@ -321,7 +321,7 @@ put_number(osp_buf_t *b, const osp_json_t *v)
 	size_t n;
 
 	if (v->num_len < sizeof(buf) - 2 &&
-	    (n = json_num_java_literal(v->num, v->num_len, buf)) != 0) {
+	    (n = osp_json_num_java_literal(v->num, v->num_len, buf)) != 0) {
 		json_out_append(b, buf, n);
 		return;
 	}
