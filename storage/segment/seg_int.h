@@ -299,6 +299,10 @@ st_seg_writer_doc(st_seg_writer_t *w, const st_doc_meta_t *meta,
 		  const char *src, size_t src_len);
 int
 st_seg_writer_finish(st_seg_writer_t *w, st_seg_files_t *out);
+/* Size the big buffers up front (merge knows the inputs' sizes), so no
+ * slice pays for doubling a multi-megabyte buffer. */
+int
+st_seg_writer_reserve(st_seg_writer_t *w, size_t src, size_t doc, size_t pos);
 /* Bytes the writer's buffers hold. */
 size_t
 st_seg_writer_mem(const st_seg_writer_t *w);

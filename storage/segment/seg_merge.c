@@ -114,6 +114,24 @@ st_seg_merge_create(st_reader_t *const *readers, size_t n,
 	rc = st_seg_writer_create(opts, &m->w);
 	if (rc)
 		goto fail;
+	/* Expect the live share of each input's stored fields and postings. */
+	{
+		double src = 0, doc = 0, pos = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			double live = readers[i]->max_doc ?
+				(double)readers[i]->num_docs / readers[i]->max_doc : 0;
+
+			src += live * (double)m->core[i]->files[ST_SEG_C_SRC].len;
+			doc += live * (double)m->core[i]->files[ST_SEG_C_DOC].len;
+			pos += live * (double)m->core[i]->files[ST_SEG_C_POS].len;
+		}
+		rc = st_seg_writer_reserve(m->w, (size_t)(src * 1.05) + 65536,
+					   (size_t)(doc * 1.05) + 65536,
+					   (size_t)(pos * 1.05) + 65536);
+		if (rc)
+			goto fail;
+	}
 	/* Field union in order of first appearance; specs must agree. */
 	for (size_t i = 0; i < n; i++) {
 		st_seg_core_t *c = m->core[i];

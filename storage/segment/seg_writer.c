@@ -292,6 +292,15 @@ cleanup:
 	return rc;
 }
 
+int
+st_seg_writer_reserve(st_seg_writer_t *w, size_t src, size_t doc, size_t pos)
+{
+	if (osp_buf_reserve(&w->src.body, src) || osp_buf_reserve(&w->doc, doc) ||
+	    osp_buf_reserve(&w->pos, pos))
+		return -ENOMEM;
+	return 0;
+}
+
 size_t
 st_seg_writer_mem(const st_seg_writer_t *w)
 {
