@@ -24,8 +24,8 @@ static const char *const sql_of[PF_CAT_COUNT] = {
     [PF_CAT_HIGH_TERM] = RANKED, [PF_CAT_MED_TERM] = RANKED, [PF_CAT_LOW_TERM] = RANKED,
     [PF_CAT_AND_HIGH_HIGH] = RANKED, [PF_CAT_AND_HIGH_MED] = RANKED,
     [PF_CAT_OR_HIGH_HIGH] = RANKED, [PF_CAT_OR_HIGH_MED] = RANKED, [PF_CAT_PHRASE] = RANKED,
-    [PF_CAT_INT_NRQ] = "SELECT id FROM docs WHERE size BETWEEN $2::bigint AND $3::bigint "
-                       "AND $1::text IS NOT NULL LIMIT 10",
+    [PF_CAT_INT_NRQ] = "SELECT id FROM docs WHERE size BETWEEN $1::bigint AND $2::bigint "
+                       "LIMIT 10",
     [PF_CAT_TERM_SORT] = "SELECT id FROM docs WHERE tsv @@ to_tsquery('simple', $1) "
                          "ORDER BY size DESC LIMIT 10",
     [PF_CAT_TERM_AGG] = "SELECT section, count(*) c FROM docs WHERE tsv @@ "
@@ -40,6 +40,17 @@ run(PGconn *c, const char *sql)
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         fprintf(stderr, "pg: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    return ok ? 0 : -EIO;
+}
+
+static int
+copy_in(PGconn *c)
+{
+    PGresult *r = PQexec(c, "COPY docs(id, section, size, body) FROM STDIN");
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        fprintf(stderr, "pg: COPY: %s", PQerrorMessage(c));
     PQclear(r);
     return ok ? 0 : -EIO;
 }
@@ -70,14 +81,14 @@ pg_open(void **h, const char *conninfo, int create)
         if (run(p->c, "DROP TABLE IF EXISTS docs") ||
             run(p->c, "CREATE TABLE docs(id bigint PRIMARY KEY, section text, size bigint, "
                       "body text, tsv tsvector)") ||
-            run(p->c, "COPY docs(id, section, size, body) FROM STDIN"))
+            copy_in(p->c))
             goto cleanup;
         p->copying = 1;
     } else {
         for (int i = 0; i < PF_CAT_COUNT; i++) {
             char name[16];
             snprintf(name, sizeof(name), "q%d", i);
-            PGresult *r = PQprepare(p->c, name, sql_of[i], 3, NULL);
+            PGresult *r = PQprepare(p->c, name, sql_of[i], i == PF_CAT_INT_NRQ ? 2 : 1, NULL);
             int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
             if (!ok)
                 fprintf(stderr, "pg: prepare %s: %s", sql_of[i], PQerrorMessage(p->c));
@@ -176,8 +187,14 @@ pg_query(void *h, const pf_query_t *q, long *hits)
     snprintf(lo, sizeof(lo), "%lld", q->lo);
     snprintf(hi, sizeof(hi), "%lld", q->hi);
     snprintf(name, sizeof(name), "q%d", (int)q->cat);
-    const char *vals[3] = {tsq, lo, hi};
-    PGresult *r = PQexecPrepared(p->c, name, 3, vals, NULL, NULL, 0);
+    const char *vals[2] = {tsq, NULL};
+    int nv = 1;
+    if (q->cat == PF_CAT_INT_NRQ) {
+        vals[0] = lo;
+        vals[1] = hi;
+        nv = 2;
+    }
+    PGresult *r = PQexecPrepared(p->c, name, nv, vals, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         fprintf(stderr, "pg: %s", PQerrorMessage(p->c));

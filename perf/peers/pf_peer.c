@@ -187,7 +187,7 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
     pf_sched_t s;
     pf_sched_init(&s, PF_ARRIVAL_CONSTANT, rate, 1);
     uint64_t t0 = now_ns(), ws = t0 + (uint64_t)(warm * 1e9), we = ws + (uint64_t)(dur * 1e9);
-    uint64_t done = 0, errors = 0, hits_sum = 0, i = 0;
+    uint64_t done = 0, hits_sum = 0, i = 0;
     for (;;) {
         uint64_t start;
         if (rate > 0) {
@@ -203,12 +203,14 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
         long hits = 0;
         int qrc = e->query(h, &qs[i++ % nq], &hits);
         uint64_t end = now_ns();
+        if (qrc) { /* a driver error is a broken setup, not a latency */
+            rc = qrc;
+            goto cleanup;
+        }
         if (start >= ws) {
             pf_hist_record(hist, end - start);
             done++;
             hits_sum += (uint64_t)hits;
-            if (qrc)
-                errors++;
         }
         if (end > we + 10000000000ULL) /* an open loop far behind: stop */
             break;
@@ -216,7 +218,7 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
     pf_result_t r = {.label = label, .mode = rate > 0 ? "open" : "closed",
                      .arrival = rate > 0 ? "constant" : "-", .rate = rate, .connections = 1,
                      .threads = 1, .pipeline = 1, .warmup_s = warm, .duration_s = dur,
-                     .requests = done, .errors = errors, .hist = hist};
+                     .requests = done, .hist = hist};
     pf_out_table(stdout, &r);
     printf("  mean hits %.2f\n", done ? (double)hits_sum / (double)done : 0);
     if (json) {
