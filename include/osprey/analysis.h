@@ -11,7 +11,11 @@
  * Built-in analyzers behave as Elasticsearch's: standard, simple, whitespace,
  * keyword, stop, english. An index's "analysis" settings add custom
  * analyzers, tokenizers and filters; st_analysis_t is that per-index registry
- * (built-ins are always visible through it).
+ * (built-ins are always visible through it). Tokenizers: standard (UAX#29),
+ * letter, lowercase, whitespace, keyword. Filters: lowercase, uppercase,
+ * stop, stemmer / snowball / porter_stem, keyword_marker, asciifolding,
+ * trim, length, ngram, edge_ngram. Char filters are not implemented (a
+ * definition naming one is rejected).
  *
  * Offsets are UTF-8 byte offsets by default; ST_ANALYZE_UTF16 reports UTF-16
  * code units instead, as Elasticsearch's _analyze API does.

@@ -15,7 +15,12 @@
  * fields (dynamic mapping) yields a mapping update fragment instead: the
  * caller sends it to the master, merges it, and parses the document again,
  * as Elasticsearch's primary does. A value that does not fit rejects the
- * whole document.
+ * whole document. Dynamic templates, copy_to, normalizers, null_value,
+ * ignore_above and ignore_malformed are applied here.
+ *
+ * Field ids are stable across st_mapping_merge but are assigned in path
+ * order when a mapping is parsed from JSON: anything persisted (segments)
+ * should name fields by path.
  */
 #ifndef OSPREY_MAPPING_H
 #define OSPREY_MAPPING_H
