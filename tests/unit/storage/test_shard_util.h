@@ -23,6 +23,7 @@ static char tsh_dir[256];
 static st_io_t *tsh_io_;
 static osp_arena_t tsh_arena;
 static int tsh_backend = -1;   /* -1: best available */
+static const char *tsh_base = "/tmp";  /* where scratch dirs go */
 
 static inline st_io_t *
 tsh_io(void)
@@ -34,7 +35,7 @@ static inline int
 tsh_setup(void **state)
 {
 	(void)state;
-	snprintf(tsh_dir, sizeof(tsh_dir), "/tmp/osp-test-shard-XXXXXX");
+	snprintf(tsh_dir, sizeof(tsh_dir), "%s/osp-test-shard-XXXXXX", tsh_base);
 	if (!mkdtemp(tsh_dir))
 		return -1;
 	osp_arena_init(&tsh_arena, 64 * 1024, 0);
