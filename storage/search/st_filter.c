@@ -256,36 +256,31 @@ filter_leaf(const st_weight_t *w, const st_reader_t *r)
 	return NULL;
 }
 
+/* Phrase matches: walk the phrase scorer (a conjunction with position
+ * checks) and collect its docs. */
 static roaring_bitmap_t *
 phrase(const st_weight_t *w, const st_reader_t *r)
 {
-	roaring_bitmap_t *cand = NULL, *res;
-	roaring_uint32_iterator_t it;
+	roaring_bitmap_t *res = roaring_bitmap_create();
+	st_scorer_t *s;
+	st_sctx_t sc;
+	osp_arena_t a;
 
-	for (uint32_t i = 0; i < w->n_terms; i++) {
-		roaring_bitmap_t *b = term_bitmap(r, w->field, w->terms[i], w->lens[i]);
-		if (!b)
-			goto fail;
-		if (!cand) {
-			cand = b;
-		} else {
-			roaring_bitmap_and_inplace(cand, b);
-			roaring_bitmap_free(b);
-		}
-	}
-	res = roaring_bitmap_create();
 	if (!res)
-		goto fail;
-	roaring_init_iterator(cand, &it);
-	for (; it.has_value; roaring_advance_uint32_iterator(&it))
-		if (st_phrase_freq_doc(w, r, it.current_value) > 0)
-			roaring_bitmap_add(res, it.current_value);
-	roaring_bitmap_free(cand);
+		return NULL;
+	osp_arena_init(&a, 4096, 0);
+	st_sctx_init(&sc, r, &a);
+	s = st_scorer_phrase(w, &sc);
+	if (sc.rc) {
+		roaring_bitmap_free(res);
+		res = NULL;
+	} else if (s) {
+		for (uint32_t d = s->advance(s, 0); d != ST_NO_MORE_DOCS; d = s->advance(s, d + 1))
+			roaring_bitmap_add(res, d);
+	}
+	st_sctx_done(&sc);
+	osp_arena_free(&a);
 	return res;
-fail:
-	if (cand)
-		roaring_bitmap_free(cand);
-	return NULL;
 }
 
 /* Bitmaps of a clause list; NULL entries mean -ENOMEM. */

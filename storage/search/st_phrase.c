@@ -153,7 +153,7 @@ st_phrase_freq_doc(const st_weight_t *w, const st_reader_t *r, uint32_t doc)
 typedef struct phrase_sc {
 	st_scorer_t s;
 	const st_weight_t *w;
-	st_postings_cur_t cur[MAX_PHRASE_TERMS];
+	st_fcur_t cur[MAX_PHRASE_TERMS];
 	const st_postings_t *ps[MAX_PHRASE_TERMS];
 	const uint8_t *norms;
 	float freq;
@@ -164,16 +164,16 @@ phrase_advance(st_scorer_t *s, uint32_t target)
 {
 	phrase_sc_t *ph = (phrase_sc_t *)s;
 	uint32_t n = ph->w->n_terms, idx[MAX_PHRASE_TERMS];
-	uint32_t doc = st_postings_cur_advance(&ph->cur[0], target);
+	uint32_t doc = st_fcur_advance(&ph->cur[0], target);
 
 	for (;;) {
 		bool all = true;
 		if (doc == ST_NO_MORE_DOCS)
 			return s->doc = doc;
 		for (uint32_t t = 1; t < n; t++) {
-			uint32_t d = st_postings_cur_advance(&ph->cur[t], doc);
+			uint32_t d = st_fcur_advance(&ph->cur[t], doc);
 			if (d != doc) {
-				doc = d == ST_NO_MORE_DOCS ? d : st_postings_cur_advance(&ph->cur[0], d);
+				doc = d == ST_NO_MORE_DOCS ? d : st_fcur_advance(&ph->cur[0], d);
 				all = false;
 				break;
 			}
@@ -181,11 +181,11 @@ phrase_advance(st_scorer_t *s, uint32_t target)
 		if (!all)
 			continue;
 		for (uint32_t t = 0; t < n; t++)
-			idx[t] = ph->cur[t].idx;
+			idx[t] = st_fcur_idx(&ph->cur[t]);
 		ph->freq = phrase_freq(ph->w, ph->ps, idx);
 		if (ph->freq > 0)
 			return s->doc = doc;
-		doc = st_postings_cur_advance(&ph->cur[0], doc + 1);
+		doc = st_fcur_advance(&ph->cur[0], doc + 1);
 	}
 }
 
@@ -215,7 +215,7 @@ st_scorer_phrase(const st_weight_t *w, st_sctx_t *c)
 		if (c->r->ops->postings(c->r, w->field, w->terms[t], w->lens[t], &ph->ps[t]) ||
 		    ph->ps[t]->doc_freq == 0)
 			return NULL;
-		st_postings_cur_init(&ph->cur[t], ph->ps[t]);
+		st_fcur_init(&ph->cur[t], ph->ps[t]);
 	}
 	ph->norms = c->r->ops->norms(c->r, w->field);
 	ph->s.doc = UINT32_MAX;

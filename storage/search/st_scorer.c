@@ -80,7 +80,7 @@ st_search_norms(const st_reader_t *r, const char *field)
 
 typedef struct term_sc {
 	st_scorer_t s;
-	st_postings_cur_t cur;
+	st_fcur_t cur;
 	const uint8_t *norms;
 	const st_bm25_t *bm;
 	float min;               /* competitive threshold (root only) */
@@ -93,7 +93,7 @@ term_score(st_scorer_t *s)
 	term_sc_t *t = (term_sc_t *)s;
 	uint8_t norm = t->norms ? t->norms[t->s.doc] : 1;
 
-	return st_bm25_score(t->bm, (float)st_postings_cur_freq(&t->cur), norm);
+	return st_bm25_score(t->bm, (float)st_fcur_freq(&t->cur), norm);
 }
 
 /* Skip whole blocks whose upper bound cannot beat t->min. */
@@ -103,7 +103,7 @@ term_skip_blocks(term_sc_t *t)
 	const st_postings_t *p = t->cur.p;
 
 	while (t->cur.doc != ST_NO_MORE_DOCS && p->blocks) {
-		uint32_t b = t->cur.idx / ST_BLOCK_DOCS;
+		uint32_t b = st_fcur_idx(&t->cur) / ST_BLOCK_DOCS;
 		const st_block_max_t *bm = &p->blocks[b];
 		float ub = st_bm25_score(t->bm, (float)bm->max_freq,
 					 t->norms ? bm->min_norm : 1) * UB_SLACK;
@@ -113,7 +113,7 @@ term_skip_blocks(term_sc_t *t)
 			t->cur.doc = ST_NO_MORE_DOCS;
 			break;
 		}
-		st_postings_cur_advance(&t->cur, bm->last_doc + 1);
+		st_fcur_advance(&t->cur, bm->last_doc + 1);
 	}
 }
 
@@ -123,9 +123,9 @@ term_advance(st_scorer_t *s, uint32_t target)
 	term_sc_t *t = (term_sc_t *)s;
 
 	if (target == t->cur.doc + 1)
-		st_postings_cur_next(&t->cur);
+		st_fcur_next(&t->cur);
 	else
-		st_postings_cur_advance(&t->cur, target);
+		st_fcur_advance(&t->cur, target);
 	if (t->min > 0)
 		term_skip_blocks(t);
 	return s->doc = t->cur.doc;
@@ -147,7 +147,7 @@ term_scorer(const st_weight_t *w, st_sctx_t *c)
 		return NULL;
 	if (!(t = snew(c, sizeof(*t))))
 		return NULL;
-	st_postings_cur_init(&t->cur, p);
+	st_fcur_init(&t->cur, p);
 	t->norms = c->r->ops->norms(c->r, w->field);
 	t->bm = w->bm25;
 	t->s.doc = UINT32_MAX; /* before the first doc: advance(0) positions */
@@ -157,8 +157,6 @@ term_scorer(const st_weight_t *w, st_sctx_t *c)
 	t->s.max_score = st_bm25_score(w->bm25, (float)(p->max_freq ? p->max_freq : 1),
 				       t->norms ? p->min_norm : 1);
 	t->s.cost = p->doc_freq;
-	/* the cursor sits on the first doc; make advance(0) return it */
-	t->cur.doc = t->cur.doc;
 	return &t->s;
 }
 
