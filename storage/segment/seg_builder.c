@@ -152,6 +152,10 @@ st_seg_builder_free(st_seg_builder_t *b)
 	free(b->fields.p);
 	free(b->fields_h.slots);
 	free(b->touched.p);
+	free(b->fin.s.order.p);
+	free(b->fin.s.docs.p);
+	free(b->fin.s.freqs.p);
+	free(b->fin.s.pos.p);
 	osp_arena_free(&b->arena);
 	st_seg_writer_free(b->w);
 	free(b);
@@ -210,7 +214,8 @@ st_seg_builder_doc_begin(st_seg_builder_t *b, const st_seg_doc_meta_in_t *meta,
 	st_doc_meta_t m;
 	int rc;
 
-	if (b->in_doc || b->failed || meta == NULL || meta->id_len == 0 || meta->id_len > 512)
+	if (b->in_doc || b->failed || meta == NULL || meta->id_len == 0 || meta->id_len > 512 ||
+	    b->fin.fid || b->fin.stage)
 		return b->failed ? b->failed : -EINVAL;
 	m.id = meta->id;
 	m.id_len = meta->id_len;

@@ -3,12 +3,15 @@
  * by bytes and their slice streams replayed into the segment writer (doc
  * ids, freqs, positions), then norms and doc values (sorted-set ordinals
  * assigned in term byte order) are handed over and the writer closes the
- * components. Scratch arrays are reused across terms.
+ * components. The work can be sliced (st_seg_builder_finish_step) so a
+ * worker core refreshing a large buffer keeps serving queries in between.
+ * Scratch arrays live in the builder and are reused across terms.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "osprey/err.h"
 #include "seg_builder_int.h"
 
 /* Sequential reader of a slice stream (varints never straddle slices). */
@@ -69,18 +72,13 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Scratch arrays reused across terms during finish. */
-typedef struct bscratch {
-	barr_t order, docs, freqs, pos;
-} bscratch_t;
 
-/* Replay every term of f, in byte order, into the writer. */
+/* Close every term's pending doc and sort the terms by bytes. */
 static int
-finish_terms(st_seg_builder_t *b, uint32_t fid, bfield_t *f, bscratch_t *s)
+terms_sort(st_seg_builder_t *b, bfield_t *f, bscratch_t *s)
 {
 	bterm_t *terms = f->terms.p;
 	uint32_t *order;
-	int rc;
 
 	if (st_seg_barr_grow(&s->order, 4, f->terms.n))
 		return -ENOMEM;
@@ -92,52 +90,55 @@ finish_terms(st_seg_builder_t *b, uint32_t fid, bfield_t *f, bscratch_t *s)
 			return -ENOMEM;
 	}
 	qsort_r(order, f->terms.n, 4, cmp_terms, terms);
-	for (uint32_t oi = 0; oi < f->terms.n; oi++) {
-		bterm_t *t = &terms[order[oi]];
-		bcursor_t dc = { t->docs.head, 0 }, pc = { t->pos.head, 0 };
-		uint64_t ttf = 0;
-		uint32_t doc = 0;
+	return 0;
+}
 
-		if (st_seg_barr_grow(&s->docs, 4, t->df) || st_seg_barr_grow(&s->freqs, 4, t->df))
+/* Replay term t's streams into the writer; *work grows by its size. */
+static int
+term_emit(st_seg_builder_t *b, uint32_t fid, bfield_t *f, bterm_t *t, bscratch_t *s,
+	  uint64_t *work)
+{
+	bcursor_t dc = { t->docs.head, 0 }, pc = { t->pos.head, 0 };
+	uint64_t ttf = 0;
+	uint32_t doc = 0;
+
+	if (st_seg_barr_grow(&s->docs, 4, t->df) || st_seg_barr_grow(&s->freqs, 4, t->df))
+		return -ENOMEM;
+	uint32_t *docs = s->docs.p, *freqs = s->freqs.p;
+
+	for (uint32_t i = 0; i < t->df; i++) {
+		uint64_t v = cursor_get(&dc);
+		uint32_t fr = 1;
+
+		if (f->spec.index >= ST_SEG_INDEX_FREQS) {
+			fr = (v & 1) ? 1 : (uint32_t)cursor_get(&dc);
+			v >>= 1;
+		}
+		doc = i ? doc + (uint32_t)v : (uint32_t)v;
+		docs[i] = doc;
+		freqs[i] = fr;
+		ttf += fr;
+	}
+	st_seg_wterm_t wt = { t->k.p, t->k.len, t->df, docs, freqs, NULL };
+
+	if (f->spec.index >= ST_SEG_INDEX_POSITIONS) {
+		if (st_seg_barr_grow(&s->pos, 4, ttf))
 			return -ENOMEM;
-		uint32_t *docs = s->docs.p, *freqs = s->freqs.p;
+		uint32_t *pos = s->pos.p;
+		uint64_t k = 0;
 
 		for (uint32_t i = 0; i < t->df; i++) {
-			uint64_t v = cursor_get(&dc);
-			uint32_t fr = 1;
+			uint32_t acc = 0;
 
-			if (f->spec.index >= ST_SEG_INDEX_FREQS) {
-				fr = (v & 1) ? 1 : (uint32_t)cursor_get(&dc);
-				v >>= 1;
+			for (uint32_t j = 0; j < freqs[i]; j++) {
+				acc += (uint32_t)cursor_get(&pc);
+				pos[k++] = acc;
 			}
-			doc = i ? doc + (uint32_t)v : (uint32_t)v;
-			docs[i] = doc;
-			freqs[i] = fr;
-			ttf += fr;
 		}
-		st_seg_wterm_t wt = { t->k.p, t->k.len, t->df, docs, freqs, NULL };
-
-		if (f->spec.index >= ST_SEG_INDEX_POSITIONS) {
-			if (st_seg_barr_grow(&s->pos, 4, ttf))
-				return -ENOMEM;
-			uint32_t *pos = s->pos.p;
-			uint64_t k = 0;
-
-			for (uint32_t i = 0; i < t->df; i++) {
-				uint32_t acc = 0;
-
-				for (uint32_t j = 0; j < freqs[i]; j++) {
-					acc += (uint32_t)cursor_get(&pc);
-					pos[k++] = acc;
-				}
-			}
-			wt.pos = pos;
-		}
-		rc = st_seg_writer_term(b->w, fid, &wt);
-		if (rc)
-			return rc;
+		wt.pos = pos;
 	}
-	return st_seg_writer_field_end(b->w, fid);
+	*work += 1 + t->df + ttf / 4;
+	return st_seg_writer_term(b->w, fid, &wt);
 }
 
 static int
@@ -206,42 +207,85 @@ cleanup:
 }
 
 int
-st_seg_builder_finish(st_seg_builder_t *b, st_seg_files_t *out)
+st_seg_builder_finish_step(st_seg_builder_t *b, uint64_t budget)
 {
-	bscratch_t s;
+	bfinish_t *fn = &b->fin;
+	uint64_t work = 0;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (b->in_doc)
 		return -EINVAL;
 	if (b->failed)
 		return b->failed;
 	if (b->ndocs == 0)
 		return -ENODATA;
-	memset(&s, 0, sizeof(s));
-	for (uint32_t fid = 0; fid < b->fields.n && rc == 0; fid++) {
-		bfield_t *f = &((bfield_t *)b->fields.p)[fid];
+	while (rc == 0 && fn->fid < b->fields.n && work < budget) {
+		bfield_t *f = &((bfield_t *)b->fields.p)[fn->fid];
 
-		if (f->spec.index != ST_SEG_INDEX_NONE && f->terms.n)
-			rc = finish_terms(b, fid, f, &s);
-		if (rc == 0 && f->spec.norms) {
-			if (st_seg_barr_grow(&f->norms, 1, b->ndocs)) {
-				rc = -ENOMEM;
-				break;
+		switch (fn->stage) {
+		case 0:
+			if (f->spec.index != ST_SEG_INDEX_NONE && f->terms.n) {
+				rc = terms_sort(b, f, &fn->s);
+				work += 1 + f->terms.n / 8;
+				fn->oi = 0;
+				fn->stage = 1;
+			} else {
+				fn->stage = 2;
 			}
-			memset((uint8_t *)f->norms.p + f->norms.n, 0, b->ndocs - f->norms.n);
-			f->norms.n = b->ndocs;
-			rc = st_seg_writer_norms(b->w, fid, f->norms.p, b->ndocs);
+			break;
+		case 1:
+			while (rc == 0 && fn->oi < f->terms.n && work < budget) {
+				bterm_t *t = &((bterm_t *)f->terms.p)[((uint32_t *)fn->s.order.p)[fn->oi]];
+
+				rc = term_emit(b, fn->fid, f, t, &fn->s, &work);
+				fn->oi++;
+			}
+			if (rc == 0 && fn->oi == f->terms.n) {
+				rc = st_seg_writer_field_end(b->w, fn->fid);
+				fn->stage = 2;
+			}
+			break;
+		case 2:
+			if (f->spec.norms) {
+				if (st_seg_barr_grow(&f->norms, 1, b->ndocs)) {
+					rc = -ENOMEM;
+					break;
+				}
+				memset((uint8_t *)f->norms.p + f->norms.n, 0, b->ndocs - f->norms.n);
+				f->norms.n = b->ndocs;
+				rc = st_seg_writer_norms(b->w, fn->fid, f->norms.p, b->ndocs);
+				work += 1 + b->ndocs / 16;
+			}
+			fn->stage = 3;
+			break;
+		default:
+			if (f->spec.dv != ST_SEG_DV_NONE) {
+				rc = finish_dv(b, fn->fid, f, &fn->s);
+				work += 1 + b->ndocs / 8 + f->dv_vals.n / 8;
+			}
+			fn->stage = 0;
+			fn->fid++;
+			break;
 		}
-		if (rc == 0 && f->spec.dv != ST_SEG_DV_NONE)
-			rc = finish_dv(b, fid, f, &s);
 	}
-	free(s.order.p);
-	free(s.docs.p);
-	free(s.freqs.p);
-	free(s.pos.p);
-	if (rc == 0)
-		rc = st_seg_writer_finish(b->w, out);
+	if (rc) {
+		b->failed = rc;
+		return rc;
+	}
+	return fn->fid < b->fields.n ? OSP_AGAIN : 0;
+}
+
+int
+st_seg_builder_finish(st_seg_builder_t *b, st_seg_files_t *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	while ((rc = st_seg_builder_finish_step(b, UINT64_MAX)) == OSP_AGAIN)
+		;
+	if (rc)
+		return rc;
+	rc = st_seg_writer_finish(b->w, out);
 	if (rc)
 		b->failed = rc;
 	return rc;

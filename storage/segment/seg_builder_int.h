@@ -74,8 +74,22 @@ typedef struct bfield {
 	barr_t dvt;                   /* bkey_t: distinct dv terms */
 } bfield_t;
 
+/* Scratch arrays reused across terms while finishing. */
+typedef struct bscratch {
+	barr_t order, docs, freqs, pos;
+} bscratch_t;
+
+/* Progress of a (possibly sliced) finish: field fid, stage within it. */
+typedef struct bfinish {
+	uint32_t fid;
+	int stage;                    /* 0 sort terms, 1 terms, 2 norms, 3 doc values */
+	uint32_t oi;                  /* next term (rank in byte order) */
+	bscratch_t s;
+} bfinish_t;
+
 struct st_seg_builder {
 	st_seg_writer_t *w;
+	bfinish_t fin;
 	osp_arena_t arena;            /* term bytes, slices, field names */
 	bhash_t fields_h;
 	barr_t fields;                /* bfield_t */

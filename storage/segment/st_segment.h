@@ -188,8 +188,16 @@ st_seg_builder_doc_count(const st_seg_builder_t *b);
 size_t
 st_seg_builder_mem(const st_seg_builder_t *b);
 
-/* Encode everything into *out (the caller owns it afterwards). The builder
- * is spent: free it next. An empty builder yields -ENODATA. */
+/* Optional slicing of the encode: do about `budget` units (a posting, a
+ * doc's norm or doc value) of it; OSP_AGAIN while more remains, 0 when only
+ * st_seg_builder_finish's final assembly is left. No docs may be added once
+ * this was called. */
+int
+st_seg_builder_finish_step(st_seg_builder_t *b, uint64_t budget);
+
+/* Encode everything (what finish_step has not done yet) into *out (the
+ * caller owns it afterwards). The builder is spent: free it next. An empty
+ * builder yields -ENODATA. */
 int
 st_seg_builder_finish(st_seg_builder_t *b, st_seg_files_t *out);
 

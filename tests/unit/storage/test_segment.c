@@ -190,6 +190,7 @@ test_roundtrip_random(void **state)
 {
 	(void)state;
 	roundtrip(1500, 3, false);
+	roundtrip(1501, 13, false);
 }
 
 static void

@@ -184,6 +184,19 @@ m_build_fields(const m_doc_t *d, uint32_t n, const char *name, uint32_t mask,
 				(uint32_t)strlen(x->dvonly[k])), 0);
 		assert_int_equal(st_seg_builder_doc_end(b), 0);
 	}
+	/* Sliced encode for odd sizes, one shot for even ones. */
+	if (n % 2) {
+		int rc, steps = 0;
+
+		while ((rc = st_seg_builder_finish_step(b, 97)) == OSP_AGAIN)
+			steps++;
+		assert_int_equal(rc, 0);
+		if (n > 100)
+			assert_true(steps > 3);
+		st_seg_doc_meta_in_t late = { "late", 4, NULL, 0, 0, 1, 1 };
+
+		assert_int_equal(st_seg_builder_doc_begin(b, &late, "", 0), -EINVAL);
+	}
 	assert_int_equal(st_seg_builder_finish(b, out), 0);
 	st_seg_builder_free(b);
 }
