@@ -225,24 +225,28 @@ st_shard_merge_abort(st_shard_t *sh)
 }
 
 /* Docs deleted in input i since the merge took its snapshot, mapped into
- * the merged segment. */
+ * the merged segment: those dead in the input's current view or queued for
+ * deletion on it, that the merge's doc map still has (live in the
+ * snapshot). */
 static int
 carry_deletes(st_shard_t *sh, uint32_t i, uint32_t **docs, uint32_t *n, uint32_t *cap)
 {
 	st_smerge_t *m = &sh->merge;
 	st_sseg_t *s = m->in[i];
 	const st_reader_t *cur = s->r;
-	(void)sh;
+	roaring_bitmap_t *dead;
+	roaring_uint32_iterator_t it;
+	int rc = 0;
 
-	/* the current view plus deletes still queued on the input */
-	for (uint32_t d = 0; d < cur->max_doc; d++) {
-		bool dead = !st_reader_is_live(cur, d);
-
-		for (uint32_t k = 0; !dead && k < s->n_del; k++)
-			dead = s->del[k] == d;
-		if (!dead)
-			continue;
-		uint32_t nd = st_seg_merge_map_doc(m->m, i, d);
+	dead = cur->live ? roaring_bitmap_flip(cur->live, 0, cur->max_doc) :
+	       roaring_bitmap_create();
+	if (!dead)
+		return -ENOMEM;
+	if (s->n_del)
+		roaring_bitmap_add_many(dead, s->n_del, s->del);
+	for (roaring_init_iterator(dead, &it); it.has_value;
+	     roaring_advance_uint32_iterator(&it)) {
+		uint32_t nd = st_seg_merge_map_doc(m->m, i, it.current_value);
 
 		if (nd == ST_NO_MORE_DOCS)
 			continue;   /* already gone in the snapshot */
@@ -250,14 +254,17 @@ carry_deletes(st_shard_t *sh, uint32_t i, uint32_t **docs, uint32_t *n, uint32_t
 			uint32_t ncap = *cap ? *cap * 2 : 64;
 			uint32_t *nv = realloc(*docs, sizeof(*nv) * ncap);
 
-			if (!nv)
-				return -ENOMEM;
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
 			*docs = nv;
 			*cap = ncap;
 		}
 		(*docs)[(*n)++] = nd;
 	}
-	return 0;
+	roaring_bitmap_free(dead);
+	return rc;
 }
 
 /* The merge is done: write, open, swap it in. */
