@@ -19,21 +19,12 @@
 
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
+#include "dp_bulk_parse.h"
 #include "dp_write.h"
 
 #define BULK_MAX_RETRIES 64
 
-/* One action of the request; lives in the request's arena. */
-typedef struct bulk_op {
-	dp_bulk_item_t item;
-	const char *index;           /* as requested */
-	dp_index_t *idx;
-	uint32_t shard;
-	bool require_alias;
-	bool auto_id;                /* _id generated here: reported as "index" */
-	bool failed;                 /* failed before reaching a shard */
-	osp_err_t err;
-} bulk_op_t;
+typedef dp_bulk_op_t bulk_op_t;
 
 /* One shard's group. */
 typedef struct bulk_group {
@@ -350,100 +341,6 @@ bulk_autocreate(bulk_ctx_t *b)
 		bulk_dispatch(b);
 }
 
-/* One line [p, end) of the body. */
-static const char *
-bulk_line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
-
-/* Parse an action line into op; 0, or replies 400 and returns < 0. */
-static int
-bulk_action(dp_rest_req_t *r, const osp_json_t *action, uint32_t line, bulk_op_t *op,
-	    const char *default_index, bool default_require_alias, bool *has_source)
-{
-	osp_json_t *a = action ? action->u.child : NULL;
-	st_write_req_t *req = &op->item.req;
-	osp_err_t err;
-
-	if (osp_json_is(action, OSP_JSON_OBJECT) && action->len == 0) {
-		osp_err_set(&err, 400, "illegal_argument_exception",
-			    "Malformed action/metadata line [%u], expected FIELD_NAME but found [END_OBJECT]", line);
-		dp_rest_reply_err(r, &err);
-		return -EINVAL;
-	}
-	if (!osp_json_is(action, OSP_JSON_OBJECT) || action->len != 1 || !osp_json_is(a, OSP_JSON_OBJECT)) {
-		osp_err_set(&err, 400, "illegal_argument_exception",
-			    "Malformed action/metadata line [%u], expected START_OBJECT or END_OBJECT but found [%s]",
-			    line, osp_json_is(action, OSP_JSON_OBJECT) ? "FIELD_NAME" : "VALUE_STRING");
-		dp_rest_reply_err(r, &err);
-		return -EINVAL;
-	}
-	if (osp_json_key_eq(a, "index"))
-		req->op = ST_OP_INDEX;
-	else if (osp_json_key_eq(a, "create"))
-		req->op = ST_OP_CREATE;
-	else if (osp_json_key_eq(a, "update"))
-		req->op = ST_OP_UPDATE;
-	else if (osp_json_key_eq(a, "delete"))
-		req->op = ST_OP_DELETE;
-	else {
-		osp_err_set(&err, 400, "illegal_argument_exception",
-			    "Malformed action/metadata line [%u], expected one of [create, delete, index, update] but found [%s]",
-			    line, a->key);
-		dp_rest_reply_err(r, &err);
-		return -EINVAL;
-	}
-	*has_source = req->op != ST_OP_DELETE;
-	req->version = ST_MATCH_ANY_VERSION;
-	req->if_seq_no = ST_UNASSIGNED_SEQ_NO;
-	op->index = default_index;
-	op->require_alias = default_require_alias;
-	OSP_JSON_FOREACH(m, a) {
-		if (osp_json_key_eq(m, "_index") && osp_json_is(m, OSP_JSON_STRING)) {
-			op->index = m->u.str;
-		} else if (osp_json_key_eq(m, "_id") && osp_json_is(m, OSP_JSON_STRING)) {
-			req->id = m->u.str;
-			req->id_len = m->len;
-		} else if (osp_json_key_eq(m, "routing") && osp_json_is(m, OSP_JSON_STRING)) {
-			req->routing = m->u.str;
-			req->routing_len = m->len;
-		} else if (osp_json_key_eq(m, "if_seq_no") && m->is_int) {
-			req->if_seq_no = m->i;
-		} else if (osp_json_key_eq(m, "if_primary_term") && m->is_int) {
-			req->if_primary_term = m->i;
-		} else if (osp_json_key_eq(m, "version") && m->is_int) {
-			req->version = m->i;
-		} else if (osp_json_key_eq(m, "version_type") && osp_json_is(m, OSP_JSON_STRING)) {
-			req->version_type = strcmp(m->u.str, "external") == 0 ? ST_VERSION_EXTERNAL
-					  : strcmp(m->u.str, "external_gte") == 0 ? ST_VERSION_EXTERNAL_GTE
-					  : ST_VERSION_INTERNAL;
-		} else if (osp_json_key_eq(m, "require_alias") && osp_json_is(m, OSP_JSON_BOOL)) {
-			op->require_alias = m->boolean;
-		} else if (osp_json_key_eq(m, "op_type") && osp_json_is(m, OSP_JSON_STRING)) {
-			if (strcmp(m->u.str, "create") == 0 && req->op == ST_OP_INDEX)
-				req->op = ST_OP_CREATE;
-		} else if (osp_json_key_eq(m, "retry_on_conflict") || osp_json_key_eq(m, "_source") ||
-			   osp_json_key_eq(m, "pipeline") || osp_json_key_eq(m, "dynamic_templates")) {
-			continue;
-		} else {
-			osp_err_set(&err, 400, "illegal_argument_exception",
-				    "Action/metadata line [%u] contains an unknown parameter [%s]", line, m->key);
-			dp_rest_reply_err(r, &err);
-			return -EINVAL;
-		}
-	}
-	if (op->index == NULL) {
-		osp_err_set(&err, 400, "action_request_validation_exception",
-			    "Validation Failed: 1: index is missing;");
-		dp_rest_reply_err(r, &err);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Validate ids, generate missing ones. */
 static void
 bulk_prepare_ids(bulk_ctx_t *b)
@@ -486,14 +383,10 @@ bulk_prepare_ids(bulk_ctx_t *b)
 static void
 rest_bulk(dp_rest_req_t *r)
 {
-	const char *body = r->http->body, *end = body + r->http->body_len, *p = body;
-	const char *default_index = dp_rest_param(r, "index");
 	osp_arena_t *a = r->http->arena;
 	bulk_ctx_t *b = osp_arena_calloc(a, sizeof(*b));
-	uint32_t lines = 0, cap, line_no = 0;
 	osp_err_t err;
 	const char *rv = dp_rest_qs(r, "refresh");
-
 	bool ok = true, require_alias = dp_rest_qs_bool(r, "require_alias", false, &ok);
 
 	if (b == NULL || !ok)
@@ -501,66 +394,8 @@ rest_bulk(dp_rest_req_t *r)
 	b->r = r;
 	b->start_ns = dp_now_ns();
 	b->refresh = rv && (*rv == '\0' || strcmp(rv, "true") == 0 || strcmp(rv, "wait_for") == 0);
-	if (!r->http->has_body || r->http->body_len == 0) {
-		osp_err_set(&err, 400, "action_request_validation_exception",
-			    "Validation Failed: 1: no requests added;");
-		dp_rest_reply_err(r, &err);
-		return;
-	}
-	for (const char *q = body; q < end; q++)
-		lines += *q == '\n';
-	cap = lines + 1;
-	b->ops = osp_arena_calloc(a, cap * sizeof(*b->ops));
-	if (b->ops == NULL) {
-		osp_err_set(&err, 429, "es_rejected_execution_exception", "bulk request too large for memory");
-		dp_rest_reply_err(r, &err);
-		return;
-	}
-	while (p < end) {
-		const char *le = bulk_line_end(p, end);
-		osp_json_t *action;
-		osp_json_error_t jerr;
-		bool has_source;
-
-		line_no++;
-		if (le == p || (le - p == 1 && *p == '\r')) { /* blank line */
-			p = le + 1;
-			continue;
-		}
-		if (osp_json_parse(a, p, (size_t)(le - p), NULL, &action, &jerr) != 0) {
-			osp_err_set(&err, 400, "x_content_parse_exception", "[%u:%u] %s", line_no, jerr.column, jerr.msg);
-			dp_rest_reply_err(r, &err);
-			return;
-		}
-		bulk_op_t *op = &b->ops[b->n];
-
-		if (bulk_action(r, action, line_no, op, default_index, require_alias, &has_source) != 0)
-			return;
-		p = le + 1;
-		if (has_source) {
-			if (p >= end) {
-				osp_err_set(&err, 400, "illegal_argument_exception",
-					    "The bulk request must be terminated by a newline [\\n]");
-				dp_rest_reply_err(r, &err);
-				return;
-			}
-			le = bulk_line_end(p, end);
-			line_no++;
-			if (le == end) {
-				osp_err_set(&err, 400, "illegal_argument_exception",
-					    "The bulk request must be terminated by a newline [\\n]");
-				dp_rest_reply_err(r, &err);
-				return;
-			}
-			op->item.req.source = p;
-			op->item.req.source_len = (size_t)(le - p);
-			p = le + 1;
-		}
-		b->n++;
-	}
-	if (b->n == 0) {
-		osp_err_set(&err, 400, "action_request_validation_exception",
-			    "Validation Failed: 1: no requests added;");
+	if (dp_bulk_parse(a, r->http->has_body ? r->http->body : NULL, r->http->body_len,
+			  dp_rest_param(r, "index"), require_alias, &b->ops, &b->n, &err) != 0) {
 		dp_rest_reply_err(r, &err);
 		return;
 	}
