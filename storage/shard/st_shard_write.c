@@ -109,6 +109,9 @@ check_versions(st_shard_t *sh, const st_write_req_t *req, bool is_delete,
 	if (cas && (req->version != ST_MATCH_ANY_VERSION ||
 		    req->version_type != ST_VERSION_INTERNAL))
 		return validation(err, "compare and write operations can not use versioning");
+	if (req->op == ST_OP_CREATE && cas)
+		return validation(err, "create operations do not support compare and set. "
+				  "use index instead");
 	if (req->op == ST_OP_CREATE && req->version_type != ST_VERSION_INTERNAL)
 		return validation(err, "create operations only support internal versioning. "
 				  "use index instead");
@@ -529,6 +532,9 @@ do_update(st_shard_t *sh, const st_write_req_t *req, osp_arena_t *a,
 		return osp_err_set(err, 400, "x_content_parse_exception",
 				   "[1:1] [UpdateRequest] doc doesn't support values of type: VALUE_STRING");
 
+	if (req->if_seq_no != ST_UNASSIGNED_SEQ_NO && (upsert || doc_as_upsert))
+		return validation(err, "upsert requests don't support `if_seq_no` and "
+				  "`if_primary_term`");
 	rc = cur_lookup(sh, req->id, req->id_len, &c);
 	if (rc < 0)
 		return rc;
