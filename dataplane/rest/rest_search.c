@@ -38,6 +38,9 @@ typedef struct search_ctx {
 	bool count_only;
 	bool total_as_int;
 	osp_err_t first_err;
+	/* ?routing= and ?preference=_shards:N restrict the shards searched. */
+	const char *routing;
+	const char *pref_shards;
 	/* Internal searches (by-query APIs): called instead of replying. */
 	dp_search_done_t done;
 	void *user;
@@ -403,6 +406,32 @@ next:
 	return true;
 }
 
+/* Is shard sh of idx searched? (routing values and _shards preference) */
+static bool
+search_wants(const search_ctx_t *s, const dp_index_t *idx, uint32_t sh)
+{
+	char buf[1024];
+	bool hit;
+
+	if (s->pref_shards) {
+		hit = false;
+		snprintf(buf, sizeof(buf), "%s", s->pref_shards);
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
+			hit = (uint32_t)atoi(t) == sh;
+		if (!hit)
+			return false;
+	}
+	if (s->routing) {
+		hit = false;
+		snprintf(buf, sizeof(buf), "%s", s->routing);
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
+			hit = dp_shards_route(idx, t, strlen(t)) == sh;
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
 /* Query phase over the shards of list; the rest follows from the jobs. */
 static void
 search_exec(search_ctx_t *s, dp_index_t **list, int n)
@@ -412,7 +441,8 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 	osp_err_t err;
 
 	for (int i = 0; i < n; i++)
-		s->n += list[i]->n_shards;
+		for (uint32_t sh = 0; sh < list[i]->n_shards; sh++)
+			s->n += search_wants(s, list[i], sh);
 	s->req.num_shards = s->n;
 	s->q = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->q));
 	s->slot_index = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->slot_index));
@@ -421,7 +451,9 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 	uint32_t k = 0;
 
 	for (int i = 0; i < n; i++) {
-		for (uint32_t sh = 0; sh < list[i]->n_shards; sh++, k++) {
+		for (uint32_t sh = 0; sh < list[i]->n_shards; sh++) {
+			if (!search_wants(s, list[i], sh))
+				continue;
 			s->slot_index[k] = list[i];
 			s->q[k].req = &s->req;
 			s->q[k].count_query = count_only ? s->req.query : NULL;
@@ -434,6 +466,7 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 				if (s->failed++ == 0)
 					s->first_err = err;
 			}
+			k++;
 		}
 	}
 	/* Query phase: one job per available shard. */
@@ -547,6 +580,19 @@ search_run(dp_rest_req_t *r, bool count_only)
 	if (n < 0) {
 		dp_rest_reply_err(r, &err);
 		return;
+	}
+	const char *pref = dp_rest_qs(r, "preference");
+
+	s->routing = dp_rest_qs(r, "routing");
+	if (s->routing && *s->routing == '\0')
+		s->routing = NULL;
+	if (pref && strncmp(pref, "_shards:", 8) == 0) {
+		char *p = osp_arena_strndup(a, pref + 8, strlen(pref + 8));
+		char *bar = p ? strchr(p, '|') : NULL;
+
+		if (bar)
+			*bar = '\0';  /* "_shards:0,1|_local": the rest is a node preference */
+		s->pref_shards = p;
 	}
 	search_exec(s, list, n);
 }
