@@ -210,6 +210,12 @@ def main():
                 log('round %d %s done' % (rnd, name))
         # -- bulk ingest (Osprey over HTTP; peers' indexing rate is above) ------
         for e in eng:
+            if e.name == 'osprey' and budget.allow('osprey floor', a.duration + 10):
+                try:
+                    res['osprey_floor'] = summary(e.floor(os.path.join(runs, 'floor.json'),
+                                                          a.duration, a.warmup))
+                except (RuntimeError, subprocess.SubprocessError) as ex:
+                    res['notes'].append('osprey floor: %s' % ex)
             if e.name == 'osprey':
                 for name, cdir in corpora.items():
                     if budget.allow('osprey bulk %s' % name, a.duration + 20):

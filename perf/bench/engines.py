@@ -65,6 +65,12 @@ class OspreyEngine:
                '-c', '2', '--drain', '10']
         return run_json(cmd, out, duration + warmup + 60)
 
+    def floor(self, out, duration, warmup):
+        """GET / closed loop: the HTTP round trip every Osprey figure includes."""
+        cmd = [self.pf_load, '-u', self.node.url, '--path', '/', '-q', '-j', out, '-l',
+               'osprey/floor', '-w', str(warmup), '-d', str(duration), '--closed', '-c', '1']
+        return run_json(cmd, out, duration + warmup + 30)
+
     def close(self):
         self.node.stop()
 

@@ -77,13 +77,13 @@ def plot_categories(res, d, engs):
             rows.append([cat] + [fmt_num(med(runs.get(e, []), 'p50_ms')) for e in engs])
         fn = 'categories-%s.dat' % name
         with open(os.path.join(d, fn), 'w') as f:
-            f.write('cat ' + ' '.join(engs) + '\n')
+            f.write('# cat ' + ' '.join(engs) + '\n')
             for r in rows:
                 f.write(' '.join(r) + '\n')
         svg = 'categories-%s.svg' % name
         cols = ', '.join("'%s' using %d:xtic(1) title '%s'" % (fn, i + 2, e)
                          for i, e in enumerate(engs))
-        if gnuplot('''set terminal svg size 900,420 dynamic font "sans,11"
+        if gnuplot('''set terminal svg size 1000,420 dynamic font "sans,11"
 set output '%s'
 set title "p50 latency per category, %s corpus (ms, log scale; lower is better)"
 set style data histograms
@@ -91,8 +91,9 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y
 set yrange [0.001:*]
-set key top left
-set xtics rotate by -30
+set key outside top center horizontal
+set xtics nomirror font ",9"
+set bmargin 5
 set grid ytics
 plot %s
 ''' % (svg, name, cols), d):
@@ -109,15 +110,17 @@ def plot_load(res, d):
     if not curves:
         return None
     plots = []
-    for e, pts in curves.items():
+    for i, (e, pts) in enumerate(curves.items(), 1):
         fn = 'load-%s.dat' % e
         with open(os.path.join(d, fn), 'w') as f:
             f.write('# offered throughput p50_ms p99_ms p999_ms\n')
             for p in pts:
                 f.write('%g %g %g %g %g\n' % (p['offered'], p['throughput'], p['p50_ms'],
                                               p['p99_ms'], p['p999_ms']))
-        plots.append("'%s' using 1:4 with linespoints lw 2 title '%s p99'" % (fn, e))
-        plots.append("'%s' using 1:3 with linespoints dt 2 title '%s p50'" % (fn, e))
+        plots.append("'%s' using 1:4 with linespoints lt %d lw 2 pt 7 title '%s p99'"
+                     % (fn, i, e))
+        plots.append("'%s' using 1:3 with linespoints lt %d lw 1 pt 6 title '%s p50'"
+                     % (fn, i, e))
     ok = gnuplot('''set terminal svg size 900,460 dynamic font "sans,11"
 set output 'load.svg'
 set title "%s latency vs offered load (open loop, CO-corrected), %s corpus"
@@ -273,6 +276,10 @@ def main():
     L.append('## How to read and what is not equal\n')
     L.append('- Osprey pays an HTTP round trip on loopback (and JSON) per query; the in-process '
              'peers do not. Cheap queries (LowTerm, IntNRQ) show mostly that fixed cost.')
+    fl = res.get('osprey_floor')
+    if fl:
+        L.append('- That fixed cost, measured in the same run as `GET /` on one connection: '
+                 'p50 %s ms, p99 %s ms.' % (fmt_ms(fl['p50_ms']), fmt_ms(fl['p99_ms'])))
     L.append('- Every engine returns the top 10 document ids (Osprey: `_source: false`, '
              '`track_total_hits: false`); the aggregation returns the 10 largest sections.')
     L.append('- Index sizes are not like for like: PostgreSQL\'s includes the stored text '
