@@ -29,12 +29,16 @@ struct dp_sconn {
 	osp_buf_t backlog;           /* input received while HTTP is paused */
 	uint32_t depth;              /* nesting of server calls on this conn */
 	bool dispatching;
+	struct dp_sconn *prev, *next;   /* the server's list, for the idle sweep */
 };
 
 struct dp_server {
 	const dp_net_ops_t *ops;
 	dp_net_t *net;
 	dp_http_config_t http_cfg;
+	dp_sconn_t *conns;           /* every live connection */
+	uint64_t idle_timeout_ns;    /* http.idle_timeout; 0 = never */
+	uint64_t next_sweep_ns;
 };
 
 static void server_flush(dp_sconn_t *c);
@@ -42,6 +46,12 @@ static void server_flush(dp_sconn_t *c);
 static void
 server_conn_free(dp_sconn_t *c)
 {
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (c->srv->conns == c)
+		c->srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	dp_http_conn_free(c->http);
 	osp_buf_free(&c->backlog);
 	free(c);
@@ -150,6 +160,12 @@ server_on_accept(void *ctx, dp_net_conn_t *nc)
 		free(c);
 		return NULL;
 	}
+	/* An empty feed starts the idle clock at accept time. */
+	dp_http_conn_feed(c->http, NULL, 0, dp_now_ns());
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
 	return c;
 }
 
@@ -197,6 +213,9 @@ dp_server_create(const osp_settings_t *s, const dp_net_ops_t *ops,
 	srv->http_cfg.max_content_length = (size_t)osp_settings_bytes(s, "http.max_content_length");
 	srv->http_cfg.max_initial_line_length = (size_t)osp_settings_bytes(s, "http.max_initial_line_length");
 	srv->http_cfg.max_header_size = (size_t)osp_settings_bytes(s, "http.max_header_size");
+	int64_t idle_ms = osp_settings_time_ms(s, "http.idle_timeout");
+
+	srv->idle_timeout_ns = idle_ms > 0 ? (uint64_t)idle_ms * 1000000ull : 0;
 	rc = ops->create(s, &h, srv, &srv->net, err, errlen);
 	if (rc != 0) {
 		free(srv);
@@ -206,10 +225,34 @@ dp_server_create(const osp_settings_t *s, const dp_net_ops_t *ops,
 	return 0;
 }
 
+/* Close connections idle (no byte either way, nothing in flight) for longer
+ * than http.idle_timeout; at most once a second. */
+static void
+server_sweep(dp_server_t *srv, uint64_t now)
+{
+	dp_sconn_t *c = srv->conns, *next;
+
+	srv->next_sweep_ns = now + 1000000000ull;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->net && !dp_http_conn_busy(c->http) &&
+		    dp_http_conn_idle(c->http, now) > srv->idle_timeout_ns)
+			srv->ops->close(c->net);
+	}
+}
+
 int
 dp_server_poll(dp_server_t *srv)
 {
-	return srv->ops->poll(srv->net);
+	int n = srv->ops->poll(srv->net);
+
+	if (srv->idle_timeout_ns) {
+		uint64_t now = dp_now_ns();
+
+		if (now >= srv->next_sweep_ns)
+			server_sweep(srv, now);
+	}
+	return n;
 }
 
 void
