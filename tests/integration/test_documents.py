@@ -163,17 +163,26 @@ class DurabilityTest(unittest.TestCase):
         n = harness.Node(keep_data=True).start()
         try:
             data = n.data_dir
+            s, b = call(n.url, 'PUT', '/dur', {'settings': {'number_of_shards': 3, 'number_of_replicas': 2,
+                                                            'refresh_interval': '5s'},
+                                               'mappings': {'properties': {'t': {'type': 'keyword'}}}})
+            self.assertEqual(s, 200)
             acked = []
             for i in range(200):
                 s, b = call(n.url, 'PUT', '/dur/_doc/%d' % i, {'i': i})
                 self.assertIn(s, (200, 201))
                 acked.append(i)
+            before = call(n.url, 'GET', '/dur')[1]  # with the dynamic field 'i'
             os.killpg(n.proc.pid, signal.SIGKILL)
             n.proc.wait(timeout=10)
         finally:
             n.stop()
         m = harness.Node(data_dir=data).start()
         try:
+            after = call(m.url, 'GET', '/dur')[1]
+            self.assertEqual(after['dur']['mappings'], before['dur']['mappings'])
+            for k in ('number_of_shards', 'number_of_replicas', 'refresh_interval', 'uuid'):
+                self.assertEqual(after['dur']['settings']['index'][k], before['dur']['settings']['index'][k])
             for i in acked:
                 s, b = call(m.url, 'GET', '/dur/_doc/%d' % i)
                 self.assertEqual((s, b['_source']['i']), (200, i))
