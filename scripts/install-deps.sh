@@ -11,12 +11,14 @@ node-llhttp libhttp-parser-dev libstemmer-dev libutf8proc-dev libzstd-dev
 liblz4-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libyaml-dev
 libjansson-dev libcjson-dev libjson-c-dev
 clang libclang-rt-14-dev
+g++ libsqlite3-dev libxapian-dev libpq-dev
 python3 python3-yaml python3-elasticsearch
 curl iproute2 procps etcd-server"
 
-# Packages only the perf/ suite needs (peers and plotting); `--perf` adds them.
-PERF_PKGS="libxapian-dev libsqlite3-dev sqlite3 postgresql wrk nginx-light gnuplot-nox
-linux-doc hyperfine"
+# Packages only the perf/ suite's runs need (peer servers, plotting, corpora);
+# `--perf` adds them. The peers' client libraries above are always installed
+# because perf/ is built with everything else.
+PERF_PKGS="sqlite3 postgresql wrk nginx-light gnuplot-nox linux-doc hyperfine"
 
 want="$PKGS"
 for arg in "$@"; do
