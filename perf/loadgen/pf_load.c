@@ -177,6 +177,7 @@ main(int argc, char **argv)
         r.non2xx += w[i].non2xx;
         r.timeouts += w[i].timeouts;
         r.reconnects += w[i].reconnects;
+        r.connect_errors += w[i].connect_errors;
         r.bytes_in += w[i].bytes_in;
         if (w[i].max_backlog > r.max_backlog)
             r.max_backlog = w[i].max_backlog;
@@ -195,7 +196,13 @@ main(int argc, char **argv)
         pf_out_json(f, &r);
         fclose(f);
     }
-    ret = r.requests == 0 && r.errors > 0 ? 2 : 0;
+    if (r.requests == 0) {
+        fprintf(stderr, "pf-load: no response in the measured window (%llu connect errors)\n",
+                (unsigned long long)r.connect_errors);
+        ret = 2;
+    } else {
+        ret = 0;
+    }
 cleanup:
     for (int i = 0; w && i < cfg.threads; i++)
         pf_hist_free(w[i].hist);

@@ -28,10 +28,11 @@ pf_out_table(FILE *f, const pf_result_t *r)
         fprintf(f, "  %-10s %12.3f\n", pct_names[i], us(pf_hist_percentile(h, pcts[i])) / 1000);
     fprintf(f, "  %-10s %12.3f\n", "max", us(h->max) / 1000);
     fprintf(f, "  requests %llu (%.1f req/s), errors %llu, non-2xx %llu, timeouts %llu, "
-            "reconnects %llu, max backlog %llu\n",
+            "reconnects %llu, connect errors %llu, max backlog %llu\n",
             (unsigned long long)r->requests, tput, (unsigned long long)r->errors,
             (unsigned long long)r->non2xx, (unsigned long long)r->timeouts,
-            (unsigned long long)r->reconnects, (unsigned long long)r->max_backlog);
+            (unsigned long long)r->reconnects, (unsigned long long)r->connect_errors,
+            (unsigned long long)r->max_backlog);
 }
 
 static void
@@ -64,11 +65,12 @@ pf_out_json(FILE *f, const pf_result_t *r)
     fprintf(f, ",\"rate\":%.3f,\"connections\":%d,\"threads\":%d,\"pipeline\":%d,"
             "\"warmup_s\":%.3f,\"duration_s\":%.3f,\"requests\":%llu,\"throughput\":%.3f,"
             "\"errors\":%llu,\"non2xx\":%llu,\"timeouts\":%llu,\"reconnects\":%llu,"
-            "\"bytes_in\":%llu,\"max_backlog\":%llu,\"clamped\":%llu,",
+            "\"connect_errors\":%llu,\"bytes_in\":%llu,\"max_backlog\":%llu,\"clamped\":%llu,",
             r->rate, r->connections, r->threads, r->pipeline, r->warmup_s, r->duration_s,
             (unsigned long long)r->requests, tput, (unsigned long long)r->errors,
             (unsigned long long)r->non2xx, (unsigned long long)r->timeouts,
-            (unsigned long long)r->reconnects, (unsigned long long)r->bytes_in,
+            (unsigned long long)r->reconnects, (unsigned long long)r->connect_errors,
+            (unsigned long long)r->bytes_in,
             (unsigned long long)r->max_backlog, (unsigned long long)h->clamped);
     fprintf(f, "\"latency_us\":{\"min\":%.3f,\"mean\":%.3f", h->total ? us(h->min) : 0,
             pf_hist_mean(h) / 1000);

@@ -110,6 +110,8 @@ record(loop_t *L, uint64_t t, uint64_t now)
 static void
 conn_close(loop_t *L, conn_t *c, uint64_t now)
 {
+    if (c->connecting)
+        L->w->connect_errors++;
     if (c->fd >= 0) {
         epoll_ctl(L->ep, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
@@ -284,8 +286,10 @@ dispatch(loop_t *L, uint64_t now, int accepting)
     for (int k = 0; k < n; k++) {
         conn_t *c = &L->c[k];
         if (c->fd < 0) {
-            if (now >= c->retry_at && conn_open(L, c) < 0)
+            if (now >= c->retry_at && conn_open(L, c) < 0) {
                 c->retry_at = now + 50000000ULL;
+                L->w->connect_errors++;
+            }
             continue;
         }
         while ((int)c->count < cfg->pipeline) {

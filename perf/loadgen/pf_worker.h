@@ -45,7 +45,7 @@ typedef struct pf_worker {
     int nconns;
     double rate;
     pf_hist_t *hist;
-    uint64_t sent, done, errors, non2xx, timeouts, reconnects, bytes_in;
+    uint64_t sent, done, errors, non2xx, timeouts, reconnects, connect_errors, bytes_in;
     uint64_t max_backlog;
     _Atomic uint64_t prog_done;
     _Atomic uint64_t prog_errors;
