@@ -6,7 +6,8 @@ Corpora (each document has the common fields the query categories use:
   debian    the Debian package catalogue from apt's lists
             (/var/lib/apt/lists/*Packages[.lz4|.gz|.xz]): name, section,
             priority, version, size, installed_size, tags, body = description
-  linuxdoc  paragraphs of prose from Debian's linux-doc package
+  linuxdoc  paragraphs of English prose from Debian's linux-doc package
+            (translations/ left out)
             (/usr/share/doc/linux-doc/Documentation/**/*.rst.gz): body,
             section = top directory, path, size = paragraph length
   zipf      seeded synthetic documents: words drawn from a Zipf(s=1.07)
@@ -92,6 +93,8 @@ def linuxdoc_paragraphs():
     for path in files:
         rel = os.path.relpath(path, DOC_ROOT)
         top = rel.split('/', 1)[0] if '/' in rel else 'top'
+        if top == 'translations':  # English prose only
+            continue
         try:
             with gzip.open(path, 'rt', errors='replace') as f:
                 text = f.read()
