@@ -276,7 +276,8 @@ typedef struct st_search_req {
 	int32_t max_result_window; /* index.max_result_window, default 10000 */
 } st_search_req_t;
 
-/* Defaults (from 0, size 10, match_all, track_total_hits 10000). */
+/* Defaults (from 0, size 10, match_all, track_total_hits 10000, now_ms =
+ * the current time). */
 void
 st_search_req_init(st_search_req_t *req);
 

@@ -8,12 +8,20 @@
  * Elasticsearch fails them ("Unknown key for a VALUE_STRING in [x].").
  * Everything lands in the request arena.
  */
+#include <time.h>
+
 #include "st_dsl_int.h"
 
 void
 st_search_req_init(st_search_req_t *req)
 {
+	struct timespec ts;
+
 	memset(req, 0, sizeof(*req));
+	/* "now" is fixed once, where the request is parsed, so every shard
+	 * evaluates date math against the same instant */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	req->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	req->size = 10;
 	req->track_total_hits = ST_TRACK_TOTAL_DEFAULT;
 	req->num_shards = 1;
