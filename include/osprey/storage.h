@@ -13,10 +13,12 @@
  * the in-memory buffer and version map; it is visible to realtime get at
  * once, to search after the next refresh. The worker calls st_shard_tick
  * every loop iteration: it group-commits everything appended since the last
- * call with one write+fdatasync (durability `request`), runs the refresh and
- * sync timers and merge slices. An op may be acknowledged once
- * st_shard_durable_seq_no() >= its seq_no (or its result has
- * ST_WRITE_DURABLE set: noops need no sync). If the WAL cannot be made
+ * call with one write+fdatasync (durability `request`; while one batch is
+ * in flight the next one accumulates), runs the refresh, sync and flush
+ * timers and a merge slice. An op may be acknowledged once
+ * st_shard_durable_seq_no() >= its seq_no, or at once when its result has
+ * ST_WRITE_DURABLE set (noops; every op under durability `async`, which
+ * syncs every sync_interval instead). If the WAL cannot be made
  * durable the shard fails (ES's "tragic event"): unacked ops are reported
  * failed through st_shard_failed(), new writes are refused, and reopening
  * replays exactly what reached the disk.
