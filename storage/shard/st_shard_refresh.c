@@ -401,18 +401,65 @@ st_shard_visible_seq_no(const st_shard_t *sh)
 	return sh->visible_seq_no;
 }
 
+/* fdatasync every file written since the last commit, all at once: one
+ * batch of fsyncs on the io (io_uring runs them in parallel). */
 static int
-sync_file(st_shard_t *sh, const char *name)
+sync_new_files(st_shard_t *sh)
 {
+	wbatch_t b = { 0, 0 };
+	int *fds = NULL;
+	uint32_t nfd = 0, cap = 0;
 	char path[4096];
-	int fd, rc;
+	int rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", sh->path, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = st_io_fdatasync(sh->io, fd);
-	close(fd);
+	for (uint32_t i = 0; i < sh->nsegs && rc == 0; i++) {
+		st_sseg_t *s = sh->segs[i];
+
+		for (uint32_t k = 0; k <= s->ncomp && rc == 0; k++) {
+			const char *name = k < s->ncomp ? s->comp[k] : s->liv;
+
+			if (k < s->ncomp ? s->synced : (!s->liv[0] || s->liv_synced))
+				continue;
+			if (nfd == cap) {
+				uint32_t ncap = cap ? cap * 2 : 32;
+				int *nf = realloc(fds, sizeof(*nf) * ncap);
+
+				if (!nf) {
+					rc = -ENOMEM;
+					break;
+				}
+				fds = nf;
+				cap = ncap;
+			}
+			snprintf(path, sizeof(path), "%s/%s", sh->path, name);
+			fds[nfd] = open(path, O_RDONLY | O_CLOEXEC);
+			if (fds[nfd] < 0) {
+				rc = -errno;
+				break;
+			}
+			rc = st_io_fsync(sh->io, fds[nfd++], wbatch_cb, &b);
+			if (rc == 0)
+				b.pending++;
+		}
+	}
+	if (b.pending)
+		st_io_submit(sh->io);
+	while (b.pending > 0) {
+		int prc = st_io_poll(sh->io, 1);
+
+		if (prc < 0) {
+			rc = rc ? rc : prc;
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = b.err;
+	for (uint32_t i = 0; i < nfd; i++)
+		close(fds[i]);
+	free(fds);
+	if (rc == 0)
+		for (uint32_t i = 0; i < sh->nsegs; i++)
+			sh->segs[i]->synced = sh->segs[i]->liv_synced = true;
 	return rc;
 }
 
@@ -429,17 +476,9 @@ st_shard_flush(st_shard_t *sh)
 	rc = st_shard_refresh(sh);
 	if (rc < 0)
 		goto cleanup;
-	for (uint32_t i = 0; i < sh->nsegs; i++) {
-		st_sseg_t *s = sh->segs[i];
-
-		for (uint32_t k = 0; k < s->ncomp && !s->synced && rc == 0; k++)
-			rc = sync_file(sh, s->comp[k]);
-		if (rc == 0 && s->liv[0] && !s->liv_synced)
-			rc = sync_file(sh, s->liv);
-		if (rc < 0)
-			goto cleanup;
-		s->synced = s->liv_synced = true;
-	}
+	rc = sync_new_files(sh);
+	if (rc < 0)
+		goto cleanup;
 	rc = st_io_fsync_dir(sh->io, sh->path);
 	if (rc < 0)
 		goto cleanup;
