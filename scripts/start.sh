@@ -6,6 +6,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+if [ ! -f build/build.ninja ]; then
+	meson setup build >build.setup.log 2>&1 || { cat build.setup.log; exit 1; }
+fi
+ninja -C build >build.ninja.log 2>&1 || { tail -50 build.ninja.log; exit 1; }
 exec build/osprey -c config/osprey.yml "$@"
