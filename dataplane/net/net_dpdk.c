@@ -45,6 +45,7 @@
 #define DN_BURST        32
 #define DN_RECV_HOLD    (512 * 1024)  /* queued output above which the window closes */
 #define DN_POLL_TICKS   2             /* lwIP poll callback: every 2 x 500 ms */
+#define DN_CLOSE_POLLS  30            /* a close stuck behind a zero window: reset after ~30 s */
 #define DN_WAIT_SLICE   50            /* us: a wait() sleeps in slices this long */
 #define DN_WAIT_MAX     10000         /* us: keep lwIP timers within 10 ms */
 #define DN_OUT_KEEP     (4 * 1024 * 1024)
@@ -70,6 +71,7 @@ struct dp_net_conn {
 	bool dead;               /* reset / error: drop output */
 	bool in_cb;              /* inside an upper-layer callback: do not free */
 	bool want_drain;         /* call on_drain when out empties */
+	uint16_t close_polls;    /* poll callbacks since close() with output still queued */
 	dp_net_conn_t *prev, *next;
 };
 
@@ -85,6 +87,7 @@ struct dp_net {
 	dp_net_stats_t st;
 	dp_net_conn_t *conns;
 	uint64_t tsc_hz, tsc_ms, next_timer, next_link, last_tsc;
+	uint64_t work_tsc;       /* cycles inside poll() calls that had frames */
 	bool iter_busy;          /* this loop iteration did network work */
 	bool link_up;
 	atomic_int woken;
@@ -265,7 +268,8 @@ dn_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	return dn_fate_err(dn_settle(c));
 }
 
-/* lwIP's periodic callback: retry what failed for lack of memory. */
+/* lwIP's periodic callback: retry what failed for lack of memory; reset a
+ * graceful close whose output the peer has not taken for DN_CLOSE_POLLS. */
 static err_t
 dn_poll_cb(void *arg, struct tcp_pcb *pcb)
 {
@@ -275,6 +279,8 @@ dn_poll_cb(void *arg, struct tcp_pcb *pcb)
 	if (c == NULL)
 		return ERR_OK;
 	dn_push(c);
+	if (c->closing && c->out.len > c->out_off && ++c->close_polls > DN_CLOSE_POLLS)
+		c->dead = true;
 	return dn_fate_err(dn_settle(c));
 }
 
@@ -490,8 +496,10 @@ dn_poll(dp_net_t *n)
 		n->next_link = now + n->tsc_hz;
 	}
 	dp_dpdk_port_tx_flush(n->port);
-	if (events)
+	if (events) {
 		n->iter_busy = true;
+		n->work_tsc += dp_dpdk_tsc() - now;
+	}
 	return (int)events;
 }
 
@@ -588,12 +596,13 @@ dn_report(dp_net_t *n)
 
 	dp_dpdk_port_stats(n->port, &ps);
 	fprintf(stderr, "net_dpdk: stats accepted=%llu rx_bytes=%llu tx_bytes=%llu "
-		"busy_polls=%llu idle_polls=%llu busy_tsc=%llu idle_tsc=%llu tsc_hz=%llu "
+		"busy_polls=%llu idle_polls=%llu busy_tsc=%llu idle_tsc=%llu work_tsc=%llu tsc_hz=%llu "
 		"ipackets=%llu opackets=%llu imissed=%llu rx_nombuf=%llu tx_dropped=%llu\n",
 		(unsigned long long)n->st.accepted, (unsigned long long)n->st.rx_bytes,
 		(unsigned long long)n->st.tx_bytes, (unsigned long long)n->st.busy_polls,
 		(unsigned long long)n->st.idle_polls, (unsigned long long)n->st.busy_tsc,
-		(unsigned long long)n->st.idle_tsc, (unsigned long long)n->tsc_hz,
+		(unsigned long long)n->st.idle_tsc, (unsigned long long)n->work_tsc,
+		(unsigned long long)n->tsc_hz,
 		(unsigned long long)ps.ipackets, (unsigned long long)ps.opackets,
 		(unsigned long long)ps.imissed, (unsigned long long)ps.rx_nombuf,
 		(unsigned long long)ps.tx_dropped);
