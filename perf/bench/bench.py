@@ -126,7 +126,7 @@ def main():
     ap.add_argument('--rounds', type=int, default=1)
     ap.add_argument('--curve-category', default='MedTerm')
     ap.add_argument('--curve-start', type=float, default=25)
-    ap.add_argument('--curve-steps', type=int, default=9)
+    ap.add_argument('--curve-steps', type=int, default=12)
     ap.add_argument('--budget', type=float, default=1500)
     ap.add_argument('--seed', type=int, default=42)
     a = ap.parse_args()

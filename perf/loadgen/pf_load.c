@@ -179,6 +179,9 @@ main(int argc, char **argv)
         r.reconnects += w[i].reconnects;
         r.connect_errors += w[i].connect_errors;
         r.bytes_in += w[i].bytes_in;
+        if (w[i].last_done_ns > w[i].win_start_ns &&
+            (double)(w[i].last_done_ns - w[i].win_start_ns) / 1e9 > r.elapsed_s)
+            r.elapsed_s = (double)(w[i].last_done_ns - w[i].win_start_ns) / 1e9;
         if (w[i].max_backlog > r.max_backlog)
             r.max_backlog = w[i].max_backlog;
     }

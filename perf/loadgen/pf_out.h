@@ -16,6 +16,7 @@ typedef struct pf_result {
     double rate;
     int connections, threads, pipeline;
     double warmup_s, duration_s;
+    double elapsed_s;      /* window start to the last measured answer, if longer */
     uint64_t requests, errors, non2xx, timeouts, reconnects, connect_errors, bytes_in, max_backlog;
     const pf_hist_t *hist; /* nanoseconds */
 } pf_result_t;

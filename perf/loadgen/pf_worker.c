@@ -238,6 +238,7 @@ conn_read(loop_t *L, conn_t *c)
             if (in_window(L, s->t)) {
                 record(L, s->t, now);
                 L->w->done++;
+                L->w->last_done_ns = now;
                 if (c->resp.status / 100 != 2)
                     L->w->non2xx++;
             }
@@ -353,6 +354,7 @@ pf_worker_run(void *arg)
     L.next_req = (uint64_t)w->id * (cfg->reqs->n / (size_t)cfg->threads);
     L.win_start = cfg->t0 + (uint64_t)(cfg->warmup_s * 1e9);
     L.win_end = L.win_start + (uint64_t)(cfg->duration_s * 1e9);
+    w->win_start_ns = L.win_start;
     uint64_t hard_end = L.win_end + (uint64_t)(cfg->drain_s * 1e9);
     for (int k = 0; k < w->nconns; k++) {
         L.c[k].fd = -1;

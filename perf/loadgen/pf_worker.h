@@ -47,6 +47,8 @@ typedef struct pf_worker {
     pf_hist_t *hist;
     uint64_t sent, done, errors, non2xx, timeouts, reconnects, connect_errors, bytes_in;
     uint64_t max_backlog;
+    uint64_t win_start_ns;  /* start of the measured window */
+    uint64_t last_done_ns;  /* latest completion of a measured request */
     _Atomic uint64_t prog_done;
     _Atomic uint64_t prog_errors;
     int rc;

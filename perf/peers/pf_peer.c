@@ -187,7 +187,7 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
     pf_sched_t s;
     pf_sched_init(&s, PF_ARRIVAL_CONSTANT, rate, 1);
     uint64_t t0 = now_ns(), ws = t0 + (uint64_t)(warm * 1e9), we = ws + (uint64_t)(dur * 1e9);
-    uint64_t done = 0, hits_sum = 0, i = 0;
+    uint64_t done = 0, hits_sum = 0, i = 0, last_end = 0;
     for (;;) {
         uint64_t start;
         if (rate > 0) {
@@ -210,6 +210,7 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
         if (start >= ws) {
             pf_hist_record(hist, end - start);
             done++;
+            last_end = end;
             hits_sum += (uint64_t)hits;
         }
         if (end > we + 10000000000ULL) /* an open loop far behind: stop */
@@ -218,7 +219,8 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
     pf_result_t r = {.label = label, .mode = rate > 0 ? "open" : "closed",
                      .arrival = rate > 0 ? "constant" : "-", .rate = rate, .connections = 1,
                      .threads = 1, .pipeline = 1, .warmup_s = warm, .duration_s = dur,
-                     .requests = done, .hist = hist};
+                     .requests = done, .hist = hist,
+                     .elapsed_s = last_end > ws ? (double)(last_end - ws) / 1e9 : 0};
     pf_out_table(stdout, &r);
     printf("  mean hits %.2f\n", done ? (double)hits_sum / (double)done : 0);
     if (json) {
