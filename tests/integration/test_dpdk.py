@@ -271,6 +271,27 @@ class DpdkAfPacketTest(unittest.TestCase):
         self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
         self.assertEqual(get(self.node.host, self.node.port, '/')[0], 200)
 
+    def test_5_pipelined_client_not_reading(self):
+        # 20000 pipelined requests, replies unread for 2 s: the server's queued
+        # output passes its mark, it withholds the receive window (the client's
+        # send stalls), and every reply still arrives once the client reads.
+        n, mark = 20000, b'HTTP/1.1 200'
+        s = socket.create_connection((self.node.host, self.node.port), timeout=30)
+        w = threading.Thread(target=s.sendall, args=(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n' * n,))
+        w.start()
+        time.sleep(2)
+        got, tail = 0, b''
+        while got < n:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            buf = tail + chunk
+            got += buf.count(mark)
+            tail = buf[-(len(mark) - 1):]
+        w.join()
+        s.close()
+        self.assertEqual(got, n)
+
 
 class DpdkTapTest(unittest.TestCase):
     """net_tap smoke test: the tap's kernel end in NS_S is the client side."""
