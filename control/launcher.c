@@ -102,11 +102,9 @@ launch_exe_dir(char *out, size_t len)
 static int
 launch_find(const char *exe_dir, const char *sub, const char *prog, char *out, size_t len)
 {
-	snprintf(out, len, "%s/%s", exe_dir, prog);
-	if (access(out, X_OK) == 0)
+	if ((size_t)snprintf(out, len, "%s/%s", exe_dir, prog) < len && access(out, X_OK) == 0)
 		return 0;
-	snprintf(out, len, "%s/%s/%s", exe_dir, sub, prog);
-	if (access(out, X_OK) == 0)
+	if ((size_t)snprintf(out, len, "%s/%s/%s", exe_dir, sub, prog) < len && access(out, X_OK) == 0)
 		return 0;
 	return -ENOENT;
 }
