@@ -57,6 +57,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -f "$root/tests/clients/node/package-lock.json" ] &&
    [ ! -d "$root/tests/clients/node/node_modules/@elastic/elasticsearch" ]; then
 	echo "install-deps: npm ci in tests/clients/node"
-	npm ci --silent --no-audit --no-fund --prefix "$root/tests/clients/node" >/dev/null
+	# A failure is reported, not fatal: only the Node client test needs it,
+	# and that test fails clearly without it.
+	npm ci --loglevel=error --no-audit --no-fund --prefix "$root/tests/clients/node" >/dev/null ||
+		echo "install-deps: WARNING: npm ci failed; the Node client test will fail" >&2
 fi
 exit 0
