@@ -176,10 +176,11 @@ def main():
     L = []
     L.append('# Osprey against its peers — %s\n' % res['started'][:10])
     L.append('Machine: %s, %s CPUs, %s GiB, Linux %s; load average %s at start, %s at end; '
-             'Osprey commit %s. Run %s → %s (UTC).\n' % (
+             'repository at commit %s (node: %s). Run %s → %s (UTC).\n' % (
                  m.get('cpu', '?'), m.get('cpus'), m.get('mem_gib'), m.get('kernel'),
                  '/'.join(m.get('loadavg_start', [])), '/'.join(m.get('loadavg_end', [])),
-                 m.get('commit', '?'), res['started'][11:19], res['finished'][11:19]))
+                 m.get('commit', '?'), m.get('osprey', '?'), res['started'][11:19],
+                 res['finished'][11:19]))
     cfg = res['config']
     L.append('Each figure is one closed-loop run of %ss after %ss warm-up (one connection, '
              'one query after another: service time), %d round(s); engines interleaved category '
@@ -277,11 +278,16 @@ def main():
         L.append('')
     L.append('## How to read and what is not equal\n')
     L.append('- Osprey pays an HTTP round trip on loopback (and JSON) per query; the in-process '
-             'peers do not. Cheap queries (LowTerm, IntNRQ) show mostly that fixed cost.')
+             'peers do not.')
     fl = res.get('osprey_floor')
     if fl:
         L.append('- That fixed cost, measured in the same run as `GET /` on one connection: '
-                 'p50 %s ms, p99 %s ms.' % (fmt_ms(fl['p50_ms']), fmt_ms(fl['p99_ms'])))
+                 'p50 %s ms, p99 %s ms. A category whose Osprey p50 is far above it costs '
+                 'Osprey that much in search, not in HTTP.' % (fmt_ms(fl['p50_ms']),
+                                                               fmt_ms(fl['p99_ms'])))
+    L.append('- The load curve compares unequal servers: Osprey answers on all cores, each '
+             'in-process peer on one thread (a one-worker server); read it for the shape '
+             '(where queueing starts), the closed-loop tables for per-query cost.')
     L.append('- Every engine returns the top 10 document ids (Osprey: `_source: false`, '
              '`track_total_hits: false`); the aggregation returns the 10 largest sections.')
     L.append('- Index sizes are not like for like: PostgreSQL\'s includes the stored text '
