@@ -405,6 +405,7 @@ test_aggs(void **state)
 			if (m->price > pmax) pmax = m->price;
 		}
 		assert_int_equal(res.total, cnt);
+		assert_true(tagged <= cnt);
 		/* terms: every tag with a count, count desc then key asc */
 		const st_agg_part_t *t = mg.aggs[0];
 		uint32_t ntag = 0, distinct = 0;

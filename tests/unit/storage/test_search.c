@@ -309,8 +309,8 @@ test_pruning_equivalence(void **state)
 	static const char *qs[] = {
 		"{\"size\":10,\"query\":{\"match\":{\"body\":\"common\"}}%s}",
 		"{\"size\":10,\"query\":{\"match\":{\"body\":\"common rare mid\"}}%s}",
-		"{\"size\":3,\"query\":{\"bool\":{\"should\":[{\"match\":{\"body\":\"rare\"}},"
-		"{\"match\":{\"body\":{\"query\":\"common\",\"boost\":0.2}}}]}}%s}",
+		("{\"size\":3,\"query\":{\"bool\":{\"should\":[{\"match\":{\"body\":\"rare\"}},"
+		 "{\"match\":{\"body\":{\"query\":\"common\",\"boost\":0.2}}}]}}%s}"),
 	};
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		char body[512];

@@ -109,7 +109,7 @@ test_pack_roundtrip(void **state)
 			for (size_t i = 0; i < n; i++) {
 				x = x * 6364136223846793005ull + 1442695040888963407ull;
 				c[i] = bits == 64 ? (int64_t)x
-					: bits ? (int64_t)(x >> (64 - bits)) * 3 - 7 : -42;
+					: bits ? (int64_t)((x >> (64 - bits)) * 3u - 7u) : -42;
 			}
 			if (n > 3)
 				c[n / 2] = bits == 64 ? INT64_MIN : c[n / 2];
