@@ -14,6 +14,7 @@
 #ifndef DP_WRITE_H
 #define DP_WRITE_H
 
+#include "../server/dp_ctl.h"
 #include "../shard/dp_shard_jobs.h"
 #include "dp_rest.h"
 
@@ -37,6 +38,10 @@ struct dp_write_op {
 
 /* Start the op; req fields (op, id, source, ...) must be set. */
 void dp_write_submit(dp_write_op_t *op);
+
+/* Ask control to auto-create index (action.auto_create_index); cb gets
+ * control's answer (resource_already_exists_exception means someone won). */
+void dp_write_autocreate(const char *index, dp_ctl_cb_t cb, void *user);
 
 /* Elasticsearch's auto-generated _id: 20 base64url characters, time-based. */
 void dp_write_gen_id(char out[21]);

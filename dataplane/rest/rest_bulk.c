@@ -318,24 +318,13 @@ bulk_autocreate(bulk_ctx_t *b)
 		if (seen)
 			continue;
 		bulk_create_t *c = osp_arena_calloc(a, sizeof(*c));
-		osp_buf_t msg;
-		osp_jw_t w;
 
 		if (c == NULL)
 			continue;
 		c->b = b;
 		c->index = op->index;
-		osp_buf_init(&msg);
-		osp_jw_init(&w, &msg, 0);
-		osp_jw_obj_begin(&w);
-		osp_jw_kv_str(&w, "index", op->index);
-		osp_jw_key(&w, "body");
-		osp_jw_raw(&w, "{}", 2);
-		osp_jw_kv_bool(&w, "auto_create", true);
-		osp_jw_obj_end(&w);
 		b->pending++;
-		dp_ctl_request(OSP_CHAN_CREATE_INDEX, msg.data, msg.len, bulk_create_done, c);
-		osp_buf_free(&msg);
+		dp_write_autocreate(op->index, bulk_create_done, c);
 	}
 	if (--b->pending == 0)
 		bulk_dispatch(b);

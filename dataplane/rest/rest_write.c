@@ -88,6 +88,24 @@ dp_write_gen_id(char out[21])
 	out[20] = '\0';
 }
 
+void
+dp_write_autocreate(const char *index, dp_ctl_cb_t cb, void *user)
+{
+	osp_buf_t b;
+	osp_jw_t w;
+
+	osp_buf_init(&b);
+	osp_jw_init(&w, &b, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_str(&w, "index", index);
+	osp_jw_key(&w, "body");
+	osp_jw_raw(&w, "{}", 2);
+	osp_jw_kv_bool(&w, "auto_create", true);
+	osp_jw_obj_end(&w);
+	dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, cb, user);
+	osp_buf_free(&b);
+}
+
 /* The write job came back. */
 static void
 write_done(dp_job_t *job)
@@ -192,20 +210,8 @@ write_try(dp_write_op_t *op)
 			write_fail(op, &err);
 			return;
 		}
-		osp_buf_t b;
-		osp_jw_t w;
-
-		osp_buf_init(&b);
-		osp_jw_init(&w, &b, 0);
-		osp_jw_obj_begin(&w);
-		osp_jw_kv_str(&w, "index", op->index);
-		osp_jw_key(&w, "body");
-		osp_jw_raw(&w, "{}", 2);
-		osp_jw_kv_bool(&w, "auto_create", true);
-		osp_jw_obj_end(&w);
 		op->created_index = true;
-		dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, write_autocreate_done, op);
-		osp_buf_free(&b);
+		dp_write_autocreate(op->index, write_autocreate_done, op);
 		return;
 	}
 	const st_write_req_t *req = &op->job.req;
