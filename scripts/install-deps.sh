@@ -13,7 +13,7 @@ libjansson-dev libcjson-dev libjson-c-dev
 clang libclang-rt-14-dev
 g++ libsqlite3-dev libxapian-dev libpq-dev
 python3 python3-yaml python3-elasticsearch
-curl iproute2 procps etcd-server"
+curl iproute2 ethtool procps etcd-server"
 
 # Packages only the perf/ suite's runs need (peer servers, plotting, corpora);
 # `--perf` adds them. The peers' client libraries above are always installed

@@ -61,6 +61,13 @@ def make_net():
     if subprocess.run(['ip', 'netns', 'add', NS_S], stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL).returncode != 0:
         return False
+    # ip -n needs a usable mount namespace (it is not, e.g., in a plain chroot):
+    # probe it before building anything on it.
+    if subprocess.run(['ip', '-n', NS_S, 'link', 'show', 'lo'], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        return False
+    if shutil.which('ethtool') is None:
+        raise RuntimeError('ethtool is missing (scripts/install-deps.sh installs it)')
     sh('ip', 'netns', 'add', NS_C)
     sh('ip', 'link', 'add', VETH_C, 'type', 'veth', 'peer', 'name', VETH_S)
     sh('ip', 'link', 'set', VETH_S, 'netns', NS_S)
@@ -332,7 +339,7 @@ class DpdkTapTest(unittest.TestCase):
 def main():
     if not make_net():
         drop_net()
-        print('SKIP: cannot create network namespaces (ip netns add not permitted)')
+        print('SKIP: cannot create or enter network namespaces here (ip netns add / ip -n not permitted)')
         sys.exit(77)
     try:
         setns(NS_C)
