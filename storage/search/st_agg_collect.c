@@ -590,30 +590,6 @@ bucket_key(const areq_t *r, uint64_t key)
 	return v;
 }
 
-/* Terms order for the shard cut. */
-static int
-terms_cmp(const void *x, const void *y, void *arg)
-{
-	const st_bucket_t *a = x, *b = y;
-	uint8_t order = *(const uint8_t *)arg;
-	int kc = st_value_cmp(&a->key, &b->key);
-
-	switch (order) {
-	case ST_ORDER_COUNT_ASC:
-		if (a->doc_count != b->doc_count)
-			return a->doc_count < b->doc_count ? -1 : 1;
-		return kc;
-	case ST_ORDER_KEY_ASC:
-		return kc;
-	case ST_ORDER_KEY_DESC:
-		return -kc;
-	default:
-		if (a->doc_count != b->doc_count)
-			return a->doc_count > b->doc_count ? -1 : 1;
-		return kc;
-	}
-}
-
 static int
 finish_inst(st_agg_coll_t *c, ainst_t *in, uint32_t num_shards, st_agg_part_t **out)
 {
@@ -657,7 +633,7 @@ finish_inst(st_agg_coll_t *c, ainst_t *in, uint32_t num_shards, st_agg_part_t **
 		uint8_t order = g->order;
 		if (shard_size < g->size)
 			shard_size = g->size;
-		qsort_r(p->buckets, p->n_buckets, sizeof(*p->buckets), terms_cmp, &order);
+		qsort_r(p->buckets, p->n_buckets, sizeof(*p->buckets), st_bucket_order_cmp, &order);
 		if (p->n_buckets > shard_size) {
 			for (uint32_t b = shard_size; b < p->n_buckets; b++)
 				p->sum_other += p->buckets[b].doc_count;

@@ -60,8 +60,8 @@ gb_key_cmp(const void *x, const void *y)
 	return c ? c : (a->shard < b->shard ? -1 : a->shard > b->shard);
 }
 
-static int
-bucket_order(const void *x, const void *y, void *arg)
+int
+st_bucket_order_cmp(const void *x, const void *y, void *arg)
 {
 	const st_bucket_t *a = x, *b = y;
 	uint8_t order = *(const uint8_t *)arg;
@@ -180,7 +180,7 @@ reduce_terms(st_agg_part_t *const *parts, uint32_t n, osp_arena_t *a, st_agg_par
 	r->doc_count_error = n <= 1 ? 0 : error;
 	if ((rc = merge_buckets(parts, n, a, &r->buckets, &r->n_buckets, err)))
 		return rc;
-	qsort_r(r->buckets, r->n_buckets, sizeof(*r->buckets), bucket_order, &order);
+	qsort_r(r->buckets, r->n_buckets, sizeof(*r->buckets), st_bucket_order_cmp, &order);
 	for (uint32_t b = 0; b < r->n_buckets; b++) {
 		if ((int64_t)r->buckets[b].doc_count < g->min_doc_count)
 			continue;
@@ -287,7 +287,7 @@ reduce_histo(st_agg_part_t *const *parts, uint32_t n, osp_arena_t *a, st_agg_par
 order:
 	if (g->order != ST_ORDER_KEY_ASC) {
 		uint8_t order = g->order;
-		qsort_r(r->buckets, r->n_buckets, sizeof(*r->buckets), bucket_order, &order);
+		qsort_r(r->buckets, r->n_buckets, sizeof(*r->buckets), st_bucket_order_cmp, &order);
 	}
 	return 0;
 }

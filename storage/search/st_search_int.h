@@ -276,4 +276,10 @@ st_hash64(const void *p, size_t n);
 int
 st_value_cmp(const st_value_t *x, const st_value_t *y);
 
+/* qsort_r comparator of st_bucket_t in a terms order (arg: const uint8_t *
+ * st_agg_order_t): count desc/asc with key asc as tie-break, or key asc/desc.
+ * Used for the shard cut (collect) and the final order (reduce). */
+int
+st_bucket_order_cmp(const void *x, const void *y, void *arg);
+
 #endif
