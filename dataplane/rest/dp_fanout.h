@@ -37,4 +37,7 @@ struct dp_fanout {
 dp_fanout_t *dp_fanout_start(dp_rest_req_t *r, const char *expr, dp_admin_op_t op,
 			     void (*done)(dp_fanout_t *f), void *user);
 
+/* Add the counters of one shard's stats to a sum (indices stats, _cat). */
+void dp_fanout_stats_add(st_shard_stats_t *sum, const st_shard_stats_t *s);
+
 #endif

@@ -153,9 +153,8 @@ rest_forcemerge(dp_rest_req_t *r)
 	(void)f;
 }
 
-/* Sum of stats of the local primaries of one index (or all). */
-static void
-admin_stats_add(st_shard_stats_t *sum, const st_shard_stats_t *s)
+void
+dp_fanout_stats_add(st_shard_stats_t *sum, const st_shard_stats_t *s)
 {
 	sum->docs_count += s->docs_count;
 	sum->docs_deleted += s->docs_deleted;
@@ -267,7 +266,7 @@ admin_stats_done(dp_fanout_t *f)
 		total += dp_write_shards_total(f->slots[i].idx);
 		if (f->slots[i].ran && f->slots[i].job.job.rc == 0) {
 			ok++;
-			admin_stats_add(&all, &f->slots[i].job.stats);
+			dp_fanout_stats_add(&all, &f->slots[i].job.stats);
 		}
 	}
 	dp_rest_jw(f->r, &w, &out);
@@ -289,7 +288,7 @@ admin_stats_done(dp_fanout_t *f)
 		memset(&sum, 0, sizeof(sum));
 		for (; i < f->n_slots && f->slots[i].idx == idx; i++)
 			if (f->slots[i].ran && f->slots[i].job.job.rc == 0)
-				admin_stats_add(&sum, &f->slots[i].job.stats);
+				dp_fanout_stats_add(&sum, &f->slots[i].job.stats);
 		osp_jw_key(&w, idx->name);
 		osp_jw_obj_begin(&w);
 		osp_jw_kv_str(&w, "uuid", idx->uuid);

@@ -102,15 +102,10 @@ cat_indices_done(dp_fanout_t *f)
 
 		memset(&sum, 0, sizeof(sum));
 		for (; i < f->n_slots && f->slots[i].idx == idx; i++) {
-			const st_shard_stats_t *s = &f->slots[i].job.stats;
-
 			if (!f->slots[i].ran || f->slots[i].job.job.rc != 0)
 				continue;
 			any = true;
-			sum.docs_count += s->docs_count;
-			sum.docs_deleted += s->docs_deleted;
-			sum.store_size_bytes += s->store_size_bytes;
-			sum.segments_count += s->segments_count;
+			dp_fanout_stats_add(&sum, &f->slots[i].job.stats);
 		}
 		const char **row = dp_cat_row(&t);
 
