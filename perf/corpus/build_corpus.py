@@ -153,12 +153,14 @@ def zipf_docs(n, seed):
     for i in range(len(sections)):
         acc += 1.0 / (i + 1)
         sec_cum.append(acc)
-    import bisect
+    # random.choices with cum_weights draws exactly as bisect over
+    # rng.random() * total (one random() per word, same order), about twice
+    # as fast: 10M documents in minutes, not an hour.
+    choices = rng.choices
     for _ in range(n):
         length = max(5, min(2000, int(rng.lognormvariate(4.0, 0.7))))
-        body = ' '.join(words[bisect.bisect_left(cum, rng.random() * cum[-1])]
-                        for _ in range(length))
-        sec = sections[bisect.bisect_left(sec_cum, rng.random() * sec_cum[-1])]
+        body = ' '.join(choices(words, cum_weights=cum, k=length))
+        sec = choices(sections, cum_weights=sec_cum)[0]
         yield {'section': sec, 'size': int(rng.paretovariate(1.2) * 1000), 'body': body}
 
 
