@@ -2,10 +2,11 @@
  * its query latency in-process, with the same histogram, categories and JSON
  * results as pf-load.
  *
- *   pf-peer -e ENGINE -D DB build CORPUS.tsv [-j OUT]
+ *   pf-peer -e ENGINE -D DB build CORPUS.tsv [-n DOCS] [-j OUT]
  *   pf-peer -e ENGINE -D DB run -c CATEGORY -q PARAMS.tsv [-R RATE] [-w S] [-d S]
  *           [-j OUT] [-l LABEL]
  *
+ * build -n indexes only the first DOCS lines (a prefix of the corpus).
  * run without -R is closed loop (one query after another: service time).
  * With -R it is open loop on one thread: query i is due at its intended time
  * and its latency counts from then, so a slow query delays the next ones as a
@@ -65,7 +66,8 @@ engine_by_name(const char *n)
 }
 
 static int
-do_build(const pf_engine_ops_t *e, const char *db, const char *tsv, const char *json)
+do_build(const pf_engine_ops_t *e, const char *db, const char *tsv, long long limit,
+         const char *json)
 {
     int rc;
     void *h = NULL;
@@ -80,7 +82,7 @@ do_build(const pf_engine_ops_t *e, const char *db, const char *tsv, const char *
     if (rc)
         goto cleanup;
     ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    while ((limit <= 0 || docs < limit) && (n = getline(&line, &cap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[n - 1] = 0;
         char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
@@ -243,7 +245,7 @@ cleanup:
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: pf-peer -e sqlite|xapian|pg -D DB build CORPUS.tsv [-j OUT]\n"
+    fprintf(stderr, "usage: pf-peer -e sqlite|xapian|pg -D DB build CORPUS.tsv [-n DOCS] [-j OUT]\n"
                     "       pf-peer -e ENGINE -D DB run -c CATEGORY -q PARAMS.tsv [-R RATE]"
                     " [-w S] [-d S] [-j OUT] [-l LABEL]\n");
 }
@@ -253,8 +255,9 @@ main(int argc, char **argv)
 {
     const char *eng = NULL, *db = NULL, *json = NULL, *label = NULL, *cat = NULL, *params = NULL;
     double rate = 0, warm = 0.5, dur = 3;
+    long long limit = 0;
     int o;
-    while ((o = getopt(argc, argv, "+e:D:j:l:c:q:R:w:d:")) != -1) {
+    while ((o = getopt(argc, argv, "+e:D:j:l:c:q:R:w:d:n:")) != -1) {
         switch (o) {
         case 'e': eng = optarg; break;
         case 'D': db = optarg; break;
@@ -265,6 +268,7 @@ main(int argc, char **argv)
         case 'R': rate = atof(optarg); break;
         case 'w': warm = atof(optarg); break;
         case 'd': dur = atof(optarg); break;
+        case 'n': limit = atoll(optarg); break;
         default: usage(); return 1;
         }
     }
@@ -276,7 +280,7 @@ main(int argc, char **argv)
             arg = argv[optind++];
             continue;
         }
-        o = getopt(argc, argv, "+e:D:j:l:c:q:R:w:d:");
+        o = getopt(argc, argv, "+e:D:j:l:c:q:R:w:d:n:");
         if (o == -1)
             break;
         switch (o) {
@@ -287,6 +291,7 @@ main(int argc, char **argv)
         case 'R': rate = atof(optarg); break;
         case 'w': warm = atof(optarg); break;
         case 'd': dur = atof(optarg); break;
+        case 'n': limit = atoll(optarg); break;
         default: usage(); return 1;
         }
     }
@@ -297,7 +302,7 @@ main(int argc, char **argv)
     }
     int rc;
     if (strcmp(cmd, "build") == 0 && arg) {
-        rc = do_build(e, db, arg, json);
+        rc = do_build(e, db, arg, limit, json);
     } else if (strcmp(cmd, "run") == 0 && cat && params) {
         pf_cat_t c;
         if (pf_cat_parse(cat, &c)) {
