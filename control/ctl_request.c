@@ -14,6 +14,7 @@
 #include "osprey/chan.h"
 
 #include "ctl_alias.h"
+#include "ctl_custom.h"
 #include "ctl_server_int.h"
 #include "ctl_state.h"
 
@@ -53,6 +54,9 @@ srv_reply_body(const srv_wait_t *w, bool acked, osp_buf_t *b)
 	case OSP_CHAN_DYNAMIC_MAPPING:
 		osp_jw_kv_int(&jw, "mapping_version", w->mapping_version);
 		break;
+	case OSP_CHAN_DELETE_CUSTOM:
+		osp_jw_kv_int(&jw, "deleted", w->count);
+		break;
 	default:
 		break;
 	}
@@ -63,7 +67,7 @@ srv_reply_body(const srv_wait_t *w, bool acked, osp_buf_t *b)
 /* Queue a success reply; srv_flush_waits sends it once acknowledged. */
 static void
 srv_reply_acked(ctl_server_t *s, int slot, const osp_chan_frame_t *f, int64_t version,
-		int64_t timeout_ms, const char *index, int64_t mapping_version)
+		int64_t timeout_ms, const char *index, int64_t mapping_version, int64_t count)
 {
 	srv_wait_t *w = realloc(s->waits, (s->n_waits + 1) * sizeof(*w));
 	char *ix = strdup(index);
@@ -82,7 +86,7 @@ srv_reply_acked(ctl_server_t *s, int slot, const osp_chan_frame_t *f, int64_t ve
 	w[s->n_waits++] = (srv_wait_t){ .slot = slot, .gen = s->conns[slot].gen,
 		.req_id = f->id, .version = version, .type = f->type,
 		.deadline_ms = ctl_srv_now_mono_ms() + timeout_ms, .index = ix,
-		.mapping_version = mapping_version };
+		.mapping_version = mapping_version, .count = count };
 }
 
 /* Send replies whose version is acknowledged or whose time is up. */
@@ -174,6 +178,7 @@ ctl_request_handle(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 	char what[512];
 	osp_buf_t closed = OSP_BUF_INIT;
 	bool changed = true;
+	uint32_t deleted = 0;
 	int64_t mv = 0, timeout = s->o.ack_timeout_ms, now = ctl_srv_now_realtime_ms();
 	int rc;
 
@@ -258,6 +263,22 @@ ctl_request_handle(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 			srv_closed_names(next, index, &closed);
 		break;
 	}
+	case OSP_CHAN_PUT_CUSTOM: {
+		const osp_json_t *ty = osp_json_get(req, "type"), *nm = osp_json_get(req, "name");
+
+		rc = ctl_custom_put(next, req, &err);
+		if (osp_json_is(ty, OSP_JSON_STRING) && osp_json_is(nm, OSP_JSON_STRING))
+			snprintf(what, sizeof(what), "put %.31s [%.200s]", ty->u.str, nm->u.str);
+		else
+			snprintf(what, sizeof(what), "put custom metadata");
+		break;
+	}
+	case OSP_CHAN_DELETE_CUSTOM:
+		rc = ctl_custom_delete(next, req, &deleted, &err);
+		changed = rc == 0 && deleted > 0;
+		snprintf(what, sizeof(what), "deleted %u custom metadata entr%s", deleted,
+			 deleted == 1 ? "y" : "ies");
+		break;
 	default:
 		osp_err_set(&err, 400, "illegal_argument_exception",
 			    "unsupported control request type [%u]", f->type);
@@ -273,7 +294,7 @@ ctl_request_handle(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 		osp_buf_puts(&s->batch_what, what);
 	}
 	srv_reply_acked(s, slot, f, s->batch ? 0 : s->cs->version, timeout,
-			closed.len ? closed.data : index, mv);
+			closed.len ? closed.data : index, mv, deleted);
 	goto cleanup;
 fail:
 	ctl_srv_reply_err(s, slot, f->id, &err);

@@ -34,6 +34,7 @@
 #include "osprey/chan.h"
 
 #include "ctl_alloc.h"
+#include "ctl_custom.h"
 #include "ctl_log.h"
 #include "ctl_server_int.h"
 #include "ctl_state.h"
@@ -120,6 +121,7 @@ ctl_srv_commit(ctl_server_t *s, osp_cluster_t *next, const char *what)
 		goto cleanup;
 	}
 	next->version = s->cs ? s->cs->version + 1 : next->version + 1;
+	ctl_custom_stamp(next);
 	rc = ctl_uuid_random(next->state_uuid);
 	if (rc != 0)
 		goto cleanup;

@@ -40,6 +40,7 @@ typedef struct srv_wait {
 	int64_t deadline_ms;
 	uint16_t type;           /* request type: decides the reply's shape */
 	int64_t mapping_version;
+	int64_t count;           /* DELETE_CUSTOM: entries deleted */
 	char *index;             /* the request's index expression */
 } srv_wait_t;
 

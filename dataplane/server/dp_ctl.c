@@ -149,3 +149,67 @@ dp_ctl_poll(void)
 	}
 	return n;
 }
+
+/* Send a JSON payload built in b, or fail the callback with 500 on ENOMEM. */
+static void
+ctl_send_built(uint16_t type, osp_buf_t *b, dp_ctl_cb_t cb, void *user)
+{
+	osp_err_t err;
+
+	if (osp_buf_failed(b)) {
+		osp_err_set(&err, 500, "exception", "out of memory");
+		cb(user, &err, NULL, 0);
+	} else {
+		dp_ctl_request(type, b->data, b->len, cb, user);
+	}
+	osp_buf_free(b);
+}
+
+void
+dp_ctl_put_custom(const char *type, const char *name, const char *body, size_t body_len,
+		  bool create, dp_ctl_cb_t cb, void *user)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+
+	osp_jw_init(&w, &b, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_str(&w, "type", type);
+	osp_jw_kv_str(&w, "name", name);
+	osp_jw_key(&w, "body");
+	osp_jw_raw(&w, body, body_len);
+	osp_jw_kv_bool(&w, "create", create);
+	osp_jw_obj_end(&w);
+	ctl_send_built(OSP_CHAN_PUT_CUSTOM, &b, cb, user);
+}
+
+void
+dp_ctl_delete_custom(const char *type, const char *const *names, uint32_t n, dp_ctl_cb_t cb,
+		     void *user)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	osp_jw_t w;
+
+	osp_jw_init(&w, &b, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_str(&w, "type", type);
+	osp_jw_key(&w, "names");
+	osp_jw_arr_begin(&w);
+	for (uint32_t i = 0; i < n; i++)
+		osp_jw_str(&w, names[i]);
+	osp_jw_arr_end(&w);
+	osp_jw_obj_end(&w);
+	ctl_send_built(OSP_CHAN_DELETE_CUSTOM, &b, cb, user);
+}
+
+const osp_custom_t *
+dp_ctl_custom(const char *type, const char *name)
+{
+	return osp_cluster_custom(dp_shards_state(), type, name);
+}
+
+void
+dp_ctl_customs(const char *type, const osp_custom_t **first, uint32_t *n)
+{
+	osp_cluster_customs(dp_shards_state(), type, first, n);
+}

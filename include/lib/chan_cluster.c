@@ -1,6 +1,7 @@
 /*
  * chan_cluster.c - the in-memory cluster state of osprey/cluster.h: create,
- * copy, free, index lookup and index settings access.
+ * copy, free (customs included; their lookups are in chan_cluster_custom.c),
+ * index lookup and index settings access.
  *
  * Indices are kept sorted by name in an array of pointers so lookups are a
  * binary search and a copy-on-write state change can share nothing with the
@@ -73,6 +74,11 @@ osp_cluster_free(osp_cluster_t *cs)
 	free(cs->indices);
 	free(cs->nodes);
 	free(cs->tombstones);
+	for (uint32_t i = 0; i < cs->n_customs; i++) {
+		free(cs->customs[i].name);
+		free(cs->customs[i].body);
+	}
+	free(cs->customs);
 	free(cs);
 }
 
@@ -137,7 +143,9 @@ osp_cluster_clone(const osp_cluster_t *cs)
 	c->nodes = NULL;
 	c->indices = NULL;
 	c->tombstones = NULL;
+	c->customs = NULL;
 	c->n_indices = c->cap_indices = 0;
+	c->n_customs = 0;
 	c->nodes = dup_mem(cs->nodes, cs->n_nodes * sizeof(osp_node_t));
 	c->tombstones = dup_mem(cs->tombstones, cs->n_tombstones * sizeof(osp_tombstone_t));
 	c->indices = calloc(cs->n_indices ? cs->n_indices : 1, sizeof(osp_index_t *));
@@ -149,6 +157,22 @@ osp_cluster_clone(const osp_cluster_t *cs)
 		if (c->indices[i] == NULL)
 			goto fail;
 		c->n_indices++;
+	}
+	c->customs = calloc(cs->n_customs ? cs->n_customs : 1, sizeof(osp_custom_t));
+	if (c->customs == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < cs->n_customs; i++) {
+		osp_custom_t *d = &c->customs[c->n_customs];
+
+		*d = cs->customs[i];
+		d->name = strdup(cs->customs[i].name);
+		d->body = dup_mem(cs->customs[i].body, cs->customs[i].body_len + 1);
+		if (d->name == NULL || d->body == NULL) {
+			free(d->name);
+			free(d->body);
+			goto fail;
+		}
+		c->n_customs++;
 	}
 	return c;
 fail:

@@ -411,6 +411,72 @@ write_nodes(const osp_cluster_t *cs, osp_jw_t *w)
 	osp_jw_obj_end(w);
 }
 
+/* {name: body, ...} for the customs of one type. */
+static void
+write_custom_map(const osp_cluster_t *cs, osp_jw_t *w, const char *type)
+{
+	const osp_custom_t *c;
+	uint32_t n;
+
+	osp_cluster_customs(cs, type, &c, &n);
+	osp_jw_obj_begin(w);
+	for (uint32_t i = 0; i < n; i++) {
+		osp_jw_key(w, c[i].name);
+		osp_jw_raw(w, c[i].body, c[i].body_len);
+	}
+	osp_jw_obj_end(w);
+}
+
+/* ES's metadata customs that wrap their map in an object of the same name
+ * ("index_template":{"index_template":{..}}), shown only when non-empty. */
+static void
+write_custom_views(const osp_cluster_t *cs, osp_jw_t *w)
+{
+	static const char *const wrapped[] = { "index_template", "component_template" };
+	const osp_custom_t *c;
+	uint32_t n;
+
+	for (size_t k = 0; k < sizeof(wrapped) / sizeof(wrapped[0]); k++) {
+		osp_cluster_customs(cs, wrapped[k], &c, &n);
+		if (n == 0)
+			continue;
+		osp_jw_key(w, wrapped[k]);
+		osp_jw_obj_begin(w);
+		osp_jw_key(w, wrapped[k]);
+		write_custom_map(cs, w, wrapped[k]);
+		osp_jw_obj_end(w);
+	}
+	osp_cluster_customs(cs, "data_stream", &c, &n);
+	if (n) {
+		osp_jw_key(w, "data_stream");
+		osp_jw_obj_begin(w);
+		osp_jw_key(w, "data_stream");
+		write_custom_map(cs, w, "data_stream");
+		osp_jw_key(w, "data_stream_aliases");
+		osp_jw_obj_begin(w);
+		osp_jw_obj_end(w);
+		osp_jw_obj_end(w);
+	}
+}
+
+/* Every custom, for control's persistence and publication. */
+static void
+write_customs_internal(const osp_cluster_t *cs, osp_jw_t *w)
+{
+	osp_jw_key(w, "osprey_customs");
+	osp_jw_arr_begin(w);
+	for (uint32_t i = 0; i < cs->n_customs; i++) {
+		osp_jw_obj_begin(w);
+		osp_jw_kv_str(w, "type", cs->customs[i].type);
+		osp_jw_kv_str(w, "name", cs->customs[i].name);
+		osp_jw_kv_int(w, "version", cs->customs[i].version);
+		osp_jw_key(w, "body");
+		osp_jw_raw(w, cs->customs[i].body, cs->customs[i].body_len);
+		osp_jw_obj_end(w);
+	}
+	osp_jw_arr_end(w);
+}
+
 static int
 write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags, const write_sel_t *sel)
 {
@@ -419,8 +485,14 @@ write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags, const write
 	osp_jw_kv_str(w, "cluster_uuid", cs->cluster_uuid);
 	osp_jw_kv_bool(w, "cluster_uuid_committed", true);
 	osp_jw_key(w, "templates");
-	osp_jw_obj_begin(w);
-	osp_jw_obj_end(w);
+	if (flags & OSP_CLUSTER_INTERNAL) {
+		osp_jw_obj_begin(w);
+		osp_jw_obj_end(w);
+		write_customs_internal(cs, w);
+	} else {
+		write_custom_map(cs, w, "template");
+		write_custom_views(cs, w);
+	}
 	osp_jw_key(w, "indices");
 	osp_jw_obj_begin(w);
 	for (uint32_t i = 0; i < cs->n_indices; i++) {

@@ -248,6 +248,39 @@ parse_node(const osp_json_t *j, osp_node_t *n)
 	return 0;
 }
 
+/* metadata.osprey_customs (OSP_CLUSTER_INTERNAL). */
+static int
+parse_customs(osp_cluster_t *cs, const osp_json_t *arr)
+{
+	osp_buf_t b = OSP_BUF_INIT;
+	int rc = 0;
+
+	OSP_JSON_FOREACH(c, arr) {
+		const osp_json_t *t = osp_json_get(c, "type"), *n = osp_json_get(c, "name");
+		const osp_json_t *body = osp_json_get(c, "body");
+		osp_jw_t w;
+
+		if (!osp_json_is(t, OSP_JSON_STRING) || !osp_json_is(n, OSP_JSON_STRING) ||
+		    body == NULL || osp_cluster_custom(cs, t->u.str, n->u.str) != NULL) {
+			rc = -EINVAL;
+			break;
+		}
+		osp_buf_clear(&b);
+		osp_jw_init(&w, &b, 0);
+		osp_jw_value(&w, body);
+		if (osp_buf_failed(&b)) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = osp_cluster_put_custom(cs, t->u.str, n->u.str, b.data, b.len,
+					    get_int(osp_json_get(c, "version"), 0));
+		if (rc != 0)
+			break;
+	}
+	osp_buf_free(&b);
+	return rc;
+}
+
 int
 osp_cluster_parse(const char *json, size_t len, osp_cluster_t **out)
 {
@@ -321,6 +354,9 @@ osp_cluster_parse(const char *json, size_t len, osp_cluster_t **out)
 			cs->n_tombstones++;
 		}
 	}
+	rc = parse_customs(cs, osp_json_path(root, "metadata.osprey_customs"));
+	if (rc != 0)
+		goto cleanup;
 	*out = cs;
 	cs = NULL;
 	rc = 0;

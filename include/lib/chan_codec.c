@@ -54,6 +54,8 @@ osp_chan_type_name(uint16_t type)
 	case OSP_CHAN_CLOSE_INDEX: return "close_index";
 	case OSP_CHAN_GET_STATE: return "get_state";
 	case OSP_CHAN_UPDATE_ALIASES: return "update_aliases";
+	case OSP_CHAN_PUT_CUSTOM: return "put_custom";
+	case OSP_CHAN_DELETE_CUSTOM: return "delete_custom";
 	default: return "unknown";
 	}
 }

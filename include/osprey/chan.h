@@ -37,6 +37,19 @@
  *   OPEN_INDEX, CLOSE_INDEX {"index":"expr"}
  *   GET_STATE         {}  -> REPLY payload is the state JSON
  *   UPDATE_ALIASES    {"body":{"actions":[{"add":{..}},{"remove":{..}},..]}}
+ *   PUT_CUSTOM        {"type":"index_template","name":"t1","body":{..},"create":false}
+ *                     or, all or nothing, {"items":[{"type":..,"name":..,
+ *                     "body":..,"create":b},..]}: store cluster metadata
+ *                     (osp_custom_t in osprey/cluster.h). Control checks
+ *                     only type (1..31 bytes), name (non-empty) and that a
+ *                     body is present; the dataplane validates bodies.
+ *                     "create":true and the entry exists: 400
+ *                     illegal_argument_exception "<type> [<name>] already
+ *                     exists". REPLY {"acknowledged":true,"state_version":V}.
+ *   DELETE_CUSTOM     {"type":"index_template","names":["t1","t2"]}: exact
+ *                     names (the dataplane expands wildcards and words the
+ *                     404s); absent names are skipped. REPLY
+ *                     {"acknowledged":true,"deleted":N,"state_version":V}.
  *   REPLY    ctl->dp  success: the Elasticsearch response body, plus
  *                     "state_version" (and "mapping_version" for mapping
  *                     requests); OSP_CHAN_F_ERROR: {"error":{..},"status":N}
@@ -80,6 +93,8 @@ typedef enum osp_chan_type {
 	OSP_CHAN_CLOSE_INDEX = 22,
 	OSP_CHAN_GET_STATE = 23,
 	OSP_CHAN_UPDATE_ALIASES = 24,
+	OSP_CHAN_PUT_CUSTOM = 25,
+	OSP_CHAN_DELETE_CUSTOM = 26,
 } osp_chan_type_t;
 
 #define OSP_CHAN_F_JSON  0x1u    /* payload is JSON text */

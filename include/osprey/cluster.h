@@ -138,6 +138,23 @@ typedef struct osp_tombstone {
 	int64_t delete_date_ms;
 } osp_tombstone_t;
 
+/* One piece of cluster-level metadata other than an index ("custom", as
+ * Elasticsearch calls its Metadata.Custom): index templates (composable,
+ * component, legacy), ingest pipelines, stored scripts, snapshot
+ * repositories, cluster settings, data streams. Control stores, persists
+ * and publishes them without interpreting the body; the dataplane validates
+ * a body before it sends it and renders it for the GET APIs. Owned by its
+ * osp_cluster_t (name and body malloc'd). */
+typedef struct osp_custom {
+	char type[32];      /* "index_template", "component_template", "template",
+			       "ingest_pipeline", "stored_script", "repository",
+			       "cluster_settings", "data_stream", ... */
+	char *name;         /* NUL-terminated */
+	char *body;         /* JSON text as the API's GET shows the object (NUL-terminated) */
+	size_t body_len;
+	int64_t version;    /* cluster-state version that last wrote it */
+} osp_custom_t;
+
 /* The whole state. Immutable once published; see the file comment. */
 typedef struct osp_cluster {
 	char cluster_name[256];
@@ -151,6 +168,8 @@ typedef struct osp_cluster {
 	uint32_t n_indices, cap_indices;
 	osp_tombstone_t *tombstones;       /* oldest first, at most 500 */
 	uint32_t n_tombstones;
+	osp_custom_t *customs;             /* sorted by (type, name) */
+	uint32_t n_customs;
 } osp_cluster_t;
 
 #define OSP_TOMBSTONES_MAX 500
@@ -175,6 +194,24 @@ osp_cluster_add_index(osp_cluster_t *cs, osp_index_t *idx);
 osp_index_t *
 osp_cluster_remove_index(osp_cluster_t *cs, const char *name);
 
+/* The custom (type, name), or NULL. */
+const osp_custom_t *
+osp_cluster_custom(const osp_cluster_t *cs, const char *type, const char *name);
+/* The contiguous run of customs of one type (sorted by name): *first and
+ * *n (0 and possibly NULL when there are none). */
+void
+osp_cluster_customs(const osp_cluster_t *cs, const char *type, const osp_custom_t **first,
+		    uint32_t *n);
+/* Insert or replace (type, name) with a copy of body (JSON text, body_len
+ * bytes) written at version. 0, -EINVAL (type empty or longer than 31
+ * bytes, name empty) or -ENOMEM. */
+int
+osp_cluster_put_custom(osp_cluster_t *cs, const char *type, const char *name,
+		       const char *body, size_t body_len, int64_t version);
+/* Remove (type, name). 0, or -ENOENT when absent. */
+int
+osp_cluster_remove_custom(osp_cluster_t *cs, const char *type, const char *name);
+
 osp_index_t *
 osp_index_clone(const osp_index_t *idx);
 void
@@ -197,7 +234,10 @@ osp_index_write_settings(const osp_index_t *idx, osp_jw_t *w, bool flat);
 /* osp_cluster_write flags. */
 #define OSP_CLUSTER_FLAT_SETTINGS 0x1u   /* ?flat_settings=true */
 /* Full alias definitions ("aliases":{name:{..}}) instead of ES's list of
- * names: what control persists and publishes. */
+ * names, and every custom under metadata.osprey_customs as
+ * [{"type":..,"name":..,"version":V,"body":{..}}] (sorted) instead of ES's
+ * per-kind views ("templates", "index_template", "component_template"):
+ * what control persists and publishes. */
 #define OSP_CLUSTER_INTERNAL      0x2u
 
 /* Write the state as GET _cluster/state renders it. Control persists and
