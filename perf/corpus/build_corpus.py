@@ -164,8 +164,43 @@ def zipf_docs(n, seed):
         yield {'section': sec, 'size': int(rng.paretovariate(1.2) * 1000), 'body': body}
 
 
+def zipfgen_binary():
+    """pf-zipfgen (perf/corpus/pf_zipfgen.c): the same generator in C."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    build = os.environ.get('PF_BUILD', os.path.join(here, '..', '..', 'build-perf'))
+    for c in (os.environ.get('PF_ZIPFGEN'), os.path.join(build, 'perf', 'corpus', 'pf-zipfgen')):
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def zipf_native(n, seed, outdir):
+    """Write the zipf corpus with pf-zipfgen; False when it is not built."""
+    gen = zipfgen_binary()
+    if not gen or os.environ.get('PF_ZIPFGEN') == 'python':
+        return False
+    vocab = os.path.join(outdir, 'vocab.txt')
+    with open(vocab, 'w') as f:
+        f.write(''.join(w + '\n' for w in vocabulary()))
+    subprocess.run([gen, vocab, str(n), str(seed), outdir], check=True)
+    return True
+
+
 def clean(s):
     return ' '.join(s.split())
+
+
+def write_docs(it, outdir):
+    n = 0
+    with open(os.path.join(outdir, 'docs.ndjson'), 'w') as nd, \
+            open(os.path.join(outdir, 'docs.tsv'), 'w') as tsv:
+        for doc in it:
+            n += 1
+            doc = dict(id=n, **doc)
+            doc['body'] = clean(doc['body'])
+            nd.write(json.dumps(doc, sort_keys=True, ensure_ascii=False) + '\n')
+            tsv.write('%d\t%s\t%d\t%s\n' % (n, clean(doc['section']), doc['size'], doc['body']))
+    return n
 
 
 def main():
@@ -182,15 +217,10 @@ def main():
         it = linuxdoc_docs(a.docs)
     else:
         it = zipf_docs(a.docs or 100000, a.seed)
-    n = 0
-    with open(os.path.join(a.outdir, 'docs.ndjson'), 'w') as nd, \
-            open(os.path.join(a.outdir, 'docs.tsv'), 'w') as tsv:
-        for doc in it:
-            n += 1
-            doc = dict(id=n, **doc)
-            doc['body'] = clean(doc['body'])
-            nd.write(json.dumps(doc, sort_keys=True, ensure_ascii=False) + '\n')
-            tsv.write('%d\t%s\t%d\t%s\n' % (n, clean(doc['section']), doc['size'], doc['body']))
+    if a.name == 'zipf' and zipf_native(a.docs or 100000, a.seed, a.outdir):
+        n = a.docs or 100000
+    else:
+        n = write_docs(it, a.outdir)
     if n == 0:
         sys.exit('build_corpus: no documents for %s (missing source?)' % a.name)
     with open(os.path.join(a.outdir, 'meta.json'), 'w') as f:
