@@ -245,6 +245,15 @@ int
 st_shard_search(st_shard_t *sh, const st_search_req_t *req, osp_arena_t *a,
 		st_shard_result_t *out, st_reader_set_t **ctx, osp_err_t *err);
 
+/* st_shard_search over view, a set pinned earlier with
+ * st_shard_acquire_readers (scroll / point in time: the same documents on
+ * every page; segments a refresh or merge replaced stay alive while pinned).
+ * view NULL = the current set. *ctx gets its own reference. */
+int
+st_shard_search_view(st_shard_t *sh, st_reader_set_t *view, const st_search_req_t *req,
+		     osp_arena_t *a, st_shard_result_t *out, st_reader_set_t **ctx,
+		     osp_err_t *err);
+
 /* _count of a query over the current reader set. */
 int
 st_shard_count_query(st_shard_t *sh, const st_query_t *q, int64_t now_ms,
