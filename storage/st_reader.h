@@ -13,6 +13,8 @@
  *   - one-byte norms (Lucene SmallFloat.intToByte4 of the field length),
  *   - doc values: numeric (int64 or double, multi-valued) and keyword sorted-set
  *     ordinals (ord -> term, per-doc ords) for sort and aggregations,
+ *   - points of numeric fields: every (value, doc) pair sorted by value, so a
+ *     numeric range is one contiguous slice (optional: NULL op = scan doc values),
  *   - stored _source and the identity of each doc (_id, seq_no, version, term).
  * Per-term and per-field calls go through an ops table, so tests can plug in
  * an in-memory reader; the per-document hot path (postings cursor, doc values,
@@ -92,6 +94,30 @@ typedef struct st_dv_sorted_set {
 	const char *term_bytes;
 } st_dv_sorted_set_t;
 
+/* Points of a numeric field: its n (value, doc) pairs sorted by key, then doc.
+ * Keys are sortable int64: longs as they are, doubles through
+ * st_points_key_double. single: no doc has two values (so a slice's length
+ * is its doc count); doc_count: docs with at least one value. */
+typedef struct st_points {
+	uint32_t n;
+	const int64_t *keys;
+	const uint32_t *docs;
+	uint32_t doc_count;
+	bool single;
+	bool is_double;
+} st_points_t;
+
+/* The sortable key of a double: IEEE bits, magnitude bits of negatives
+ * flipped (-0.0 sorts just below +0.0; the caller treats them as equal). */
+static inline int64_t
+st_points_key_double(double v)
+{
+	int64_t bits;
+
+	__builtin_memcpy(&bits, &v, 8);
+	return bits ^ (int64_t)((uint64_t)(bits >> 63) >> 1);
+}
+
 /* Who a doc is. */
 typedef struct st_doc_meta {
 	const char *id;                /* _id bytes, not NUL-terminated */
@@ -139,6 +165,8 @@ typedef struct st_reader_ops {
 	/* Names of fields present (for exists and wildcard field patterns). */
 	uint32_t (*field_count)(const st_reader_t *r);
 	const char *(*field_name)(const st_reader_t *r, uint32_t i);
+	/* Points of a numeric field: 0 and *out, or -ENOENT. May be NULL. */
+	int (*points)(const st_reader_t *r, const char *field, st_points_t *out);
 } st_reader_ops_t;
 
 /* A searchable view of one segment. Embedded first in the implementation's

@@ -3,9 +3,10 @@
  * CheckIndex, ES's index.shard.check_on_startup=checksum+structure): decode
  * every term's postings and positions without caching them, recompute the
  * per-field statistics and compare them with .si, decode every doc values
- * field and every stored-fields block. Opening already checked checksums
- * and layout; this catches what only a full decode can (a file whose
- * checksum was forged, or a writer bug). It costs a full read of the
+ * field, its points (counts compared with the doc values) and every
+ * stored-fields block. Opening already checked checksums and layout; this
+ * catches what only a full decode can (a file whose checksum was forged, or
+ * a writer bug). It costs a full read of the
  * segment, so callers use it at recovery, before snapshots, or in tests.
  */
 #include <errno.h>
@@ -42,6 +43,21 @@ check_field(st_seg_core_t *c, st_seg_rfield_t *f, st_seg_pbuf_t *pb, roaring_bit
 		if (rc) {
 			*what = "doc values do not decode";
 			return rc;
+		}
+	}
+	if (f->fi.dv == ST_SEG_DV_LONG || f->fi.dv == ST_SEG_DV_DOUBLE) {
+		uint32_t with = 0;
+
+		rc = st_seg_pnt_r_decode(c, f);
+		if (rc) {
+			*what = "points do not decode";
+			return rc;
+		}
+		for (uint32_t d = 0; d < c->max_doc; d++)
+			with += f->dvn.start[d] < f->dvn.start[d + 1];
+		if (f->pts.n != f->dvn.start[c->max_doc] || f->pts.doc_count != with) {
+			*what = "points disagree with the doc values";
+			return -EBADMSG;
 		}
 	}
 	return 0;

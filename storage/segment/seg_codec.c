@@ -14,7 +14,7 @@
 #include "seg_int.h"
 
 const char *const st_seg_comp_ext[ST_SEG_C_N + 1] = {
-	"si", "tim", "doc", "pos", "nrm", "dvd", "src", "met", "liv",
+	"si", "tim", "doc", "pos", "nrm", "dvd", "src", "met", "pnt", "liv",
 };
 
 #define FOOTER_MAGIC 0x4f535053u     /* "SPSO" */

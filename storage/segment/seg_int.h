@@ -8,7 +8,7 @@
  *   OFFSET  SIZE  DESCRIPTION
  *   0       4     magic "OSPS"
  *   4       4     component tag: ext padded with NULs ("tim\0")
- *   8       4     format version (1)
+ *   8       4     format version (2: adds .pnt)
  *   12      4     reserved (0)
  *   16      16    segment id (same in every component of a segment)
  *   32      ...   body (described in the component's own file)
@@ -38,7 +38,7 @@
 #error "segment codec assumes a little-endian host"
 #endif
 
-#define ST_SEG_VERSION 1u
+#define ST_SEG_VERSION 2u
 #define ST_SEG_HDR_LEN 32u
 #define ST_SEG_FTR_LEN 16u
 #define ST_SEG_TERMS_PER_BLOCK 32u
@@ -53,6 +53,7 @@ enum {
 	ST_SEG_C_DVD,
 	ST_SEG_C_SRC,
 	ST_SEG_C_MET,
+	ST_SEG_C_PNT,
 	ST_SEG_C_N,
 	ST_SEG_C_LIV = ST_SEG_C_N,     /* not part of the immutable set */
 };
@@ -396,6 +397,13 @@ st_seg_dvd_w_sorted_set(osp_buf_t *b, uint32_t fid, uint32_t num_terms,
 			uint32_t max_doc, uint64_t nords);
 void
 st_seg_dvd_w_finish(osp_buf_t *b, uint32_t nsections);
+/* Points (seg_points.c): one section per numeric doc values field, from
+ * the same counts and values (double: IEEE bits). */
+void
+st_seg_pnt_w_field(osp_buf_t *b, uint32_t fid, bool is_double, const uint32_t *counts,
+		   const int64_t *vals, uint32_t max_doc, uint64_t nvals);
+void
+st_seg_pnt_w_finish(osp_buf_t *b, uint32_t nsections);
 
 /* ---- the decoded segment (seg_reader.c and component readers) ---- */
 
@@ -430,6 +438,12 @@ typedef struct st_seg_rfield {
 	st_dv_numeric_t dvn;
 	st_dv_sorted_set_t dvs;
 	int dv_err;
+	/* points (section in .pnt, NULL when none) */
+	const uint8_t *pt_sec;
+	size_t pt_len;
+	bool pt_ready;
+	int pt_err;
+	st_points_t pts;
 } st_seg_rfield_t;
 
 /* Stored-fields reader state. */
@@ -531,6 +545,10 @@ int
 st_seg_dvd_r_open(st_seg_core_t *c, const uint8_t *body, size_t len);
 int
 st_seg_dvd_r_decode(st_seg_core_t *c, st_seg_rfield_t *f);
+int
+st_seg_pnt_r_open(st_seg_core_t *c, const uint8_t *body, size_t len);
+int
+st_seg_pnt_r_decode(st_seg_core_t *c, st_seg_rfield_t *f);
 
 /* Live docs (seg_liv.c): deleted set of a generation. */
 int

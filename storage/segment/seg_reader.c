@@ -188,6 +188,8 @@ open_core(st_seg_core_t *c, osp_err_t *err)
 	     "bad term dictionary index");
 	STEP(ST_SEG_C_DVD, st_seg_dvd_r_open(c, body[ST_SEG_C_DVD], len[ST_SEG_C_DVD]),
 	     "bad doc values layout");
+	STEP(ST_SEG_C_PNT, st_seg_pnt_r_open(c, body[ST_SEG_C_PNT], len[ST_SEG_C_PNT]),
+	     "bad points layout");
 	STEP(ST_SEG_C_SRC, st_seg_src_r_open(&c->src, body[ST_SEG_C_SRC], len[ST_SEG_C_SRC],
 					     c->max_doc), "bad stored fields index");
 	STEP(ST_SEG_C_MET, st_seg_met_r_open(&c->met, body[ST_SEG_C_MET], len[ST_SEG_C_MET],
@@ -544,6 +546,22 @@ op_dv_numeric(const st_reader_t *r, const char *field, st_dv_numeric_t *out)
 }
 
 static int
+op_points(const st_reader_t *r, const char *field, st_points_t *out)
+{
+	st_seg_core_t *c = core_of(r);
+	st_seg_rfield_t *f = st_seg_core_field(c, field);
+	int rc;
+
+	if (f == NULL || f->pt_sec == NULL)
+		return -ENOENT;
+	rc = st_seg_pnt_r_decode(c, f);
+	if (rc)
+		return rc;
+	*out = f->pts;
+	return 0;
+}
+
+static int
 op_dv_sorted_set(const st_reader_t *r, const char *field, st_dv_sorted_set_t *out)
 {
 	st_seg_core_t *c = core_of(r);
@@ -624,4 +642,5 @@ static const st_reader_ops_t seg_ops = {
 	.lookup_id = op_lookup_id,
 	.field_count = op_field_count,
 	.field_name = op_field_name,
+	.points = op_points,
 };

@@ -24,8 +24,8 @@ struct st_seg_writer {
 	uint32_t max_doc;
 	uint32_t cur_field;           /* field whose terms are being written */
 	st_seg_tim_w_t tim;
-	osp_buf_t doc, pos, nrm, dvd;
-	uint32_t nnrm, ndvd;
+	osp_buf_t doc, pos, nrm, dvd, pnt;
+	uint32_t nnrm, ndvd, npnt;
 	st_seg_src_w_t src;
 	st_seg_met_w_t met;
 	roaring_bitmap_t *scratch, *field_docs;
@@ -60,6 +60,7 @@ st_seg_writer_create(const st_seg_builder_opts_t *o, st_seg_writer_t **out)
 	st_seg_frame_begin(&w->pos, ST_SEG_C_POS, w->segid);
 	st_seg_frame_begin(&w->nrm, ST_SEG_C_NRM, w->segid);
 	st_seg_frame_begin(&w->dvd, ST_SEG_C_DVD, w->segid);
+	st_seg_frame_begin(&w->pnt, ST_SEG_C_PNT, w->segid);
 	w->scratch = roaring_bitmap_create();
 	w->field_docs = roaring_bitmap_create();
 	if (w->scratch == NULL || w->field_docs == NULL) {
@@ -83,6 +84,7 @@ st_seg_writer_free(st_seg_writer_t *w)
 	osp_buf_free(&w->pos);
 	osp_buf_free(&w->nrm);
 	osp_buf_free(&w->dvd);
+	osp_buf_free(&w->pnt);
 	st_seg_src_w_free(&w->src);
 	st_seg_met_w_free(&w->met);
 	st_seg_bm_free(w->scratch);
@@ -213,7 +215,10 @@ st_seg_writer_dv_numeric(st_seg_writer_t *w, uint32_t fid, const uint32_t *count
 		return -EINVAL;
 	st_seg_dvd_w_numeric(&w->dvd, fid, counts, vals, max_doc, nvals);
 	w->ndvd++;
-	return osp_buf_failed(&w->dvd) ? -ENOMEM : 0;
+	st_seg_pnt_w_field(&w->pnt, fid, w->fi[fid].dv == ST_SEG_DV_DOUBLE, counts, vals,
+			   max_doc, nvals);
+	w->npnt++;
+	return osp_buf_failed(&w->dvd) || osp_buf_failed(&w->pnt) ? -ENOMEM : 0;
 }
 
 int
@@ -265,6 +270,8 @@ st_seg_writer_finish(st_seg_writer_t *w, st_seg_files_t *out)
 	st_seg_frame_end(&w->nrm);
 	st_seg_dvd_w_finish(&w->dvd, w->ndvd);
 	st_seg_frame_end(&w->dvd);
+	st_seg_pnt_w_finish(&w->pnt, w->npnt);
+	st_seg_frame_end(&w->pnt);
 	rc = st_seg_src_w_finish(&w->src, &src, w->segid);
 	if (rc)
 		goto cleanup;
@@ -273,7 +280,7 @@ st_seg_writer_finish(st_seg_writer_t *w, st_seg_files_t *out)
 		goto cleanup;
 	rc = -ENOMEM;
 	if (osp_buf_failed(&tim) || osp_buf_failed(&w->doc) || osp_buf_failed(&w->pos) ||
-	    osp_buf_failed(&w->nrm) || osp_buf_failed(&w->dvd))
+	    osp_buf_failed(&w->nrm) || osp_buf_failed(&w->dvd) || osp_buf_failed(&w->pnt))
 		goto cleanup;
 	files_add(out, w->name, ST_SEG_C_SI, &si);
 	files_add(out, w->name, ST_SEG_C_TIM, &tim);
@@ -283,6 +290,7 @@ st_seg_writer_finish(st_seg_writer_t *w, st_seg_files_t *out)
 	files_add(out, w->name, ST_SEG_C_DVD, &w->dvd);
 	files_add(out, w->name, ST_SEG_C_SRC, &src);
 	files_add(out, w->name, ST_SEG_C_MET, &met);
+	files_add(out, w->name, ST_SEG_C_PNT, &w->pnt);
 	return 0;
 cleanup:
 	osp_buf_free(&si);
@@ -305,7 +313,7 @@ size_t
 st_seg_writer_mem(const st_seg_writer_t *w)
 {
 	return w->tim.body.cap + w->tim.index.cap + w->doc.cap + w->pos.cap + w->nrm.cap +
-	       w->dvd.cap + w->src.body.cap + w->src.index.cap + w->src.data.cap +
+	       w->dvd.cap + w->pnt.cap + w->src.body.cap + w->src.index.cap + w->src.data.cap +
 	       w->src.lens.cap + w->src.comp.cap + w->met.ids.cap + w->met.routings.cap +
 	       w->met.idl.cap + w->met.rtl.cap + w->met.seq.cap + w->met.term.cap +
 	       w->met.ver.cap + w->cap * sizeof(st_seg_finfo_t);

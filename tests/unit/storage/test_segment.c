@@ -161,7 +161,7 @@ roundtrip(uint32_t n, uint32_t seed, bool big)
 	st_reader_t *r;
 
 	m_build(d, n, "_3", &fs);
-	assert_int_equal(fs.n, 8);
+	assert_int_equal(fs.n, 9);
 	assert_string_equal(fs.f[0].name, "_3.si");
 	r = open_ok(&fs);
 	for (uint32_t i = 0; i < fs.n; i++)
@@ -622,7 +622,7 @@ test_deletes(void **state)
 	assert_string_equal(st.name, "_4");
 	assert_int_equal(st.max_doc, n);
 	assert_int_equal(st.deleted, 5);
-	assert_int_equal(st.ncomp, 8);
+	assert_int_equal(st.ncomp, 9);
 	assert_true(st.total_bytes > 0);
 	assert_true(st.decoded_bytes > 0);
 	st_reader_unref(r1);
