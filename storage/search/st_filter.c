@@ -6,8 +6,8 @@
  * not scores, so they are computed with set algebra: postings bitmaps are
  * OR'ed / AND'ed / AND-NOT'ed, "at least m of k should clauses" is built
  * level by level, term-dictionary walks (prefix, keyword ranges) OR the
- * postings they visit, numeric ranges scan doc values into a sorted id
- * array turned into a bitmap at once. Phrases intersect their terms'
+ * postings they visit, numeric ranges take a slice of the points
+ * (st_range.c). Phrases intersect their terms'
  * bitmaps and then check positions of the survivors. The result includes
  * deleted docs; the caller intersects with the live set. Bitmaps returned
  * are owned by the caller (roaring_bitmap_free).
@@ -142,48 +142,6 @@ dict_walk(const st_weight_t *w, const st_reader_t *r)
 	return res;
 }
 
-static bool
-num_in(const st_weight_t *w, const st_dv_numeric_t *dv, uint32_t i)
-{
-	if (dv->is_double) {
-		double v = dv->dval[i];
-		if (v < w->lo_d || (v == w->lo_d && !w->lo_inc))
-			return false;
-		if (v > w->hi_d || (v == w->hi_d && !w->hi_inc))
-			return false;
-		return true;
-	}
-	if (w->is_double) {
-		double v = (double)dv->ival[i];
-		return !(v < w->lo_d || (v == w->lo_d && !w->lo_inc) ||
-			 v > w->hi_d || (v == w->hi_d && !w->hi_inc));
-	}
-	return dv->ival[i] >= w->lo_i && dv->ival[i] <= w->hi_i;
-}
-
-static roaring_bitmap_t *
-num_range(const st_weight_t *w, const st_reader_t *r)
-{
-	st_dv_numeric_t dv;
-	uint32_t *ids, n = 0;
-	roaring_bitmap_t *res;
-
-	if (r->ops->dv_numeric(r, w->field, &dv))
-		return roaring_bitmap_create();
-	ids = malloc((r->max_doc + 1) * sizeof(*ids));
-	if (!ids)
-		return NULL;
-	for (uint32_t d = 0; d < r->max_doc; d++)
-		for (uint32_t i = dv.start[d]; i < dv.start[d + 1]; i++)
-			if (num_in(w, &dv, i)) {
-				ids[n++] = d;
-				break;
-			}
-	res = roaring_bitmap_of_ptr(n, ids);
-	free(ids);
-	return res;
-}
-
 static roaring_bitmap_t *
 exists(const st_weight_t *w, const st_reader_t *r)
 {
@@ -241,7 +199,7 @@ filter_leaf(const st_weight_t *w, const st_reader_t *r)
 	case ST_F_TERM_RANGE:
 		return dict_walk(w, r);
 	case ST_F_NUM_RANGE:
-		return num_range(w, r);
+		return st_range_bitmap(w, r);
 	case ST_F_EXISTS:
 		return exists(w, r);
 	case ST_F_IDS:

@@ -168,6 +168,7 @@ typedef struct bm_sc {
 	float score;
 	uint32_t max_doc;        /* ALL: iterate 0..max_doc */
 	bool all;
+	bool done;               /* the threshold reached the score */
 } bm_sc_t;
 
 static float
@@ -181,6 +182,8 @@ bm_advance(st_scorer_t *s, uint32_t target)
 {
 	bm_sc_t *b = (bm_sc_t *)s;
 
+	if (b->done)
+		return s->doc = ST_NO_MORE_DOCS;
 	if (b->all)
 		return s->doc = target < b->max_doc ? target : ST_NO_MORE_DOCS;
 	if (!b->it.has_value)
@@ -190,6 +193,17 @@ bm_advance(st_scorer_t *s, uint32_t target)
 	else if (b->it.current_value < target)
 		roaring_move_uint32_iterator_equalorlarger(&b->it, target);
 	return s->doc = b->it.has_value ? b->it.current_value : ST_NO_MORE_DOCS;
+}
+
+/* Later docs lose ties, so a constant score at or below the threshold is
+ * done. */
+static void
+bm_set_min(st_scorer_t *s, float min)
+{
+	bm_sc_t *b = (bm_sc_t *)s;
+
+	if (min >= b->score)
+		b->done = true;
 }
 
 st_scorer_t *
@@ -206,6 +220,7 @@ st_scorer_bitmap(const roaring_bitmap_t *bm, float score, st_sctx_t *c)
 	b->s.doc = UINT32_MAX;
 	b->s.advance = bm_advance;
 	b->s.score = bm_score;
+	b->s.set_min = bm_set_min;
 	b->s.max_score = score;
 	b->s.cost = (uint32_t)roaring_bitmap_get_cardinality(bm);
 	return &b->s;
@@ -224,6 +239,7 @@ all_scorer(float score, st_sctx_t *c)
 	b->s.doc = UINT32_MAX;
 	b->s.advance = bm_advance;
 	b->s.score = bm_score;
+	b->s.set_min = bm_set_min;
 	b->s.max_score = score;
 	b->s.cost = c->r->max_doc;
 	return &b->s;
@@ -647,6 +663,10 @@ st_scorer_build(const st_weight_t *w, st_sctx_t *c)
 		return k ? disj_scorer(k, n, 1, true, w->tie, c) : NULL;
 	}
 	case ST_W_CONST: {
+		st_scorer_t *rs;
+		if (w->child && w->child->kind == ST_W_FILTER && w->child->fkind == ST_F_NUM_RANGE &&
+		    st_range_scorer(w->child, w->boost, c, &rs) == 0)
+			return rs;
 		roaring_bitmap_t *bm = st_sctx_own(c, st_weight_bitmap(w->child, c->r));
 		return bm ? st_scorer_bitmap(bm, w->boost, c) : NULL;
 	}
@@ -655,6 +675,9 @@ st_scorer_build(const st_weight_t *w, st_sctx_t *c)
 	case ST_W_NONE:
 		return NULL;
 	case ST_W_FILTER: {
+		st_scorer_t *rs;
+		if (w->fkind == ST_F_NUM_RANGE && st_range_scorer(w, w->boost, c, &rs) == 0)
+			return rs;
 		roaring_bitmap_t *bm = st_sctx_own(c, st_weight_bitmap(w, c->r));
 		return bm ? st_scorer_bitmap(bm, w->boost, c) : NULL;
 	}

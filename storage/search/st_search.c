@@ -5,7 +5,8 @@
  * per segment, oldest first:
  *   - if hits must be counted (track_total_hits) or aggregated, compute the
  *     segment's match set by roaring algebra and intersect it with the live
- *     docs; the count is its cardinality, never an iteration;
+ *     docs; the count is its cardinality, never an iteration (or, when only
+ *     the count is needed, st_weight_count answers without the set);
  *   - collect the top k = from + size: in relevance order through the scorer
  *     tree, publishing the heap's threshold to the root scorer so MaxScore /
  *     block-max skip what cannot compete; in field / _doc order by walking
@@ -120,7 +121,20 @@ segment(run_t *s, uint32_t ord)
 			goto cleanup;
 		s->total += roaring_bitmap_get_cardinality(m);
 	} else {
-		if (counting || s->aggs || !s->coll.need_scores) {
+		bool need_set = s->aggs || !s->coll.need_scores, counted = false;
+		uint64_t cnt;
+
+		if (counting && !need_set) {
+			rc = st_weight_count(s->w, r, &cnt);
+			if (rc == 0) {
+				s->total += cnt;
+				counted = true;
+			} else if (rc != -ENOTSUP) {
+				return rc;
+			}
+			rc = 0;
+		}
+		if ((counting && !counted) || need_set) {
 			if (!(m = live_matches(s->w, r)))
 				return -ENOMEM;
 			s->total += roaring_bitmap_get_cardinality(m);
@@ -195,6 +209,14 @@ st_search_count(st_reader_t *const *readers, uint32_t n, const st_query_t *q,
 	if ((rc = st_weight_build(readers, n, q, fields, now_ms, a, &w, err)))
 		return rc;
 	for (uint32_t i = 0; i < n; i++) {
+		uint64_t cnt;
+		rc = st_weight_count(w, readers[i], &cnt);
+		if (rc == 0) {
+			*count += cnt;
+			continue;
+		}
+		if (rc != -ENOTSUP)
+			return rc;
 		roaring_bitmap_t *m = st_weight_bitmap(w, readers[i]);
 		if (!m)
 			return -ENOMEM;

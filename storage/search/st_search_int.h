@@ -97,6 +97,21 @@ st_weight_build(st_reader_t *const *readers, uint32_t n, const st_query_t *q,
 roaring_bitmap_t *
 st_weight_bitmap(const st_weight_t *w, const st_reader_t *r);
 
+/* Live docs of one segment matching w, counted without building the set
+ * where that is cheaper (st_count.c): 0 and *count, or -ENOTSUP. */
+int
+st_weight_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
+
+/* ---- numeric ranges (st_range.c) ---- */
+
+/* Match set of an ST_F_NUM_RANGE leaf (deleted docs included). */
+roaring_bitmap_t *
+st_range_bitmap(const st_weight_t *w, const st_reader_t *r);
+/* Live docs of r inside the range without building a set: 0 and *count,
+ * or -ENOTSUP (no points, or a multi-valued field). */
+int
+st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
+
 /* A postings cursor whose rank (index into freqs/positions) is computed
  * lazily: jumps move only the doc iterator; a second iterator catches up
  * when a freq or positions are needed, hopping whole 128-doc blocks through
@@ -237,6 +252,11 @@ st_scorer_bitmap(const roaring_bitmap_t *bm, float score, st_sctx_t *c);
 st_scorer_t *
 st_scorer_phrase(const st_weight_t *w, st_sctx_t *c);
 
+/* Constant-score scorer of a dense numeric range walking doc values in doc
+ * order (top-k stops early): 0 and *out (NULL on -ENOMEM, in c->rc), or
+ * -ENOTSUP when the bitmap scorer is the better choice. */
+int
+st_range_scorer(const st_weight_t *w, float score, st_sctx_t *c, st_scorer_t **out);
 /* Phrase frequency of doc (0 = no match); used by explain and bitmaps. */
 float
 st_phrase_freq_doc(const st_weight_t *w, const st_reader_t *r, uint32_t doc);

@@ -14,7 +14,9 @@
  * statistics over all documents including deleted ones. Checked: total
  * hits, the hits and their order, scores (relative 1e-5), field sorts,
  * search_after, _count, and aggregations; then the same over two shards
- * merged. Deterministic (fixed seed).
+ * merged. Ranges get their own check on every numeric kind (long, double,
+ * multi-valued, date) with deletes, and again after a segment merge with
+ * fresh deletes on the merged segment. Deterministic (fixed seed).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -49,14 +51,17 @@ build_segments(void)
 		st_seg_files_t files;
 		st_reader_t *r, *r2;
 		osp_err_t err;
-		uint32_t f_title, f_body, f_tag, f_num, f_price, *del, ndel = 0;
+		uint32_t f_title, f_body, f_tag, f_num, f_price, f_nums, f_when, f_temp, *del, ndel = 0;
 		char name[16];
-		const st_seg_field_spec_t specs[5] = {
+		const st_seg_field_spec_t specs[8] = {
 			{ "title", ST_SEG_INDEX_POSITIONS, true, ST_SEG_DV_NONE },
 			{ "body", ST_SEG_INDEX_POSITIONS, true, ST_SEG_DV_NONE },
 			{ "tag", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_SORTED_SET },
 			{ "num", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_LONG },
 			{ "price", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_DOUBLE },
+			{ "nums", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_LONG },
+			{ "when", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_LONG },
+			{ "temp", ST_SEG_INDEX_DOCS, false, ST_SEG_DV_DOUBLE },
 		};
 
 		memset(&o, 0, sizeof(o));
@@ -68,6 +73,9 @@ build_segments(void)
 		assert_int_equal(st_seg_builder_field(b, &specs[2], &f_tag), 0);
 		assert_int_equal(st_seg_builder_field(b, &specs[3], &f_num), 0);
 		assert_int_equal(st_seg_builder_field(b, &specs[4], &f_price), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[5], &f_nums), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[6], &f_when), 0);
+		assert_int_equal(st_seg_builder_field(b, &specs[7], &f_temp), 0);
 		del = calloc(NDOCS, sizeof(*del));
 		for (uint32_t d = 0; d < NDOCS; d++) {
 			const mdoc_t *m = &docs[d];
@@ -90,6 +98,12 @@ build_segments(void)
 			if (m->has_num)
 				st_seg_builder_add_long(b, f_num, m->num);
 			st_seg_builder_add_double(b, f_price, m->price);
+			for (uint32_t i = 0; i < m->nnums; i++)
+				st_seg_builder_add_long(b, f_nums, m->nums[i]);
+			if (m->has_when)
+				st_seg_builder_add_long(b, f_when, m->when);
+			if (m->has_temp)
+				st_seg_builder_add_double(b, f_temp, m->temp);
 			assert_int_equal(st_seg_builder_doc_end(b), 0);
 			if (m->deleted)
 				del[ndel++] = m->local;
@@ -139,6 +153,9 @@ build(void)
 	tm_schema_add(&schema, "tag", ST_QF_KEYWORD);
 	tm_schema_add(&schema, "num", ST_QF_LONG);
 	tm_schema_add(&schema, "price", ST_QF_DOUBLE);
+	tm_schema_add(&schema, "nums", ST_QF_LONG);
+	tm_schema_add(&schema, "when", ST_QF_DATE);
+	tm_schema_add(&schema, "temp", ST_QF_DOUBLE);
 	for (int s = 0; s < NSEG; s++)
 		b[s] = tm_builder_new(&schema);
 	for (uint32_t d = 0; d < NDOCS; d++) {
@@ -178,6 +195,24 @@ build(void)
 		}
 		m->price = (double)rnd(10000) / 100;
 		tm_double(b[m->seg], m->local, "price", m->price);
+		m->nnums = rnd(4);
+		for (uint32_t i = 0; i < m->nnums; i++) {
+			int64_t v = (int64_t)rnd(200) - 100;
+			uint32_t j = i;
+			for (; j > 0 && m->nums[j - 1] > v; j--)
+				m->nums[j] = m->nums[j - 1];
+			m->nums[j] = v;
+		}
+		for (uint32_t i = 0; i < m->nnums; i++)
+			tm_long(b[m->seg], m->local, "nums", m->nums[i]);
+		if ((m->has_when = rnd(5) != 0)) {
+			m->when = RF_BASE + (int64_t)rnd(60) * RF_DAY + (int64_t)rnd(3) * (RF_DAY / 3);
+			tm_long(b[m->seg], m->local, "when", m->when);
+		}
+		if ((m->has_temp = rnd(10) != 0)) {
+			m->temp = ((double)rnd(20000) - 10000) / 100;
+			tm_double(b[m->seg], m->local, "temp", m->temp);
+		}
 		if (rnd(10) == 0) {
 			m->deleted = true;
 			tm_delete(b[m->seg], m->local);
@@ -501,6 +536,128 @@ test_two_shards(void **state)
 	osp_arena_free(&a);
 }
 
+/* Random ranges on every numeric field (long, double, multi-valued long,
+ * date, double with negatives): the top 10 in doc order without a total
+ * (the dense range scorer stops early), the total alone (counted without
+ * a set where possible) and _count; plain, in constant_score and as a bool
+ * filter. gone[d]: doc d is deleted in rs. */
+static void
+check_ranges(st_reader_t *const *rs, uint32_t n, const bool *gone, uint32_t nq)
+{
+	static char body[4096], inner[1024], wrapped[2048];
+	osp_arena_t a;
+
+	osp_arena_init(&a, 1 << 16, 0);
+	for (uint32_t qi = 0; qi < nq; qi++) {
+		st_search_req_t req;
+		st_shard_result_t res;
+		osp_err_t err;
+		qn_t q;
+		size_t iw = 0;
+		uint32_t want[10], nw = 0, total = 0;
+		uint64_t cnt;
+
+		memset(&q, 0, sizeof(q));
+		q.kind = Q_RANGE;
+		q.msm = -100;
+		q.boost = 1 + rnd(3);
+		gen_range(&q, (int)(qi % RF_N));
+		to_json(&q, inner, sizeof(inner), &iw);
+		switch (rnd(3)) {
+		case 0:
+			snprintf(wrapped, sizeof(wrapped), "%s", inner);
+			break;
+		case 1:
+			snprintf(wrapped, sizeof(wrapped),
+				 "{\"constant_score\":{\"filter\":%s,\"boost\":2}}", inner);
+			break;
+		default:
+			snprintf(wrapped, sizeof(wrapped), "{\"bool\":{\"filter\":[%s]}}", inner);
+		}
+		for (uint32_t d = 0; d < NDOCS; d++)
+			if (!gone[d] && range_match(&q, &docs[d])) {
+				if (nw < 10)
+					want[nw++] = d;
+				total++;
+			}
+		snprintf(body, sizeof(body), "{\"size\":10,\"track_total_hits\":false,\"query\":%s}",
+			 wrapped);
+		if (tm_search(rs, n, &schema, body, &a, &req, &res, &err))
+			fail_msg("query %u failed: %s %s\n%s", qi, err.type, err.reason, body);
+		if (res.n_hits != nw)
+			fail_msg("query %u: %u hits, want %u\n%s", qi, res.n_hits, nw, body);
+		for (uint32_t i = 0; i < nw; i++)
+			if (doc_of(&res.hits[i]) != want[i])
+				fail_msg("query %u hit %u: d%u, want d%u\n%s", qi, i,
+					 doc_of(&res.hits[i]), want[i], body);
+		snprintf(body, sizeof(body), "{\"size\":0,\"track_total_hits\":true,\"query\":%s}",
+			 wrapped);
+		assert_int_equal(tm_search(rs, n, &schema, body, &a, &req, &res, &err), 0);
+		if (res.total != total)
+			fail_msg("query %u: total %llu, want %u\n%s", qi,
+				 (unsigned long long)res.total, total, body);
+		assert_int_equal(st_search_count(rs, n, req.query, &schema.ops, 0, &a, &cnt, &err), 0);
+		assert_int_equal(cnt, total);
+		osp_arena_reset(&a);
+	}
+	osp_arena_free(&a);
+}
+
+static void
+test_ranges(void **state)
+{
+	static bool gone[NDOCS];
+
+	(void)state;
+	for (uint32_t d = 0; d < NDOCS; d++)
+		gone[d] = docs[d].deleted;
+	check_ranges(readers, NSEG, gone, 1500);
+}
+
+/* The three segments merged into one (deletes dropped), then every 7th
+ * survivor deleted on the merged segment: ranges must still agree. */
+static void
+test_ranges_merged(void **state)
+{
+	static bool gone[NDOCS];
+	st_seg_builder_opts_t o;
+	st_seg_merge_t *m;
+	st_seg_files_t out;
+	st_reader_t *r, *r2;
+	osp_err_t err;
+	uint32_t *del = calloc(NDOCS, sizeof(*del)), ndel = 0;
+	int rc;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.name = "_9";
+	assert_int_equal(st_seg_merge_create(seg_readers, NSEG, &o, &m), 0);
+	while ((rc = st_seg_merge_step(m, 1000)) == OSP_AGAIN)
+		;
+	assert_int_equal(rc, 0);
+	assert_int_equal(st_seg_merge_finish(m, &out), 0);
+	st_seg_merge_free(m);
+	st_seg_open_opts_t oo = { .gen = 9 };
+	assert_int_equal(st_segment_open(&out, &oo, &r, &err), 0);
+	st_seg_files_free(&out);
+	assert_int_equal(st_segment_check(r, &err), 0);
+	for (uint32_t doc = 0; doc < r->max_doc; doc++) {
+		st_doc_meta_t dm;
+		char id[16];
+		assert_int_equal(r->ops->doc_meta(r, doc, &dm), 0);
+		snprintf(id, sizeof(id), "%.*s", (int)dm.id_len, dm.id);
+		if (atoi(id + 1) % 7 == 0)
+			del[ndel++] = doc;
+	}
+	for (uint32_t d = 0; d < NDOCS; d++)
+		gone[d] = docs[d].deleted || d % 7 == 0;
+	assert_int_equal(st_segment_delete(r, del, ndel, &r2), 0);
+	st_reader_unref(r);
+	check_ranges(&r2, 1, gone, 1500);
+	st_reader_unref(r2);
+	free(del);
+}
+
 int
 main(void)
 {
@@ -513,6 +670,9 @@ main(void)
 		cmocka_unit_test_setup(test_sort_and_search_after, use_segments),
 		cmocka_unit_test_setup(test_aggs, use_segments),
 		cmocka_unit_test_setup(test_two_shards, use_segments),
+		cmocka_unit_test_setup(test_ranges, use_mem),
+		cmocka_unit_test_setup(test_ranges, use_segments),
+		cmocka_unit_test(test_ranges_merged),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test_search_oracle.h"
 
@@ -165,8 +166,7 @@ gen(int depth)
 		q->tie = rnd(2) ? 0.5 : 0;
 		break;
 	case Q_RANGE:
-		q->lo = (int64_t)rnd(100) - 5;
-		q->hi = q->lo + (int64_t)rnd(60);
+		gen_range(q, -1);
 		break;
 	case Q_TERMS:
 		for (int t = 0; t < NTAGS; t++)
@@ -224,6 +224,29 @@ text_of(const qn_t *q, char *out)
 	}
 }
 
+/* A bound as JSON: integers, hundredths as decimals, dates as epoch
+ * millis or yyyy-MM-dd. */
+static void
+range_bound(const qn_t *q, int64_t v, char *b, size_t cap, size_t *w)
+{
+	if (q->rf == RF_PRICE || q->rf == RF_TEMP) {
+		jput(b, cap, w, "%s%lld.%02lld", v < 0 ? "-" : "", (long long)(llabs(v) / 100),
+		     (long long)(llabs(v) % 100));
+	} else if (q->rf == RF_WHEN) {
+		time_t t = (time_t)((RF_BASE + v * RF_DAY) / 1000);
+		struct tm tmv;
+
+		gmtime_r(&t, &tmv);
+		if (v & 1)
+			jput(b, cap, w, "%lld", (long long)(RF_BASE + v * RF_DAY));
+		else
+			jput(b, cap, w, "\"%04d-%02d-%02d\"", tmv.tm_year + 1900, tmv.tm_mon + 1,
+			     tmv.tm_mday);
+	} else {
+		jput(b, cap, w, "%lld", (long long)v);
+	}
+}
+
 void
 to_json(const qn_t *q, char *b, size_t cap, size_t *w)
 {
@@ -275,8 +298,18 @@ to_json(const qn_t *q, char *b, size_t cap, size_t *w)
 		jput(b, cap, w, "}}");
 		break;
 	case Q_RANGE:
-		jput(b, cap, w, "{\"range\":{\"num\":{\"gte\":%lld,\"lt\":%lld,\"boost\":%g}}}",
-		     (long long)q->lo, (long long)q->hi, q->boost);
+		jput(b, cap, w, "{\"range\":{\"%s\":{", rf_name[q->rf]);
+		if (!q->lo_open) {
+			jput(b, cap, w, "\"%s\":", q->lo_inc ? "gte" : "gt");
+			range_bound(q, q->lo, b, cap, w);
+			jput(b, cap, w, ",");
+		}
+		if (!q->hi_open) {
+			jput(b, cap, w, "\"%s\":", q->hi_inc ? "lte" : "lt");
+			range_bound(q, q->hi, b, cap, w);
+			jput(b, cap, w, ",");
+		}
+		jput(b, cap, w, "\"boost\":%g}}}", q->boost);
 		break;
 	case Q_TERMS: {
 		bool first = true;
@@ -443,7 +476,7 @@ eval(const qn_t *q, const mdoc_t *m, double pb)
 		return mx < 0 ? -1 : mx + (tot - mx) * q->tie;
 	}
 	case Q_RANGE:
-		return m->has_num && m->num >= q->lo && m->num < q->hi ? boost : -1;
+		return range_match(q, m) ? boost : -1;
 	case Q_TERMS:
 		for (int t = 0; t < NTAGS; t++)
 			if (q->tagset[t] && m->tag[t])
@@ -463,3 +496,59 @@ eval(const qn_t *q, const mdoc_t *m, double pb)
 	}
 }
 
+
+const char *const rf_name[RF_N] = { "num", "price", "nums", "when", "temp" };
+
+void
+gen_range(qn_t *q, int rf)
+{
+	static const int64_t lo0[RF_N] = { -5, -50, -100, -2, -10000 };
+	static const uint32_t span[RF_N] = { 100, 10000, 200, 60, 20000 };
+	static const uint32_t width[RF_N] = { 60, 5000, 120, 40, 8000 };
+
+	q->rf = rf >= 0 ? rf : (int)rnd(RF_N);
+	q->lo = lo0[q->rf] + (int64_t)rnd(span[q->rf]);
+	q->hi = q->lo + (int64_t)rnd(width[q->rf]);
+	q->lo_inc = rnd(2);
+	q->hi_inc = rnd(2);
+	q->lo_open = rnd(8) == 0;
+	q->hi_open = rnd(8) == 0;
+}
+
+static bool
+in_long(const qn_t *q, int64_t v, int64_t lo, int64_t hi)
+{
+	return (q->lo_open || v > lo || (q->lo_inc && v == lo)) &&
+	       (q->hi_open || v < hi || (q->hi_inc && v == hi));
+}
+
+static bool
+in_double(const qn_t *q, double v)
+{
+	double lo = (double)q->lo / 100, hi = (double)q->hi / 100;
+
+	return (q->lo_open || v > lo || (q->lo_inc && v == lo)) &&
+	       (q->hi_open || v < hi || (q->hi_inc && v == hi));
+}
+
+bool
+range_match(const qn_t *q, const mdoc_t *m)
+{
+	switch (q->rf) {
+	case RF_NUM:
+		return m->has_num && in_long(q, m->num, q->lo, q->hi);
+	case RF_PRICE:
+		return in_double(q, m->price);
+	case RF_NUMS:
+		for (uint32_t i = 0; i < m->nnums; i++)
+			if (in_long(q, m->nums[i], q->lo, q->hi))
+				return true;
+		return false;
+	case RF_WHEN:
+		return m->has_when &&
+		       in_long(q, m->when, RF_BASE + q->lo * RF_DAY, RF_BASE + q->hi * RF_DAY);
+	case RF_TEMP:
+		return m->has_temp && in_double(q, m->temp);
+	}
+	return false;
+}

@@ -23,6 +23,11 @@ typedef struct mdoc {
 	bool has_num;
 	int64_t num;
 	double price;
+	int64_t nums[3];         /* multi-valued long "nums", ascending */
+	uint32_t nnums;
+	bool has_when, has_temp;
+	int64_t when;            /* date "when" (epoch ms) */
+	double temp;             /* double "temp" (negatives too) */
 	bool deleted;
 	uint32_t seg, local;
 } mdoc_t;
@@ -49,11 +54,24 @@ struct qn {
 	double tie;
 	bool most_fields;
 	int64_t lo, hi;
+	int rf;                  /* range field: RF_* */
+	bool lo_inc, hi_inc, lo_open, hi_open;
 	bool tagset[NTAGS];
 	int tag;
 };
 
+/* Range fields: long num, double price, multi-valued long nums, date when,
+ * double temp. Double bounds are hundredths (lo / 100.0), date bounds days
+ * from RF_BASE. */
+enum { RF_NUM, RF_PRICE, RF_NUMS, RF_WHEN, RF_TEMP, RF_N };
+extern const char *const rf_name[RF_N];
+#define RF_BASE 1577836800000LL  /* 2020-01-01 */
+#define RF_DAY 86400000LL
+
 uint32_t rnd(uint32_t n);
+/* A random range on field rf (-1 = any); whether m matches one. */
+void gen_range(qn_t *q, int rf);
+bool range_match(const qn_t *q, const mdoc_t *m);
 uint8_t word(void);
 void compute_stats(void);
 qn_t *gen(int depth);
