@@ -18,6 +18,7 @@
 #include "net/dp_net.h"
 #include "net/net_dpdk.h"
 #include "rest/dp_rest.h"
+#include "rest/dp_sctx.h"
 #include "server/dp_ctl.h"
 #include "server/dp_server.h"
 #include "shard/dp_shards.h"
@@ -122,6 +123,7 @@ main(int argc, char **argv)
 			next_slow = now + 100000;
 			events += dp_ctl_poll();
 			events += dp_rest_cluster_poll();
+			events += dp_sctx_poll();
 		}
 		if (dp_idle_should_sleep(idle, events)) {
 			atomic_store(&idle->sleeping, 1);

@@ -91,6 +91,7 @@ void rest_doc_routes(void);
 void rest_bulk_routes(void);
 void rest_admin_routes(void);
 void rest_search_routes(void);
+void rest_scroll_routes(void);
 void rest_byquery_routes(void);
 void rest_mget_routes(void);
 void rest_analyze_routes(void);

@@ -29,6 +29,12 @@ typedef void (*dp_search_done_t)(void *user, const dp_search_result_t *res);
 int dp_search_start(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_t *req,
 		    bool fetch_source, dp_search_done_t done, void *user);
 
+struct dp_sctx;
+
+/* The next page of a scroll (rest_scroll.c found sc with dp_sctx_use; the
+ * page ends the use). */
+void dp_search_scroll(dp_rest_req_t *r, struct dp_sctx *sc);
+
 /* The fetched document of a hit, or NULL. */
 static inline const st_get_res_t *
 dp_search_doc(const dp_search_result_t *res, const st_hit_t *h)

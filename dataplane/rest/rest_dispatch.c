@@ -12,6 +12,7 @@
 #include "../http/dp_rest_filter.h"
 #include "../http/dp_rest_pretty.h"
 #include "dp_rest.h"
+#include "dp_sctx.h"
 
 #define REST_MAX_ROUTES 256
 
@@ -41,10 +42,13 @@ dp_rest_init(const osp_settings_t *s)
 	snprintf(dp_node_info.cluster_name, sizeof(dp_node_info.cluster_name), "%s",
 		 osp_settings_str(s, "cluster.name"));
 	snprintf(dp_node_info.cluster_uuid, sizeof(dp_node_info.cluster_uuid), "_na_");
-	snprintf(dp_node_info.host, sizeof(dp_node_info.host), "%s", osp_settings_str(s, "network.host"));
+	/* The dpdk backend's network.host is address/prefix: publish the address. */
+	snprintf(dp_node_info.host, sizeof(dp_node_info.host), "%.*s",
+		 (int)strcspn(osp_settings_str(s, "network.host"), "/"), osp_settings_str(s, "network.host"));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	dp_node_info.start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	rest_router = dp_rest_router_new();
+	dp_sctx_init(s);
 	rest_root_routes();
 	rest_indices_routes();
 	rest_alias_routes();
@@ -52,6 +56,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_bulk_routes();
 	rest_admin_routes();
 	rest_search_routes();
+	rest_scroll_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();
@@ -62,6 +67,7 @@ dp_rest_init(const osp_settings_t *s)
 void
 dp_rest_fini(void)
 {
+	dp_sctx_fini();
 	dp_rest_router_free(rest_router);
 	rest_router = NULL;
 	rest_n_handlers = 0;

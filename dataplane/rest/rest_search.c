@@ -18,33 +18,8 @@
 #include <time.h>
 
 #include "../shard/dp_shard_jobs.h"
-#include "dp_source.h"
-#include "dp_rest.h"
-#include "dp_search.h"
+#include "dp_search_int.h"
 
-#define SEARCH_MAX_INDICES 4096
-
-/* One search in flight; lives in the request's arena. */
-typedef struct search_ctx {
-	dp_rest_req_t *r;
-	st_search_req_t req;
-	dp_source_spec_t source;
-	dp_job_query_t *q;           /* one per shard slot */
-	dp_index_t **slot_index;     /* index of each slot */
-	uint32_t n, pending, failed, skipped;
-	st_search_merged_t merged;
-	dp_job_fetch_t *f;           /* one per slot */
-	uint64_t start_ns;
-	bool count_only;
-	bool total_as_int;
-	osp_err_t first_err;
-	/* ?routing= and ?preference=_shards:N restrict the shards searched. */
-	const char *routing;
-	const char *pref_shards;
-	/* Internal searches (by-query APIs): called instead of replying. */
-	dp_search_done_t done;
-	void *user;
-} search_ctx_t;
 
 static void
 search_free_arenas(search_ctx_t *s)
@@ -53,6 +28,71 @@ search_free_arenas(search_ctx_t *s)
 		osp_arena_free(&s->q[i].arena);
 		if (s->f)
 			osp_arena_free(&s->f[i].arena);
+	}
+}
+
+/* A hit's "sort": the values the user asked for (a scroll's hidden _doc
+ * tiebreak left out), a _shard_doc key as (slot << 32) | doc as ES does. */
+static void
+search_write_sort(search_ctx_t *s, osp_jw_t *w, const st_hit_t *h)
+{
+	uint32_t n = h->n_sort < s->n_show_sort ? h->n_sort : s->n_show_sort;
+	st_value_t v[64];
+
+	if (n > 64)
+		n = 64;
+	memcpy(v, h->sort, n * sizeof(*v));
+	if (s->shard_doc >= 0 && (uint32_t)s->shard_doc < n) {
+		v[s->shard_doc].type = ST_VAL_LONG;
+		v[s->shard_doc].i = (int64_t)((uint64_t)h->shard << 32 | (uint32_t)h->sort[s->shard_doc].i);
+		v[s->shard_doc].d = (double)v[s->shard_doc].i;
+	}
+	osp_jw_key(w, "sort");
+	osp_jw_arr_begin(w);
+	st_sort_values_write(w, v, n);
+	osp_jw_arr_end(w);
+}
+
+/* End of a search that used a context: a first scroll page that failed
+ * takes its context with it. */
+void
+dp_search_ctx_end(search_ctx_t *s, bool ok)
+{
+	if (s->sc == NULL)
+		return;
+	if (!ok && s->sc_first)
+		dp_sctx_close(s->sc);
+	dp_sctx_done(s->sc);
+	s->sc = NULL;
+}
+
+/* Scroll: each shard's cursor becomes the sort key of its last hit shown. */
+static void
+search_advance(search_ctx_t *s)
+{
+	dp_sctx_t *sc = s->sc;
+
+	if (sc == NULL || sc->pit)
+		return;
+	for (uint32_t i = 0; i < s->merged.n_hits; i++) {
+		const st_hit_t *h = &s->merged.hits[i];
+		dp_sctx_shard_t *c = &sc->shards[h->shard];
+		st_value_t *v;
+
+		if (h->shard >= sc->n || h->n_sort == 0)
+			continue;
+		if (c->n_after < h->n_sort) {
+			c->after = osp_arena_calloc(&sc->arena, h->n_sort * sizeof(*c->after));
+			if (c->after == NULL)
+				continue;
+		}
+		v = c->after;
+		c->n_after = h->n_sort;
+		for (uint32_t k = 0; k < h->n_sort; k++) {
+			v[k] = h->sort[k];
+			if (v[k].type == ST_VAL_STRING)
+				v[k].s = osp_arena_strndup(&sc->arena, v[k].s, v[k].len);
+		}
 	}
 }
 
@@ -107,12 +147,8 @@ search_write_hits(search_ctx_t *s, osp_jw_t *w)
 			osp_jw_key(w, "_source");
 			dp_source_write(w, &s->source, s->r->http->arena, doc->source, doc->source_len);
 		}
-		if (h->n_sort) {
-			osp_jw_key(w, "sort");
-			osp_jw_arr_begin(w);
-			st_sort_values_write(w, h->sort, h->n_sort);
-			osp_jw_arr_end(w);
-		}
+		if (h->n_sort && s->n_show_sort)
+			search_write_sort(s, w, h);
 		if (h->expl) {
 			osp_jw_key(w, "_explanation");
 			st_expl_write(w, h->expl);
@@ -140,6 +176,8 @@ search_reply(search_ctx_t *s)
 
 	dp_rest_jw(s->r, &w, &out);
 	osp_jw_obj_begin(&w);
+	if (s->sc)
+		osp_jw_kv_str(&w, s->sc->pit ? "pit_id" : "_scroll_id", s->sc->id);
 	osp_jw_kv_int(&w, "took", (int64_t)((dp_now_ns() - s->start_ns) / 1000000));
 	osp_jw_kv_bool(&w, "timed_out", false);
 	dp_rest_write_shards(&w, s->n, s->n - s->failed - s->skipped, s->failed, true);
@@ -152,6 +190,7 @@ search_reply(search_ctx_t *s)
 	}
 	osp_jw_obj_end(&w);
 	search_free_arenas(s);
+	dp_search_ctx_end(s, true);
 	dp_rest_reply(s->r, 200, &out);
 }
 
@@ -183,6 +222,7 @@ search_merge(search_ctx_t *s)
 		snprintf(top.caused_by_type, sizeof(top.caused_by_type), "%s", err.type);
 		snprintf(top.caused_by_reason, sizeof(top.caused_by_reason), "%s", err.reason);
 		search_free_arenas(s);
+		dp_search_ctx_end(s, false);
 		if (s->done) {
 			dp_search_result_t res = { NULL, err.status == 400 ? &err : &top, s->slot_index, NULL,
 						   s->failed, NULL };
@@ -203,6 +243,7 @@ search_merge(search_ctx_t *s)
 	}
 	if (st_search_merge(&s->req, parts, np, a, &s->merged, &err) != 0) {
 		search_free_arenas(s);
+		dp_search_ctx_end(s, false);
 		if (s->done) {
 			dp_search_result_t res = { NULL, &err, s->slot_index, NULL, s->failed, NULL };
 
@@ -212,6 +253,7 @@ search_merge(search_ctx_t *s)
 		dp_rest_reply_err(s->r, &err);
 		return;
 	}
+	search_advance(s);
 	s->f = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->f));
 	if (s->f == NULL)
 		return;
@@ -291,119 +333,11 @@ search_query_done(dp_job_t *job)
 		if (s->failed++ == 0)
 			s->first_err = q->err;
 	}
+	if (q->pinned && s->sc)
+		s->sc->shards[q->slot].view = q->pinned;
+	q->pinned = NULL;
 	if (--s->pending == 0)
 		search_phase1_end(s);
-}
-
-/* URI parameters that override or complete the body (ES RestSearchAction). */
-static bool
-search_uri_params(dp_rest_req_t *r, search_ctx_t *s, bool have_body_query)
-{
-	osp_arena_t *a = r->http->arena;
-	osp_err_t err;
-	const char *v;
-	bool ok = true;
-
-	if ((v = dp_rest_qs(r, "q")) != NULL) {
-		const char *df = dp_rest_qs(r, "df");
-		const char *op = dp_rest_qs(r, "default_operator");
-		const char *fields[1] = { df };
-		float boosts[1] = { 1.0f };
-		st_query_t *q;
-
-		if (have_body_query) {
-			osp_err_set(&err, 400, "illegal_argument_exception",
-				    "request [%s] contains both a body query and the q parameter", r->http->path);
-		} else if (st_query_string_parse(a, v, strlen(v), df ? fields : NULL, df ? boosts : NULL,
-						 df ? 1 : 0, op && strcasecmp(op, "AND") == 0 ? ST_OP_AND : ST_OP_OR,
-						 &q, &err) == 0) {
-			s->req.query = q;
-			goto next;
-		}
-		dp_rest_reply_err(r, &err);
-		return false;
-	}
-next:
-	s->req.from = (int32_t)dp_rest_qs_int(r, "from", s->req.from, &ok);
-	if (!ok)
-		return false;
-	s->req.size = (int32_t)dp_rest_qs_int(r, "size", s->req.size, &ok);
-	if (!ok)
-		return false;
-	if ((v = dp_rest_qs(r, "track_total_hits")) != NULL) {
-		if (strcmp(v, "true") == 0 || *v == '\0')
-			s->req.track_total_hits = ST_TRACK_TOTAL_ALL;
-		else if (strcmp(v, "false") == 0)
-			s->req.track_total_hits = ST_TRACK_TOTAL_NONE;
-		else
-			s->req.track_total_hits = dp_rest_qs_int(r, "track_total_hits", ST_TRACK_TOTAL_DEFAULT, &ok);
-		if (!ok)
-			return false;
-	}
-	if ((v = dp_rest_qs(r, "sort")) != NULL && *v) {
-		uint32_t n = 1;
-
-		for (const char *p = v; *p; p++)
-			n += *p == ',';
-		st_sort_t *sorts = osp_arena_calloc(a, n * sizeof(*sorts));
-		char *copy = osp_arena_strndup(a, v, strlen(v));
-
-		if (sorts == NULL || copy == NULL)
-			return false;
-		n = 0;
-		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			char *colon = strrchr(t, ':');
-			st_sort_t *so = &sorts[n++];
-
-			if (colon) {
-				*colon = '\0';
-				so->desc = strcmp(colon + 1, "desc") == 0;
-			}
-			if (strcmp(t, "_score") == 0) {
-				so->kind = ST_SORT_SCORE;
-				so->desc = colon ? so->desc : true;
-			} else if (strcmp(t, "_doc") == 0) {
-				so->kind = ST_SORT_DOC;
-			} else {
-				so->kind = ST_SORT_FIELD;
-				so->field = t;
-			}
-		}
-		s->req.sort = sorts;
-		s->req.n_sort = n;
-	}
-	s->req.explain = dp_rest_qs_bool(r, "explain", s->req.explain, &ok);
-	if (!ok)
-		return false;
-	s->req.track_scores = dp_rest_qs_bool(r, "track_scores", s->req.track_scores, &ok);
-	if (!ok)
-		return false;
-	s->total_as_int = dp_rest_qs_bool(r, "rest_total_hits_as_int", false, &ok);
-	if (!ok)
-		return false;
-	if (dp_rest_qs(r, "_source") || dp_rest_qs(r, "_source_includes") || dp_rest_qs(r, "_source_excludes"))
-		dp_source_spec_from_params(a, dp_rest_qs(r, "_source"), dp_rest_qs(r, "_source_includes"),
-					   dp_rest_qs(r, "_source_excludes"), &s->source);
-	if (s->req.from < 0) {
-		osp_err_set(&err, 400, "illegal_argument_exception", "[from] parameter cannot be negative but was [%d]", s->req.from);
-		dp_rest_reply_err(r, &err);
-		return false;
-	}
-	if (s->req.size < 0) {
-		osp_err_set(&err, 400, "illegal_argument_exception", "[size] parameter cannot be negative, found [%d]", s->req.size);
-		dp_rest_reply_err(r, &err);
-		return false;
-	}
-	if ((int64_t)s->req.from + s->req.size > s->req.max_result_window) {
-		osp_err_set(&err, 400, "illegal_argument_exception",
-			    "Result window is too large, from + size must be less than or equal to: [%d] but was [%lld]. "
-			    "See the scroll api for a more efficient way to request large data sets. "
-			    "This limit can be set by changing the [index.max_result_window] index level setting.",
-			    s->req.max_result_window, (long long)s->req.from + s->req.size);
-		dp_rest_reply_err(r, &err);
-		return false;
-	}
-	return true;
 }
 
 /* Is shard sh of idx searched? (routing values and _shards preference) */
@@ -433,8 +367,10 @@ search_wants(const search_ctx_t *s, const dp_index_t *idx, uint32_t sh)
 }
 
 /* Query phase over the shards of list; the rest follows from the jobs. */
-static void
-search_exec(search_ctx_t *s, dp_index_t **list, int n)
+static void search_submit(search_ctx_t *s);
+
+void
+dp_search_exec(search_ctx_t *s, dp_index_t **list, int n)
 {
 	osp_arena_t *a = s->r->http->arena;
 	bool count_only = s->count_only;
@@ -448,6 +384,12 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 	s->slot_index = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->slot_index));
 	if (s->q == NULL || s->slot_index == NULL)
 		return;
+	if (s->sc_first) {
+		s->sc->shards = osp_arena_calloc(&s->sc->arena, (s->n ? s->n : 1) * sizeof(*s->sc->shards));
+		if (s->sc->shards == NULL)
+			return;
+		s->sc->n = s->n;
+	}
 	uint32_t k = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -460,6 +402,15 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 			s->q[k].slot = k;
 			s->q[k].user = s;
 			s->q[k].ref = dp_shards_ref(list[i], sh, &err);
+			if (s->sc_first) {
+				dp_sctx_shard_t *c = &s->sc->shards[k];
+
+				snprintf(c->index, sizeof(c->index), "%s", list[i]->name);
+				snprintf(c->uuid, sizeof(c->uuid), "%s", list[i]->uuid);
+				c->shard = sh;
+				c->worker = s->q[k].ref ? s->q[k].ref->worker : 0;
+				s->q[k].pin = true;
+			}
 			if (s->q[k].ref == NULL) {
 				s->q[k].job.rc = -ENODEV;
 				s->q[k].err = err;
@@ -469,7 +420,53 @@ search_exec(search_ctx_t *s, dp_index_t **list, int n)
 			k++;
 		}
 	}
-	/* Query phase: one job per available shard. */
+	search_submit(s);
+}
+
+/* Query phase over the shards of a context (later scroll pages, searches
+ * with a point in time): each slot searches its pinned view; a shard whose
+ * index went away or whose view is gone fails alone. */
+void
+dp_search_exec_ctx(search_ctx_t *s)
+{
+	osp_arena_t *a = s->r->http->arena;
+	dp_sctx_t *sc = s->sc;
+	osp_err_t err;
+
+	s->n = sc->n;
+	s->req.num_shards = s->n;
+	s->q = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->q));
+	s->slot_index = osp_arena_calloc(a, (s->n ? s->n : 1) * sizeof(*s->slot_index));
+	if (s->q == NULL || s->slot_index == NULL)
+		return;
+	for (uint32_t k = 0; k < s->n; k++) {
+		dp_sctx_shard_t *c = &sc->shards[k];
+		dp_index_t *idx = dp_shards_index(c->index);
+
+		s->q[k].req = s->shard_req ? &s->shard_req[k] : &s->req;
+		s->q[k].slot = k;
+		s->q[k].user = s;
+		s->q[k].view = c->view;
+		s->slot_index[k] = idx;
+		if (idx == NULL || strcmp(idx->uuid, c->uuid) != 0 || c->view == NULL) {
+			osp_err_set(&err, 404, "search_context_missing_exception",
+				    "No search context found for id [%llu]", (unsigned long long)sc->num);
+		} else if ((s->q[k].ref = dp_shards_ref(idx, c->shard, &err)) != NULL) {
+			continue;
+		}
+		s->q[k].ref = NULL;
+		s->q[k].job.rc = -ENODEV;
+		s->q[k].err = err;
+		if (s->failed++ == 0)
+			s->first_err = err;
+	}
+	search_submit(s);
+}
+
+/* Send the query jobs of every slot that has a shard. */
+static void
+search_submit(search_ctx_t *s)
+{
 	s->pending = 1;
 	for (uint32_t i = 0; i < s->n; i++) {
 		if (s->q[i].ref == NULL)
@@ -494,130 +491,33 @@ dp_search_start(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_
 	if (s == NULL)
 		return -ENOMEM;
 	s->r = r;
+	s->pa = r->http->arena;
 	s->req = *req;
 	s->source.fetch = fetch_source;
 	s->start_ns = dp_now_ns();
+	s->shard_doc = -1;
+	s->n_show_sort = UINT32_MAX;
 	s->done = done;
 	s->user = user;
-	search_exec(s, list, n);
+	dp_search_exec(s, list, n);
 	return 0;
 }
 
-static void
-search_run(dp_rest_req_t *r, bool count_only)
+/* A search context in the request's arena, with a plain search's defaults. */
+search_ctx_t *
+dp_search_new(dp_rest_req_t *r)
 {
-	static dp_index_t *list[SEARCH_MAX_INDICES];
-	osp_arena_t *a = r->http->arena;
-	search_ctx_t *s = osp_arena_calloc(a, sizeof(*s));
-	osp_json_t *body = NULL;
-	osp_err_t err;
-	bool ok = true;
-	struct timespec ts;
+	search_ctx_t *s = osp_arena_calloc(r->http->arena, sizeof(*s));
 
 	if (s == NULL)
-		return;
+		return NULL;
 	s->r = r;
-	s->count_only = count_only;
+	s->pa = r->http->arena;
 	s->start_ns = dp_now_ns();
 	s->source.fetch = true;
-	if (!dp_rest_body_json(r, &body))
-		return;
+	s->shard_doc = -1;
+	s->n_show_sort = UINT32_MAX;
 	st_search_req_init(&s->req);
-	if (body && !osp_json_is(body, OSP_JSON_OBJECT)) {
-		osp_err_set(&err, 400, "parsing_exception", "Expected [START_OBJECT] but found [%s]",
-			    osp_json_is(body, OSP_JSON_ARRAY) ? "START_ARRAY" : "VALUE_STRING");
-		dp_rest_reply_err(r, &err);
-		return;
-	}
-	if (body && count_only) {
-		const osp_json_t *q = osp_json_get(body, "query");
-
-		OSP_JSON_FOREACH(m, body) {
-			if (!osp_json_key_eq(m, "query")) {
-				osp_err_set(&err, 400, "parsing_exception",
-					    "request does not support [%s]", m->key);
-				dp_rest_reply_err(r, &err);
-				return;
-			}
-		}
-		if (q && st_query_parse(a, q, &s->req.query, &err) != 0) {
-			dp_rest_reply_err(r, &err);
-			return;
-		}
-	} else if (body) {
-		if (st_search_req_parse(a, body, &s->req, &err) != 0) {
-			dp_rest_reply_err(r, &err);
-			return;
-		}
-		if (dp_source_spec_from_json(a, osp_json_get(body, "_source"), &s->source, &err) != 0) {
-			dp_rest_reply_err(r, &err);
-			return;
-		}
-	}
-	if (!search_uri_params(r, s, body && osp_json_get(body, "query")))
-		return;
-	if (s->req.query == NULL) {
-		st_query_t *all = osp_arena_calloc(a, sizeof(*all));
-
-		if (all == NULL)
-			return;
-		all->kind = ST_Q_MATCH_ALL;
-		all->boost = 1.0f;
-		s->req.query = all;
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	s->req.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	bool iu = dp_rest_qs_bool(r, "ignore_unavailable", false, &ok);
-
-	if (!ok)
-		return;
-	bool an = dp_rest_qs_bool(r, "allow_no_indices", true, &ok);
-
-	if (!ok)
-		return;
-	int n = dp_shards_resolve(dp_rest_param(r, "index"), iu, an, list, SEARCH_MAX_INDICES, &err);
-
-	if (n < 0) {
-		dp_rest_reply_err(r, &err);
-		return;
-	}
-	const char *pref = dp_rest_qs(r, "preference");
-
-	s->routing = dp_rest_qs(r, "routing");
-	if (s->routing && *s->routing == '\0')
-		s->routing = NULL;
-	if (pref && strncmp(pref, "_shards:", 8) == 0) {
-		char *p = osp_arena_strndup(a, pref + 8, strlen(pref + 8));
-		char *bar = p ? strchr(p, '|') : NULL;
-
-		if (bar)
-			*bar = '\0';  /* "_shards:0,1|_local": the rest is a node preference */
-		s->pref_shards = p;
-	}
-	search_exec(s, list, n);
+	return s;
 }
 
-static void
-rest_search(dp_rest_req_t *r)
-{
-	search_run(r, false);
-}
-
-static void
-rest_count(dp_rest_req_t *r)
-{
-	search_run(r, true);
-}
-
-void
-rest_search_routes(void)
-{
-	dp_rest_route(DP_HTTP_GET, "/_search", rest_search, 0);
-	dp_rest_route(DP_HTTP_POST, "/_search", rest_search, 0);
-	dp_rest_route(DP_HTTP_GET, "/{index}/_search", rest_search, 0);
-	dp_rest_route(DP_HTTP_POST, "/{index}/_search", rest_search, 0);
-	dp_rest_route(DP_HTTP_GET, "/_count", rest_count, 0);
-	dp_rest_route(DP_HTTP_POST, "/_count", rest_count, 0);
-	dp_rest_route(DP_HTTP_GET, "/{index}/_count", rest_count, 0);
-	dp_rest_route(DP_HTTP_POST, "/{index}/_count", rest_count, 0);
-}

@@ -231,9 +231,14 @@ dp_job_query_run(dp_job_t *job, unsigned w)
 		job->rc = st_shard_count_query(sh, j->count_query, j->req ? j->req->now_ms : 0,
 					       &j->arena, &j->count, &j->err);
 	} else {
-		job->rc = st_shard_search(sh, j->req, &j->arena, &j->res, &j->ctx, &j->err);
-		if (job->rc == 0)
+		job->rc = st_shard_search_view(sh, j->view, j->req, &j->arena, &j->res, &j->ctx, &j->err);
+		if (job->rc == 0) {
 			st_shard_note_search(sh, false);
+			if (j->pin) {
+				j->ctx->refs++;
+				j->pinned = j->ctx;
+			}
+		}
 	}
 	dp_core_complete(job);
 }
@@ -257,5 +262,23 @@ dp_job_fetch_run(dp_job_t *job, unsigned w)
 	if (j->ctx)
 		st_shard_release_readers(j->ctx);
 	j->ctx = NULL;
+	dp_core_complete(job);
+}
+
+void
+dp_job_view_run(dp_job_t *job, unsigned w)
+{
+	dp_job_view_t *j = (dp_job_view_t *)job;
+
+	(void)w;
+	job->rc = 0;
+	if (j->ref == NULL) {
+		st_shard_release_readers(j->view);
+		j->view = NULL;
+	} else if (j->ref->sh) {
+		j->view = st_shard_acquire_readers(j->ref->sh);
+	} else {
+		job->rc = -ENODEV;
+	}
 	dp_core_complete(job);
 }

@@ -114,7 +114,10 @@ typedef struct dp_job_admin {
 	uint32_t slot;               /* position in the caller's fan-out */
 } dp_job_admin_t;
 
-/* Query phase on one shard; holds the reader set (ctx) for the fetch. */
+/* Query phase on one shard; holds the reader set (ctx) for the fetch.
+ * Scroll / point in time: view (when set) is searched instead of the current
+ * set; pin asks for one more reference to the set searched, returned in
+ * pinned and released later by a dp_job_view_t. */
 typedef struct dp_job_query {
 	dp_job_t job;
 	dp_shard_ref_t *ref;
@@ -123,6 +126,9 @@ typedef struct dp_job_query {
 	uint64_t count;
 	st_shard_result_t res;
 	st_reader_set_t *ctx;
+	st_reader_set_t *view;         /* in: pinned view to search, or NULL */
+	bool pin;                      /* in: keep the view searched */
+	st_reader_set_t *pinned;       /* out (pin): one reference, caller's */
 	osp_arena_t arena;             /* hits, sort values, agg partials */
 	osp_err_t err;
 	uint32_t slot;
@@ -142,6 +148,18 @@ typedef struct dp_job_fetch {
 	void *user;
 } dp_job_fetch_t;
 
+/* Pin the current view of a shard (pin: ref set, view out; rc -ENODEV
+ * without a shard), or drop a pinned view (ref NULL, view in). A release
+ * runs on the worker that pinned the view even after the shard closed:
+ * job.worker is set by the caller then, not from a ref. */
+typedef struct dp_job_view {
+	dp_job_t job;
+	dp_shard_ref_t *ref;
+	st_reader_set_t *view;
+	void *user;
+	uint32_t slot;
+} dp_job_view_t;
+
 /* Worker-side job functions. */
 void dp_job_query_run(dp_job_t *job, unsigned w);
 void dp_job_fetch_run(dp_job_t *job, unsigned w);
@@ -152,6 +170,7 @@ void dp_job_write_run(dp_job_t *job, unsigned w);
 void dp_job_bulk_run(dp_job_t *job, unsigned w);
 void dp_job_get_run(dp_job_t *job, unsigned w);
 void dp_job_admin_run(dp_job_t *job, unsigned w);
+void dp_job_view_run(dp_job_t *job, unsigned w);
 
 /* Prepare a job for ref's worker: sets fn/done/worker. */
 static inline void
