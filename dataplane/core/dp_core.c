@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -39,6 +40,18 @@ dp_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+dp_tsc(void)
+{
+	return rte_rdtsc();
+}
+
+uint64_t
+dp_tsc_hz(void)
+{
+	return rte_get_tsc_hz();
 }
 
 bool

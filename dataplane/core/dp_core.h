@@ -95,5 +95,8 @@ void dp_idle_wake(dp_idle_t *idle);
 
 /* Monotonic clock in ns and TSC helpers. */
 uint64_t dp_now_ns(void);
+/* The TSC (rte_rdtsc) and its frequency in Hz. */
+uint64_t dp_tsc(void);
+uint64_t dp_tsc_hz(void);
 
 #endif

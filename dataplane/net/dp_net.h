@@ -40,13 +40,35 @@ typedef struct dp_net_handler {
 	void (*on_close)(void *user);
 } dp_net_handler_t;
 
-/* Per-backend counters for _nodes/stats. Plain counters, owned by the core. */
+#define DP_NET_MAX_QUEUES 8
+
+/* One device queue pair's counters (dpdk: from the ethdev; dropped = frames
+ * the device or the backend discarded for lack of room or mbufs). */
+typedef struct dp_net_queue_stats {
+	uint64_t rx_packets, rx_bytes, rx_errors, rx_dropped;
+	uint64_t tx_packets, tx_bytes, tx_errors, tx_dropped;
+} dp_net_queue_stats_t;
+
+enum dp_net_link { DP_NET_LINK_NONE, DP_NET_LINK_DOWN, DP_NET_LINK_UP };
+
+/* Counters for _nodes/stats (osprey.network), a snapshot taken on the
+ * network core. The backend fills connections, bytes, calls and (where it
+ * has a device) link and queues; dp_server fills the loop's cycle split and
+ * the request count (backend-neutral). */
 typedef struct dp_net_stats {
 	uint64_t accepted, closed, open;
-	uint64_t rx_bytes, tx_bytes;
+	uint64_t rx_bytes, tx_bytes;       /* TCP payload */
 	uint64_t rx_calls, tx_calls;
+	enum dp_net_link link;             /* NONE: no device (kernel sockets) */
+	uint32_t link_speed_mbps;          /* 0: unknown */
+	char driver[32];
+	unsigned n_queues;
+	dp_net_queue_stats_t queue[DP_NET_MAX_QUEUES];
+	/* dp_server: loop iterations that did work (busy) or not (idle, waits
+	 * included) and the TSC cycles they took; requests dispatched. */
 	uint64_t busy_polls, idle_polls;
-	uint64_t busy_tsc, idle_tsc;
+	uint64_t busy_tsc, idle_tsc, tsc_hz;
+	uint64_t requests;
 } dp_net_stats_t;
 
 /* A backend. */
@@ -69,7 +91,9 @@ typedef struct dp_net_ops {
 	void (*close)(dp_net_conn_t *c);
 	/* Close now (reset). */
 	void (*abort)(dp_net_conn_t *c);
-	const dp_net_stats_t *(*stats)(const dp_net_t *n);
+	/* Snapshot the backend's counters into *out (whole struct; the caller
+	 * then sets its own fields). */
+	void (*stats)(dp_net_t *n, dp_net_stats_t *out);
 	/* The port actually bound (http.port 0 picks a free one). */
 	uint16_t (*port)(const dp_net_t *n);
 	void (*destroy)(dp_net_t *n);

@@ -86,9 +86,7 @@ struct dp_net {
 	void *ctx;
 	dp_net_stats_t st;
 	dp_net_conn_t *conns;
-	uint64_t tsc_hz, tsc_ms, next_timer, next_link, last_tsc;
-	uint64_t work_tsc;       /* cycles inside poll() calls that had frames */
-	bool iter_busy;          /* this loop iteration did network work */
+	uint64_t tsc_hz, tsc_ms, next_timer, next_link;
 	bool link_up;
 	atomic_int woken;
 	unsigned n_stash;        /* frames received by wait(), fed by poll() */
@@ -367,7 +365,6 @@ dn_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	n->conns = c;
 	n->st.accepted++;
 	n->st.open++;
-	n->iter_busy = true;
 	c->in_cb = true;
 	c->user = n->h.on_accept(n->ctx, c);
 	c->in_cb = false;
@@ -449,26 +446,6 @@ dn_link_check(dp_net_t *n)
 
 /* ---- ops ----------------------------------------------------------------- */
 
-/* Every TSC cycle between two poll() entries is busy if that loop iteration
- * did network work (frames, sends, closes), else idle (waits included). */
-static void
-dn_account(dp_net_t *n, uint64_t now)
-{
-	if (n->last_tsc) {
-		uint64_t d = now - n->last_tsc;
-
-		if (n->iter_busy) {
-			n->st.busy_polls++;
-			n->st.busy_tsc += d;
-		} else {
-			n->st.idle_polls++;
-			n->st.idle_tsc += d;
-		}
-	}
-	n->last_tsc = now;
-	n->iter_busy = false;
-}
-
 static int
 dn_poll(dp_net_t *n)
 {
@@ -476,7 +453,6 @@ dn_poll(dp_net_t *n)
 	uint64_t now = dp_dpdk_tsc();
 	unsigned got, events = 0;
 
-	dn_account(n, now);
 	if (n->n_stash) {
 		for (unsigned i = 0; i < n->n_stash; i++)
 			dn_input(n, &n->stash[i]);
@@ -496,10 +472,6 @@ dn_poll(dp_net_t *n)
 		n->next_link = now + n->tsc_hz;
 	}
 	dp_dpdk_port_tx_flush(n->port);
-	if (events) {
-		n->iter_busy = true;
-		n->work_tsc += dp_dpdk_tsc() - now;
-	}
 	return (int)events;
 }
 
@@ -547,7 +519,6 @@ dn_send(dp_net_conn_t *c, const struct iovec *iov, int iovcnt)
 		osp_buf_append(&c->out, iov[i].iov_base, iov[i].iov_len);
 	if (osp_buf_failed(&c->out))
 		return -ENOMEM;
-	c->net->iter_busy = true;
 	dn_push(c);
 	if (c->out.len > c->out_off)
 		c->want_drain = true;
@@ -564,7 +535,6 @@ static void
 dn_close(dp_net_conn_t *c)
 {
 	c->closing = true;
-	c->net->iter_busy = true;
 	dn_settle(c);
 }
 
@@ -572,14 +542,14 @@ static void
 dn_abort(dp_net_conn_t *c)
 {
 	c->dead = true;
-	c->net->iter_busy = true;
 	dn_settle(c);
 }
 
-static const dp_net_stats_t *
-dn_stats(const dp_net_t *n)
+static void
+dn_stats(dp_net_t *n, dp_net_stats_t *out)
 {
-	return &n->st;
+	*out = n->st;
+	dp_dpdk_port_stats(n->port, out);
 }
 
 static uint16_t
@@ -592,20 +562,18 @@ dn_port(const dp_net_t *n)
 static void
 dn_report(dp_net_t *n)
 {
-	dp_dpdk_port_stats_t ps;
+	dp_net_stats_t st;
+	const dp_net_queue_stats_t *q = &st.queue[0];
 
-	dp_dpdk_port_stats(n->port, &ps);
+	dn_stats(n, &st);
 	fprintf(stderr, "net_dpdk: stats accepted=%llu rx_bytes=%llu tx_bytes=%llu "
-		"busy_polls=%llu idle_polls=%llu busy_tsc=%llu idle_tsc=%llu work_tsc=%llu tsc_hz=%llu "
-		"ipackets=%llu opackets=%llu imissed=%llu rx_nombuf=%llu tx_dropped=%llu\n",
-		(unsigned long long)n->st.accepted, (unsigned long long)n->st.rx_bytes,
-		(unsigned long long)n->st.tx_bytes, (unsigned long long)n->st.busy_polls,
-		(unsigned long long)n->st.idle_polls, (unsigned long long)n->st.busy_tsc,
-		(unsigned long long)n->st.idle_tsc, (unsigned long long)n->work_tsc,
-		(unsigned long long)n->tsc_hz,
-		(unsigned long long)ps.ipackets, (unsigned long long)ps.opackets,
-		(unsigned long long)ps.imissed, (unsigned long long)ps.rx_nombuf,
-		(unsigned long long)ps.tx_dropped);
+		"rx_packets=%llu tx_packets=%llu rx_errors=%llu rx_dropped=%llu tx_errors=%llu "
+		"tx_dropped=%llu\n",
+		(unsigned long long)st.accepted, (unsigned long long)st.rx_bytes,
+		(unsigned long long)st.tx_bytes, (unsigned long long)q->rx_packets,
+		(unsigned long long)q->tx_packets, (unsigned long long)q->rx_errors,
+		(unsigned long long)q->rx_dropped, (unsigned long long)q->tx_errors,
+		(unsigned long long)q->tx_dropped);
 }
 
 static void

@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "dp_net.h"
 #include "net_dpdk_port.h"
 
 #define DPP_TX_BATCH   64
@@ -245,19 +246,32 @@ dp_dpdk_port_tx_flush(dp_dpdk_port_t *p)
 }
 
 void
-dp_dpdk_port_stats(dp_dpdk_port_t *p, dp_dpdk_port_stats_t *st)
+dp_dpdk_port_stats(dp_dpdk_port_t *p, struct dp_net_stats *st)
 {
 	struct rte_eth_stats es;
+	struct rte_eth_link link;
+	dp_net_queue_stats_t *q = &st->queue[0];
 
-	memset(st, 0, sizeof(*st));
-	if (rte_eth_stats_get(p->id, &es) == 0) {
-		st->ipackets = es.ipackets;
-		st->opackets = es.opackets;
-		st->imissed = es.imissed;
-		st->ierrors = es.ierrors;
-		st->oerrors = es.oerrors;
-		st->rx_nombuf = es.rx_nombuf;
+	snprintf(st->driver, sizeof(st->driver), "%.31s", p->driver);
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->id, &link) == 0) {
+		st->link = link.link_status == RTE_ETH_LINK_UP ? DP_NET_LINK_UP : DP_NET_LINK_DOWN;
+		st->link_speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+	} else {
+		st->link = DP_NET_LINK_UP;   /* no link information: assume up */
 	}
-	st->tx_dropped = p->tx_dropped;
-	st->rx_dropped = p->rx_dropped;
+	/* One queue pair: the port's totals are the queue's. */
+	st->n_queues = 1;
+	memset(q, 0, sizeof(*q));
+	if (rte_eth_stats_get(p->id, &es) == 0) {
+		q->rx_packets = es.ipackets;
+		q->rx_bytes = es.ibytes;
+		q->rx_errors = es.ierrors;
+		q->rx_dropped = es.imissed + es.rx_nombuf;
+		q->tx_packets = es.opackets;
+		q->tx_bytes = es.obytes;
+		q->tx_errors = es.oerrors;
+	}
+	q->rx_dropped += p->rx_dropped;
+	q->tx_dropped = p->tx_dropped;
 }

@@ -26,12 +26,7 @@ typedef struct dp_dpdk_pkt {
 	uint16_t len;
 } dp_dpdk_pkt_t;
 
-/* Port counters for the shutdown report. */
-typedef struct dp_dpdk_port_stats {
-	uint64_t ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf;
-	uint64_t tx_dropped;     /* frames the PMD did not take (freed) */
-	uint64_t rx_dropped;     /* chained frames we do not handle */
-} dp_dpdk_port_stats_t;
+struct dp_net_stats;
 
 /* Configure and start port_id with one RX and one TX queue and a mempool of
  * nb_mbufs mbufs whose private area holds priv_size bytes. */
@@ -60,7 +55,9 @@ char *dp_dpdk_port_tx_reserve(dp_dpdk_port_t *p, uint16_t len);
 /* Hand the TX batch to the PMD; frames it refuses are freed and counted. */
 unsigned dp_dpdk_port_tx_flush(dp_dpdk_port_t *p);
 
-void dp_dpdk_port_stats(dp_dpdk_port_t *p, dp_dpdk_port_stats_t *st);
+/* Link state, driver and the queue pair's counters into st (dp_net.h): the
+ * ethdev's, plus frames dropped here (TX the PMD refused, chained RX). */
+void dp_dpdk_port_stats(dp_dpdk_port_t *p, struct dp_net_stats *st);
 
 /* The TSC and its frequency (rte_rdtsc, rte_get_tsc_hz). */
 uint64_t dp_dpdk_tsc(void);

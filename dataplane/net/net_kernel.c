@@ -358,10 +358,13 @@ nk_abort(dp_net_conn_t *c)
 	nk_conn_maybe_free(c);
 }
 
-static const dp_net_stats_t *
-nk_stats(const dp_net_t *n)
+/* Sockets: no link or device queues to show. */
+static void
+nk_stats(dp_net_t *n, dp_net_stats_t *out)
 {
-	return &n->st;
+	*out = n->st;
+	out->link = DP_NET_LINK_NONE;
+	snprintf(out->driver, sizeof(out->driver), "io_uring");
 }
 
 static uint16_t

@@ -272,6 +272,70 @@ nodes_node_head(osp_jw_t *w, const osp_node_t *n)
 }
 
 static void
+nodes_queue_stats(osp_jw_t *w, const dp_net_stats_t *ns)
+{
+	osp_jw_key(w, "queues");
+	osp_jw_arr_begin(w);
+	for (unsigned i = 0; i < ns->n_queues && i < DP_NET_MAX_QUEUES; i++) {
+		const dp_net_queue_stats_t *q = &ns->queue[i];
+
+		osp_jw_obj_begin(w);
+		osp_jw_kv_int(w, "id", i);
+		osp_jw_kv_int(w, "rx_packets", (int64_t)q->rx_packets);
+		osp_jw_kv_int(w, "rx_bytes", (int64_t)q->rx_bytes);
+		osp_jw_kv_int(w, "rx_errors", (int64_t)q->rx_errors);
+		osp_jw_kv_int(w, "rx_dropped", (int64_t)q->rx_dropped);
+		osp_jw_kv_int(w, "tx_packets", (int64_t)q->tx_packets);
+		osp_jw_kv_int(w, "tx_bytes", (int64_t)q->tx_bytes);
+		osp_jw_kv_int(w, "tx_errors", (int64_t)q->tx_errors);
+		osp_jw_kv_int(w, "tx_dropped", (int64_t)q->tx_dropped);
+		osp_jw_obj_end(w);
+	}
+	osp_jw_arr_end(w);
+}
+
+/* "network": the network core's backend, link, device queues and where its
+ * TSC cycles went (busy per request is the figure to compare backends by). */
+static void
+nodes_network_stats(osp_jw_t *w, const dp_net_stats_t *ns)
+{
+	uint64_t total = ns->busy_tsc + ns->idle_tsc;
+
+	osp_jw_key(w, "network");
+	osp_jw_obj_begin(w);
+	osp_jw_kv_str(w, "driver", ns->driver);
+	if (ns->link != DP_NET_LINK_NONE) {
+		osp_jw_key(w, "link");
+		osp_jw_obj_begin(w);
+		osp_jw_kv_bool(w, "up", ns->link == DP_NET_LINK_UP);
+		osp_jw_kv_int(w, "speed_mbps", ns->link_speed_mbps);
+		osp_jw_obj_end(w);
+	}
+	osp_jw_kv_int(w, "current_open", (int64_t)ns->open);
+	osp_jw_kv_int(w, "total_opened", (int64_t)ns->accepted);
+	osp_jw_kv_int(w, "total_closed", (int64_t)ns->closed);
+	osp_jw_kv_int(w, "requests", (int64_t)ns->requests);
+	osp_jw_kv_int(w, "rx_bytes", (int64_t)ns->rx_bytes);
+	osp_jw_kv_int(w, "tx_bytes", (int64_t)ns->tx_bytes);
+	osp_jw_kv_int(w, "rx_calls", (int64_t)ns->rx_calls);
+	osp_jw_kv_int(w, "tx_calls", (int64_t)ns->tx_calls);
+	if (ns->link != DP_NET_LINK_NONE)
+		nodes_queue_stats(w, ns);
+	osp_jw_key(w, "cycles");
+	osp_jw_obj_begin(w);
+	osp_jw_kv_int(w, "tsc_hz", (int64_t)ns->tsc_hz);
+	osp_jw_kv_int(w, "busy", (int64_t)ns->busy_tsc);
+	osp_jw_kv_int(w, "idle", (int64_t)ns->idle_tsc);
+	osp_jw_kv_int(w, "busy_iterations", (int64_t)ns->busy_polls);
+	osp_jw_kv_int(w, "idle_iterations", (int64_t)ns->idle_polls);
+	osp_jw_key(w, "busy_percent");
+	osp_jw_double(w, total ? 100.0 * (double)ns->busy_tsc / (double)total : 0.0);
+	osp_jw_kv_int(w, "busy_per_request", ns->requests ? (int64_t)(ns->busy_tsc / ns->requests) : 0);
+	osp_jw_obj_end(w);
+	osp_jw_obj_end(w);
+}
+
+static void
 nodes_write(dp_rest_req_t *r, bool stats)
 {
 	const osp_cluster_t *cs = dp_shards_state();
@@ -319,16 +383,13 @@ nodes_write(dp_rest_req_t *r, bool stats)
 			osp_jw_obj_begin(&w);
 			osp_jw_kv_int(&w, "workers", dp_core.n_workers);
 			osp_jw_kv_int(&w, "jobs_in_flight", dp_core_inflight());
+			osp_jw_obj_end(&w);
 			if (ns) {
-				osp_jw_key(&w, "network");
+				osp_jw_key(&w, "osprey");
 				osp_jw_obj_begin(&w);
-				osp_jw_kv_int(&w, "rx_bytes", (int64_t)ns->rx_bytes);
-				osp_jw_kv_int(&w, "tx_bytes", (int64_t)ns->tx_bytes);
-				osp_jw_kv_int(&w, "rx_calls", (int64_t)ns->rx_calls);
-				osp_jw_kv_int(&w, "tx_calls", (int64_t)ns->tx_calls);
+				nodes_network_stats(&w, ns);
 				osp_jw_obj_end(&w);
 			}
-			osp_jw_obj_end(&w);
 		} else {
 			osp_jw_kv_str(&w, "version", DP_ES_VERSION);
 			osp_jw_kv_str(&w, "build_flavor", "default");

@@ -39,6 +39,13 @@ struct dp_server {
 	dp_sconn_t *conns;           /* every live connection */
 	uint64_t idle_timeout_ns;    /* http.idle_timeout; 0 = never */
 	uint64_t next_sweep_ns;
+	/* The loop's cycle split: the TSC from one dp_server_poll to the next
+	 * is busy if that iteration did work (events, requests, output), else
+	 * idle (waits included). Backend-neutral, so both backends compare. */
+	uint64_t last_tsc;
+	bool worked;
+	dp_net_stats_t cycles;       /* busy/idle polls and tsc, requests */
+	dp_net_stats_t snap;         /* what dp_server_net_stats returns */
 };
 
 static void server_flush(dp_sconn_t *c);
@@ -84,8 +91,11 @@ server_dispatch(dp_sconn_t *c)
 	if (c->dispatching)
 		return;
 	c->dispatching = true;
-	while (c->net && (req = dp_http_conn_next(c->http)) != NULL)
+	while (c->net && (req = dp_http_conn_next(c->http)) != NULL) {
+		c->srv->cycles.requests++;
+		c->srv->worked = true;
 		dp_rest_dispatch(c, req);
+	}
 	c->dispatching = false;
 }
 
@@ -124,6 +134,7 @@ server_flush(dp_sconn_t *c)
 
 		for (int i = 0; i < n; i++)
 			bytes += iov[i].iov_len;
+		c->srv->worked = true;
 		if (c->srv->ops->send(c->net, iov, n) != 0) {
 			c->srv->ops->abort(c->net);
 			break;
@@ -152,6 +163,7 @@ server_on_accept(void *ctx, dp_net_conn_t *nc)
 
 	if (c == NULL)
 		return NULL;
+	srv->worked = true;
 	c->srv = srv;
 	c->net = nc;
 	osp_buf_init(&c->backlog);
@@ -241,10 +253,35 @@ server_sweep(dp_server_t *srv, uint64_t now)
 	}
 }
 
+/* At the top of each loop iteration: the last one's cycles go to busy or idle. */
+static void
+server_account(dp_server_t *srv)
+{
+	uint64_t now = dp_tsc();
+
+	if (srv->last_tsc) {
+		uint64_t d = now - srv->last_tsc;
+
+		if (srv->worked) {
+			srv->cycles.busy_polls++;
+			srv->cycles.busy_tsc += d;
+		} else {
+			srv->cycles.idle_polls++;
+			srv->cycles.idle_tsc += d;
+		}
+	}
+	srv->last_tsc = now;
+	srv->worked = false;
+}
+
 int
 dp_server_poll(dp_server_t *srv)
 {
+	server_account(srv);
 	int n = srv->ops->poll(srv->net);
+
+	if (n > 0)
+		srv->worked = true;
 
 	if (srv->idle_timeout_ns) {
 		uint64_t now = dp_now_ns();
@@ -268,9 +305,19 @@ dp_server_port(const dp_server_t *srv)
 }
 
 const dp_net_stats_t *
-dp_server_net_stats(const dp_server_t *srv)
+dp_server_net_stats(dp_server_t *srv)
 {
-	return srv->ops->stats(srv->net);
+	dp_net_stats_t *st = &srv->snap;
+
+	memset(st, 0, sizeof(*st));
+	srv->ops->stats(srv->net, st);
+	st->busy_polls = srv->cycles.busy_polls;
+	st->idle_polls = srv->cycles.idle_polls;
+	st->busy_tsc = srv->cycles.busy_tsc;
+	st->idle_tsc = srv->cycles.idle_tsc;
+	st->tsc_hz = dp_tsc_hz();
+	st->requests = srv->cycles.requests;
+	return st;
 }
 
 void

@@ -42,7 +42,9 @@ void dp_server_destroy(dp_server_t *srv);
 /* Make a blocked dp_server_wait return (any thread). */
 void dp_server_wake(dp_server_t *srv);
 uint16_t dp_server_port(const dp_server_t *srv);
-const dp_net_stats_t *dp_server_net_stats(const dp_server_t *srv);
+/* A snapshot of the backend's counters plus the loop's cycle split and the
+ * requests dispatched (valid until the next call). */
+const dp_net_stats_t *dp_server_net_stats(dp_server_t *srv);
 
 /* Answer a request with a typed body (moved in), as-is. */
 void dp_server_respond(dp_rest_req_t *r, uint16_t status, dp_http_media_t type,
