@@ -142,11 +142,14 @@ main(int argc, char **argv)
 		snprintf(o.self.name, sizeof(o.self.name), "%s", osp_settings_str(set, "node.name"));
 	else if (gethostname(host, sizeof(host)) == 0)
 		snprintf(o.self.name, sizeof(o.self.name), "%s", host);
-	snprintf(o.self.transport_address, sizeof(o.self.transport_address), "%s:%lld",
-		 osp_settings_str(set, "network.host"),
-		 (long long)osp_settings_int(set, "transport.port"));
-	snprintf(o.self.http_address, sizeof(o.self.http_address), "%s:%lld",
-		 osp_settings_str(set, "network.host"), (long long)osp_settings_int(set, "http.port"));
+	/* network.host is address/prefix on the dpdk backend: publish the address. */
+	const char *addr = osp_settings_str(set, "network.host");
+	int addr_len = (int)strcspn(addr, "/");
+
+	snprintf(o.self.transport_address, sizeof(o.self.transport_address), "%.*s:%lld",
+		 addr_len, addr, (long long)osp_settings_int(set, "transport.port"));
+	snprintf(o.self.http_address, sizeof(o.self.http_address), "%.*s:%lld",
+		 addr_len, addr, (long long)osp_settings_int(set, "http.port"));
 	o.self.roles = OSP_ROLE_MASTER | OSP_ROLE_DATA | OSP_ROLE_INGEST;
 	o.socket_path = sock;
 	o.cluster_name = osp_settings_str(set, "cluster.name");

@@ -339,8 +339,9 @@ main(int argc, char **argv)
 		launch_stop_children(kids, 2);
 		goto cleanup;
 	}
-	fprintf(stderr, "osprey: node [%s] of cluster [%s] starting on %s:%lld\n",
+	fprintf(stderr, "osprey: node [%s] of cluster [%s] starting on %.*s:%lld\n",
 		osp_settings_str(s, "node.name"), osp_settings_str(s, "cluster.name"),
+		(int)strcspn(osp_settings_str(s, "network.host"), "/"),
 		osp_settings_str(s, "network.host"), (long long)osp_settings_int(s, "http.port"));
 
 	while (!launch_stop) {
