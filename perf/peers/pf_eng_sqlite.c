@@ -3,8 +3,9 @@
  * Schema: docs(id INTEGER PRIMARY KEY, section, size) with indexes on size
  * and section, and a contentless FTS5 table fts(body) whose rowid is the
  * document id (unicode61 tokenizer: lower-cased words, no stemming, as
- * Osprey's standard analyzer). Ranked queries order by FTS5's bm25 rank.
- * Statements are prepared once per category at open. */
+ * Osprey's standard analyzer). Ranked queries order by FTS5's bm25 rank;
+ * counts are count(*) over the same MATCH (or the size range). Statements
+ * are prepared once per category at open. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ typedef struct sq {
     sqlite3 *db;
     sqlite3_stmt *ins_doc, *ins_fts;
     sqlite3_stmt *q[PF_CAT_COUNT];
+    sqlite3_stmt *qc[2];          /* count: MATCH, size range */
     int in_txn;
 } sq_t;
 
@@ -36,6 +38,11 @@ static const char *const sql_of[PF_CAT_COUNT] = {
                          "WHERE fts MATCH ?1 ORDER BY d.size DESC LIMIT 10",
     [PF_CAT_TERM_AGG] = "SELECT d.section, count(*) c FROM fts JOIN docs d ON d.id = fts.rowid "
                         "WHERE fts MATCH ?1 GROUP BY d.section ORDER BY c DESC LIMIT 10",
+};
+
+static const char *const sql_count[2] = {
+    "SELECT count(*) FROM fts WHERE fts MATCH ?1",
+    "SELECT count(*) FROM docs WHERE size BETWEEN ?2 AND ?3",
 };
 
 static int
@@ -58,6 +65,8 @@ sq_close(void *h)
         return;
     for (int i = 0; i < PF_CAT_COUNT; i++)
         sqlite3_finalize(s->q[i]);
+    for (int i = 0; i < 2; i++)
+        sqlite3_finalize(s->qc[i]);
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_fts);
     if (s->in_txn)
@@ -90,8 +99,10 @@ sq_open(void **h, const char *path, int create)
                                &s->ins_fts, NULL))
             goto cleanup;
     } else {
-        for (int i = 0; i < PF_CAT_COUNT; i++)
-            if (sqlite3_prepare_v2(s->db, sql_of[i], -1, &s->q[i], NULL) != SQLITE_OK) {
+        for (int i = 0; i < PF_CAT_COUNT + 2; i++)
+            if (sqlite3_prepare_v2(s->db, i < PF_CAT_COUNT ? sql_of[i] : sql_count[i - PF_CAT_COUNT],
+                                   -1, i < PF_CAT_COUNT ? &s->q[i] : &s->qc[i - PF_CAT_COUNT],
+                                   NULL) != SQLITE_OK) {
                 fprintf(stderr, "sqlite: %s\n", sqlite3_errmsg(s->db));
                 goto cleanup;
             }
@@ -133,7 +144,7 @@ static int
 sq_query(void *h, const pf_query_t *q, long *hits)
 {
     sq_t *s = h;
-    sqlite3_stmt *st = s->q[q->cat];
+    sqlite3_stmt *st = q->count ? s->qc[q->cat == PF_CAT_INT_NRQ] : s->q[q->cat];
     char m[300];
     switch (q->cat) {
     case PF_CAT_AND_HIGH_HIGH:
@@ -159,7 +170,7 @@ sq_query(void *h, const pf_query_t *q, long *hits)
     long n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        n++;
+        n = q->count ? (long)sqlite3_column_int64(st, 0) : n + 1;
     sqlite3_reset(st);
     *hits = n;
     return rc == SQLITE_DONE ? 0 : -EIO;

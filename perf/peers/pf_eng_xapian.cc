@@ -112,6 +112,13 @@ xo_query(void *h, const pf_query_t *q, long *hits)
         }
         Xapian::Enquire enq(*x->db);
         enq.set_query(query);
+        if (q->count) {
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+            Xapian::doccount all = x->db->get_doccount();
+            Xapian::MSet m = enq.get_mset(0, 0, all);
+            *hits = (long)m.get_matches_estimated();
+            return 0;
+        }
         if (q->cat == PF_CAT_INT_NRQ)
             enq.set_weighting_scheme(Xapian::BoolWeight());
         if (q->cat == PF_CAT_TERM_SORT)

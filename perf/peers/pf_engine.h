@@ -20,11 +20,14 @@ typedef enum pf_cat {
     PF_CAT_PHRASE, PF_CAT_INT_NRQ, PF_CAT_TERM_SORT, PF_CAT_TERM_AGG, PF_CAT_COUNT
 } pf_cat_t;
 
-/* One query: up to two words (w1, w2) or a numeric range (lo, hi). */
+/* One query: up to two words (w1, w2) or a numeric range (lo, hi).
+ * count != 0: count every match of the category's query into *hits
+ * instead of returning the top 10 (TermSort / TermAgg count their term). */
 typedef struct pf_query {
     pf_cat_t cat;
     char w1[128], w2[128];
     long long lo, hi;
+    int count;
 } pf_query_t;
 
 /* One corpus document, borrowed from the TSV line for the call. */
@@ -42,7 +45,8 @@ typedef struct pf_engine_ops {
     int (*add)(void *h, const pf_doc_t *d);
     int (*commit)(void *h);
     /* Run q; *hits gets the number of rows/documents returned (top 10, or
-     * aggregation buckets). 0 or negative on error. */
+     * aggregation buckets), or the match count when q->count. 0 or negative
+     * on error (-ENOTSUP: the driver cannot count). */
     int (*query)(void *h, const pf_query_t *q, long *hits);
     /* Bytes the index takes (files, or the relation sizes for a server). */
     long long (*size_bytes)(void *h, const char *db);

@@ -23,28 +23,6 @@
 #include "pf_out.h"
 #include "pf_sched.h"
 
-static const char *const cat_names[PF_CAT_COUNT] = {
-    "HighTerm", "MedTerm", "LowTerm", "AndHighHigh", "AndHighMed", "OrHighHigh",
-    "OrHighMed", "Phrase", "IntNRQ", "TermSort", "TermAgg",
-};
-
-const char *
-pf_cat_name(pf_cat_t c)
-{
-    return c < PF_CAT_COUNT ? cat_names[c] : "?";
-}
-
-int
-pf_cat_parse(const char *name, pf_cat_t *out)
-{
-    for (int i = 0; i < PF_CAT_COUNT; i++)
-        if (strcmp(name, cat_names[i]) == 0) {
-            *out = (pf_cat_t)i;
-            return 0;
-        }
-    return -EINVAL;
-}
-
 static uint64_t
 now_ns(void)
 {
