@@ -10,6 +10,11 @@ share its process group). stdout/stderr go to a log file in the temp
 directory; the tail of it is printed to stderr when startup fails, when the
 node exits on its own, or when the body of the `with` block raised.
 
+Backend: OSPREY_TEST_NET=dpdk runs every node on the dpdk backend instead,
+each on its own veth pair between two network namespaces this process makes
+(dpdk_net.py; the test process moves into the client one), and n.host /
+n.url name the node's address there instead of 127.0.0.1.
+
 Which binary: $OSPREY_BIN if set, else $OSPREY_BUILD_ROOT/osprey (meson's
 tests set it to the build directory), else <repo>/build/osprey.
 
@@ -28,6 +33,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+import dpdk_net
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -86,6 +93,12 @@ class Node:
         self.port = None
         self.url = None
         self._log = None
+        self.host = '127.0.0.1'
+        self._preexec = None
+        if dpdk_net.enabled():
+            link = dpdk_net.Link()
+            self.host, self._preexec = link.host, dpdk_net.server_preexec()
+            self.settings = dict(link.settings(), **self.settings)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
@@ -94,7 +107,7 @@ class Node:
         last = None
         for _attempt in range(3):
             self.port = free_port()
-            self.url = 'http://127.0.0.1:%d' % self.port
+            self.url = 'http://%s:%d' % (self.host, self.port)
             args = [self.binary, '-E', 'http.port=%d' % self.port, '-E', 'path.data=%s' % self.data_dir]
             for k, v in self.settings.items():
                 args += ['-E', '%s=%s' % (k, v)]
@@ -102,7 +115,8 @@ class Node:
             self._log.write(('$ %s\n' % ' '.join(args)).encode())
             self._log.flush()
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=self._preexec)
             try:
                 self._wait_ready()
                 return self

@@ -1,147 +1,34 @@
 #!/usr/bin/python3
 """test_dpdk.py - the `dpdk` network backend end to end over a veth pair.
 
-Creates two network namespaces joined by a veth pair, runs a node with
-dataplane.net=dpdk in the server namespace bound to its veth end through
-DPDK's net_af_packet PMD (--no-huge --no-pci, own --file-prefix), and drives
-it over HTTP from this process after moving into the client namespace
-(setns). The client's veth computes full checksums (tx/tso/gso off) because
-lwIP checks them in software. Covers GET /, index/document/bulk/search,
+Runs under dpdk_net.py (OSPREY_TEST_NET=dpdk): harness nodes run with
+dataplane.net=dpdk in a server namespace on their own veth pair through
+DPDK's net_af_packet PMD, driven over HTTP from this process in the client
+namespace (see dpdk_net.py). Covers GET /, index/document/bulk/search,
 replies and requests larger than lwIP's 64 KB send buffer and window, many
 concurrent keep-alive connections with zero errors, a peer reset, and a
-clean stop by SIGTERM. A second test brings a node up on net_tap inside the
-server namespace. Everything created here (namespaces, veths, data dirs,
-DPDK runtime dirs) is deleted at the end; processes are stopped by PID.
-Skips (exit 77) with one line when `ip netns add` is not permitted.
+clean stop by SIGTERM, the published address (no /prefix) and the
+osprey.network counters of _nodes/stats. A second test brings a node up on
+net_tap inside the server namespace (skipped with one line without
+/dev/net/tun). dpdk_net.py deletes the namespaces; processes are stopped by
+PID. Skips (exit 77) with one line when namespaces are not permitted.
 """
-import ctypes
 import http.client
 import json
 import os
-import shutil
-import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dpdk_net  # noqa: E402
 import harness  # noqa: E402
 
-TAG = 'od%d' % (os.getpid() % 100000)
-NS_S, NS_C = 'osp-%s-s' % TAG, 'osp-%s-c' % TAG
-VETH_S, VETH_C = '%ss' % TAG, '%sc' % TAG      # <= 15 characters
-NET = '10.%d.%d' % (200 + os.getpid() % 50, os.getpid() % 250)
-IP_C, IP_S = NET + '.1', NET + '.2'
-TAP_NET = '10.%d.%d' % (150 + os.getpid() % 50, os.getpid() % 250)
-CLONE_NEWNET = 0x40000000
-
-
-def sh(*args, check=True):
-    return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          check=check, text=True)
-
-
-def setns(name):
-    """Move this thread (and threads it starts later) into network namespace name."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    with open('/run/netns/' + name) as f:
-        if libc.setns(f.fileno(), CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), 'setns ' + name)
-
-
-def make_net():
-    """Namespaces + veth; returns False when network namespaces are not permitted."""
-    if os.geteuid() != 0 or shutil.which('ip') is None:
-        return False
-    if subprocess.run(['ip', 'netns', 'add', NS_S], stdout=subprocess.DEVNULL,
-                      stderr=subprocess.DEVNULL).returncode != 0:
-        return False
-    # ip -n needs a usable mount namespace (it is not, e.g., in a plain chroot):
-    # probe it before building anything on it.
-    if subprocess.run(['ip', '-n', NS_S, 'link', 'show', 'lo'], stdout=subprocess.DEVNULL,
-                      stderr=subprocess.DEVNULL).returncode != 0:
-        return False
-    if shutil.which('ethtool') is None:
-        raise RuntimeError('ethtool is missing (scripts/install-deps.sh installs it)')
-    sh('ip', 'netns', 'add', NS_C)
-    sh('ip', 'link', 'add', VETH_C, 'type', 'veth', 'peer', 'name', VETH_S)
-    sh('ip', 'link', 'set', VETH_S, 'netns', NS_S)
-    sh('ip', 'link', 'set', VETH_C, 'netns', NS_C)
-    sh('ip', '-n', NS_C, 'addr', 'add', IP_C + '/24', 'dev', VETH_C)
-    for ns, dev in ((NS_C, VETH_C), (NS_S, VETH_S), (NS_C, 'lo'), (NS_S, 'lo')):
-        sh('ip', '-n', ns, 'link', 'set', dev, 'up')
-    # lwIP verifies checksums in software: the kernel peer must fill them in.
-    sh('ip', 'netns', 'exec', NS_C, 'ethtool', '-K', VETH_C, 'tx', 'off', 'tso', 'off', 'gso', 'off')
-    sh('ip', 'netns', 'exec', NS_S, 'ethtool', '-K', VETH_S, 'tx', 'off', 'tso', 'off', 'gso', 'off',
-       'gro', 'off')
-    return True
-
-
-def drop_net():
-    for ns in (NS_S, NS_C):
-        subprocess.run(['ip', 'netns', 'del', ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-class DpdkNode:
-    """One node with the dpdk backend inside NS_S; owns its process and temp dir."""
-
-    def __init__(self, vdev, host, port=9200):
-        self.tmp = tempfile.mkdtemp(prefix='osprey-dpdk-')
-        self.prefix = 'osprey-test-%s-%d' % (TAG, port)
-        self.host, self.port = host.split('/')[0], port
-        self.log_path = os.path.join(self.tmp, 'node.log')
-        self.args = ['ip', 'netns', 'exec', NS_S, harness.find_binary(),
-                     '-E', 'dataplane.net=dpdk',
-                     '-E', 'dataplane.eal=--no-huge --no-pci %s --file-prefix=%s' % (vdev, self.prefix),
-                     '-E', 'network.host=' + host, '-E', 'http.port=%d' % port,
-                     '-E', 'path.data=' + os.path.join(self.tmp, 'data'),
-                     '-E', 'dataplane.idle_sleep_us=200']
-        self.proc = None
-
-    def start(self, timeout=60):
-        self._log = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError('node exited (%s):\n%s' % (self.proc.returncode, self.log()))
-            try:
-                if get(self.host, self.port, '/', timeout=1)[0] == 200:
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError('node did not answer GET /:\n' + self.log())
-            time.sleep(0.2)
-
-    def log(self):
-        with open(self.log_path, 'rb') as f:
-            return f.read().decode('utf-8', 'replace')
-
-    def stop(self):
-        """SIGTERM by PID; SIGKILL to its own process group only if it hangs."""
-        if self.proc is None:
-            return None
-        proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        self._log.close()
-        return proc.returncode
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        shutil.rmtree('/var/run/dpdk/' + self.prefix, ignore_errors=True)
+TAP_NET = '10.78.%d' % (os.getpid() % 250)
 
 
 def get(host, port, path, timeout=10):
@@ -173,13 +60,12 @@ def call(conn, method, path, body=None, ndjson=False):
 class DpdkAfPacketTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = DpdkNode('--vdev=net_af_packet0,iface=%s,framecnt=2048,blocksz=4096' % VETH_S,
-                            IP_S + '/24').start()
+        cls.node = harness.Node(name='osprey-dpdk').start()
 
     @classmethod
     def tearDownClass(cls):
         rc = cls.node.stop()
-        log = cls.node.log()
+        log = cls.node.log_text()
         ok = rc == 0 and 'net_dpdk: stats' in log
         if ok:
             cls.node.cleanup()
@@ -299,56 +185,70 @@ class DpdkAfPacketTest(unittest.TestCase):
         s.close()
         self.assertEqual(got, n)
 
+    def test_6_nodes_address_and_stats(self):
+        s, body = get(self.node.host, self.node.port, '/_nodes/stats')
+        self.assertEqual(s, 200)
+        info = list(json.loads(body)['nodes'].values())[0]
+        # network.host is address/prefix here; only the address is published
+        self.assertEqual(info['http_address'], '%s:%d' % (self.node.host, self.node.port))
+        self.assertEqual((info['host'], info['ip']), (self.node.host, self.node.host))
+        net = info['osprey']['network']
+        self.assertEqual((net['driver'], net['link']['up']), ('net_af_packet', True))
+        q = net['queues'][0]
+        self.assertGreater(q['rx_packets'], 1000)
+        self.assertGreater(q['tx_bytes'], q['tx_packets'])
+        self.assertGreaterEqual(net['requests'], 20000)
+        self.assertGreater(net['cycles']['busy'], 0)
+        self.assertEqual(net['cycles']['busy_per_request'], net['cycles']['busy'] // net['requests'])
+        s, body = get(self.node.host, self.node.port, '/_cat/nodes?h=ip,http')
+        self.assertEqual(body.decode().split(), [self.node.host, '%s:%d' % (self.node.host, self.node.port)])
+
 
 class DpdkTapTest(unittest.TestCase):
-    """net_tap smoke test: the tap's kernel end in NS_S is the client side."""
+    """net_tap smoke test: the tap's kernel end, in the server namespace, is the client."""
 
     def test_tap_root(self):
-        iface = '%st' % TAG
-        node = DpdkNode('--vdev=net_tap0,iface=%s' % iface, TAP_NET + '.2/24', port=9201)
-        node.proc = None
+        if not os.path.exists('/dev/net/tun'):
+            self.skipTest('no /dev/net/tun for net_tap')
+        ns_s = dpdk_net.server_ns()[0]
+        iface = 'osptap%d' % (os.getpid() % 100000)
+        node = harness.Node(name='osprey-tap', settings={
+            'network.host': TAP_NET + '.2/24', 'http.port': '9201',
+            'dataplane.eal': '--no-huge --no-pci --no-shconf --vdev=net_tap0,iface=' + iface})
         node._log = open(node.log_path, 'ab')
-        node.proc = subprocess.Popen(node.args, stdin=subprocess.DEVNULL, stdout=node._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        node.proc = subprocess.Popen([node.binary] + sum((['-E', '%s=%s' % kv] for kv in node.settings.items()), [])
+                                     + ['-E', 'path.data=' + node.data_dir],
+                                     stdin=subprocess.DEVNULL, stdout=node._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True, preexec_fn=dpdk_net.server_preexec())
+
+        def ns_run(*args):
+            return subprocess.run(['ip', 'netns', 'exec', ns_s] + list(args), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30
-            while sh('ip', '-n', NS_S, 'link', 'show', iface, check=False).returncode != 0:
-                self.assertIsNone(node.proc.poll(), node.log())
-                self.assertLess(time.monotonic(), deadline, 'no tap interface:\n' + node.log())
+            while ns_run('ip', 'link', 'show', iface).returncode != 0:
+                self.assertTrue(node.alive(), node.log_text())
+                self.assertLess(time.monotonic(), deadline, 'no tap interface:\n' + node.log_text())
                 time.sleep(0.2)
-            sh('ip', '-n', NS_S, 'addr', 'add', TAP_NET + '.1/24', 'dev', iface)
-            sh('ip', '-n', NS_S, 'link', 'set', iface, 'up')
-            sh('ip', 'netns', 'exec', NS_S, 'ethtool', '-K', iface, 'tx', 'off', 'tso', 'off',
-               'gso', 'off', check=False)
+            ns_run('ip', 'addr', 'add', TAP_NET + '.1/24', 'dev', iface)
+            ns_run('ip', 'link', 'set', iface, 'up')
+            ns_run('ethtool', '-K', iface, 'tx', 'off', 'tso', 'off', 'gso', 'off')
             out = ''
             while time.monotonic() < deadline:
-                r = sh('ip', 'netns', 'exec', NS_S, 'curl', '-s', '-m', '3',
-                       'http://%s.2:9201/' % TAP_NET, check=False)
+                r = ns_run('curl', '-s', '-m', '3', 'http://%s.2:9201/' % TAP_NET)
                 out = r.stdout
                 if r.returncode == 0 and 'You Know, for Search' in out:
                     break
                 time.sleep(0.3)
-            self.assertIn('You Know, for Search', out, node.log())
+            self.assertIn('You Know, for Search', out, node.log_text())
         finally:
             rc = node.stop()
-            log = node.log()
+            log = node.log_text()
             node.cleanup()
         self.assertEqual(rc, 0, log)
 
 
-def main():
-    if not make_net():
-        drop_net()
-        print('SKIP: cannot create or enter network namespaces here (ip netns add / ip -n not permitted)')
-        sys.exit(77)
-    try:
-        setns(NS_C)
-        prog = unittest.main(exit=False, verbosity=2)
-        ok = prog.result.wasSuccessful()
-    finally:
-        drop_net()
-    sys.exit(0 if ok else 1)
-
-
 if __name__ == '__main__':
-    main()
+    if not dpdk_net.enabled():
+        sys.exit(dpdk_net.main([__file__, __file__] + sys.argv[1:]))
+    unittest.main(verbosity=2)

@@ -51,9 +51,9 @@ def dataplane_pid(launcher_pid):
 
 
 class Worker(threading.Thread):
-    def __init__(self, port, deadline, seed, written, errors):
+    def __init__(self, host, port, deadline, seed, written, errors):
         super().__init__(daemon=True)
-        self.port, self.deadline = port, deadline
+        self.host, self.port, self.deadline = host, port, deadline
         self.rng = random.Random(seed)
         self.written, self.errors = written, errors
         self.ops = 0
@@ -70,7 +70,7 @@ class Worker(threading.Thread):
         return r.status, data
 
     def run(self):
-        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=30)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         while time.time() < self.deadline:
             x = self.rng.random()
             try:
@@ -103,7 +103,7 @@ class Worker(threading.Thread):
             except Exception as e:  # connection errors count as errors
                 self.errors.append(repr(e))
                 conn.close()
-                conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=30)
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         conn.close()
 
 
@@ -111,7 +111,7 @@ class LoadTest(unittest.TestCase):
     def test_mixed_load(self):
         seconds = float(os.environ.get('OSPREY_LOAD_SECONDS', '60'))
         with harness.node() as n:
-            conn = http.client.HTTPConnection('127.0.0.1', n.port, timeout=30)
+            conn = http.client.HTTPConnection(n.host, n.port, timeout=30)
             conn.request('PUT', '/load', json.dumps({'settings': {'number_of_shards': 2,
                                                                  'number_of_replicas': 0}}),
                          {'Content-Type': 'application/json'})
@@ -122,7 +122,7 @@ class LoadTest(unittest.TestCase):
             self.assertIsNotNone(dp)
             written, errors = set(), []
             deadline = time.time() + seconds
-            workers = [Worker(n.port, deadline, k, written, errors) for k in range(CONNS)]
+            workers = [Worker(n.host, n.port, deadline, k, written, errors) for k in range(CONNS)]
             for w in workers:
                 w.start()
             time.sleep(seconds / 3)
