@@ -31,6 +31,12 @@ int dp_search_start(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_
 
 struct dp_sctx;
 
+/* Does a search with ?routing= (comma list, NULL = any) and
+ * ?preference=_shards:<pref> (the part after "_shards:", NULL = any) go to
+ * shard sh of idx? */
+bool dp_search_shard_wanted(const dp_index_t *idx, uint32_t sh, const char *routing,
+			    const char *pref);
+
 /* The next page of a scroll (rest_scroll.c found sc with dp_sctx_use; the
  * page ends the use). */
 void dp_search_scroll(dp_rest_req_t *r, struct dp_sctx *sc);

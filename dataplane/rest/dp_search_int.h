@@ -42,6 +42,13 @@ typedef struct search_ctx {
 	int32_t shard_doc;           /* sort key shown as _shard_doc, or -1 */
 	uint32_t n_show_sort;        /* sort values shown in a hit */
 	st_search_req_t *shard_req;  /* per slot (cursors), or NULL */
+	/* _msearch items: the response (never pretty) goes to emit instead of
+	 * the client; index_expr replaces the {index} path parameter and URI
+	 * parameters are not read. */
+	void (*emit)(void *user, uint16_t status, osp_buf_t *body);
+	void *emit_user;
+	const char *index_expr;
+	bool ignore_unavailable, allow_no_indices;
 } search_ctx_t;
 
 /* A search context in r's arena with a plain search's defaults. */
@@ -50,6 +57,16 @@ search_ctx_t *dp_search_new(dp_rest_req_t *r);
  * page), or over a context's pinned views; the rest follows from the jobs. */
 void dp_search_exec(search_ctx_t *s, dp_index_t **list, int n);
 void dp_search_exec_ctx(search_ctx_t *s);
+/* Parse body (and, without emit, URI parameters) into s and resolve the
+ * indices into list. Answers (reply or emit) and returns false on a bad
+ * request. */
+bool dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list);
+/* Answer the search: to the client, or to s->emit. body is moved. */
+void dp_search_send(search_ctx_t *s, uint16_t status, osp_buf_t *body);
+void dp_search_send_err(search_ctx_t *s, const osp_err_t *err);
+/* A writer for the answer (pretty only for the client when asked). */
+void dp_search_jw(search_ctx_t *s, osp_jw_t *w, osp_buf_t *out);
+
 /* End the use of s->sc (ok false: a failed first scroll page drops it). */
 void dp_search_ctx_end(search_ctx_t *s, bool ok);
 

@@ -57,6 +57,10 @@ dp_rest_init(const osp_settings_t *s)
 	rest_admin_routes();
 	rest_search_routes();
 	rest_scroll_routes();
+	rest_msearch_routes();
+	rest_search_shards_routes();
+	rest_validate_routes();
+	rest_field_caps_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();

@@ -18,8 +18,43 @@
 #include <time.h>
 
 #include "../shard/dp_shard_jobs.h"
+#include "../http/dp_rest_error.h"
 #include "dp_search_int.h"
 
+void
+dp_search_jw(search_ctx_t *s, osp_jw_t *w, osp_buf_t *out)
+{
+	if (s->emit == NULL) {
+		dp_rest_jw(s->r, w, out);
+		return;
+	}
+	osp_buf_init(out);
+	osp_jw_init(w, out, 0);
+}
+
+void
+dp_search_send(search_ctx_t *s, uint16_t status, osp_buf_t *body)
+{
+	if (s->emit == NULL) {
+		dp_rest_reply(s->r, status, body);
+		return;
+	}
+	s->emit(s->emit_user, status, body);
+}
+
+void
+dp_search_send_err(search_ctx_t *s, const osp_err_t *err)
+{
+	osp_buf_t out;
+
+	if (s->emit == NULL) {
+		dp_rest_reply_err(s->r, err);
+		return;
+	}
+	osp_buf_init(&out);
+	dp_rest_error_json(&out, err, false);
+	s->emit(s->emit_user, err->status ? err->status : 500, &out);
+}
 
 static void
 search_free_arenas(search_ctx_t *s)
@@ -174,7 +209,7 @@ search_reply(search_ctx_t *s)
 		return;
 	}
 
-	dp_rest_jw(s->r, &w, &out);
+	dp_search_jw(s, &w, &out);
 	osp_jw_obj_begin(&w);
 	if (s->sc)
 		osp_jw_kv_str(&w, s->sc->pit ? "pit_id" : "_scroll_id", s->sc->id);
@@ -191,7 +226,7 @@ search_reply(search_ctx_t *s)
 	osp_jw_obj_end(&w);
 	search_free_arenas(s);
 	dp_search_ctx_end(s, true);
-	dp_rest_reply(s->r, 200, &out);
+	dp_search_send(s, 200, &out);
 }
 
 static void
@@ -230,7 +265,7 @@ search_merge(search_ctx_t *s)
 			s->done(s->user, &res);
 			return;
 		}
-		dp_rest_reply_err(s->r, err.status == 400 ? &err : &top);
+		dp_search_send_err(s, err.status == 400 ? &err : &top);
 		return;
 	}
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -250,7 +285,7 @@ search_merge(search_ctx_t *s)
 			s->done(s->user, &res);
 			return;
 		}
-		dp_rest_reply_err(s->r, &err);
+		dp_search_send_err(s, &err);
 		return;
 	}
 	search_advance(s);
@@ -298,19 +333,19 @@ count_reply(search_ctx_t *s)
 		osp_err_t e = s->first_err;
 
 		search_free_arenas(s);
-		dp_rest_reply_err(s->r, &e);
+		dp_search_send_err(s, &e);
 		return;
 	}
 	for (uint32_t i = 0; i < s->n; i++)
 		if (s->q[i].job.rc == 0)
 			total += s->q[i].count;
-	dp_rest_jw(s->r, &w, &out);
+	dp_search_jw(s, &w, &out);
 	osp_jw_obj_begin(&w);
 	osp_jw_kv_int(&w, "count", (int64_t)total);
 	dp_rest_write_shards(&w, s->n, s->n - s->failed - s->skipped, s->failed, true);
 	osp_jw_obj_end(&w);
 	search_free_arenas(s);
-	dp_rest_reply(s->r, 200, &out);
+	dp_search_send(s, 200, &out);
 }
 
 /* All query-phase jobs are back. */
@@ -341,29 +376,36 @@ search_query_done(dp_job_t *job)
 }
 
 /* Is shard sh of idx searched? (routing values and _shards preference) */
-static bool
-search_wants(const search_ctx_t *s, const dp_index_t *idx, uint32_t sh)
+bool
+dp_search_shard_wanted(const dp_index_t *idx, uint32_t sh, const char *routing, const char *pref)
 {
 	char buf[1024];
 	bool hit;
 
-	if (s->pref_shards) {
+	if (pref) {
 		hit = false;
-		snprintf(buf, sizeof(buf), "%s", s->pref_shards);
+		snprintf(buf, sizeof(buf), "%s", pref);
+		buf[strcspn(buf, "|")] = '\0';  /* "0,1|_local": the rest is a node preference */
 		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
 			hit = (uint32_t)atoi(t) == sh;
 		if (!hit)
 			return false;
 	}
-	if (s->routing) {
+	if (routing && *routing) {
 		hit = false;
-		snprintf(buf, sizeof(buf), "%s", s->routing);
+		snprintf(buf, sizeof(buf), "%s", routing);
 		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
 			hit = dp_shards_route(idx, t, strlen(t)) == sh;
 		if (!hit)
 			return false;
 	}
 	return true;
+}
+
+static bool
+search_wants(const search_ctx_t *s, const dp_index_t *idx, uint32_t sh)
+{
+	return dp_search_shard_wanted(idx, sh, s->routing, s->pref_shards);
 }
 
 /* Query phase over the shards of list; the rest follows from the jobs. */

@@ -134,7 +134,7 @@ search_fail(search_ctx_t *s, uint16_t status, const char *type, const char *reas
 	osp_err_t err;
 
 	osp_err_set(&err, status, type, "%s", reason);
-	dp_rest_reply_err(s->r, &err);
+	dp_search_send_err(s, &err);
 	return false;
 }
 
@@ -191,7 +191,7 @@ search_pit_open(search_ctx_t *s, osp_json_t **body)
 	if (s->sc)
 		return search_fail(s, 400, "action_request_validation_exception",
 				   "Validation Failed: 1: using [point in time] is not allowed in a scroll context;");
-	if (dp_rest_param(s->r, "index"))
+	if (s->emit ? s->index_expr != NULL : dp_rest_param(s->r, "index") != NULL)
 		return search_fail(s, 400, "action_request_validation_exception",
 				   "Validation Failed: 1: [indices] cannot be used with point in time. "
 				   "Do not specify any index with point in time.;");
@@ -201,7 +201,7 @@ search_pit_open(search_ctx_t *s, osp_json_t **body)
 		   dp_sctx_keep_alive(ka->u.str, "keep_alive", &ka_ms, &err) != 0)) {
 		if (!osp_json_is(ka, OSP_JSON_STRING))
 			osp_err_set(&err, 400, "parsing_exception", "[pit] failed to parse field [keep_alive]");
-		dp_rest_reply_err(s->r, &err);
+		dp_search_send_err(s, &err);
 		return false;
 	}
 	*body = search_pit_body(s->pa, *body);
@@ -209,7 +209,7 @@ search_pit_open(search_ctx_t *s, osp_json_t **body)
 		return search_fail(s, 500, "out_of_memory_error", "no memory for the request");
 	s->sc = dp_sctx_use(id->u.str, true, ka_ms, &err);
 	if (s->sc == NULL) {
-		dp_rest_reply_err(s->r, &err);
+		dp_search_send_err(s, &err);
 		return false;
 	}
 	return true;
@@ -308,8 +308,8 @@ search_scroll_first(search_ctx_t *s)
 
 /* Parse body and URI parameters into s and resolve the indices. Replies
  * and returns false on a bad request. */
-static bool
-search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list)
+bool
+dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list)
 {
 	dp_rest_req_t *r = s->r;
 	osp_arena_t *a = s->pa;
@@ -320,7 +320,7 @@ search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list
 	if (body && !osp_json_is(body, OSP_JSON_OBJECT)) {
 		osp_err_set(&err, 400, "parsing_exception", "Expected [START_OBJECT] but found [%s]",
 			    osp_json_is(body, OSP_JSON_ARRAY) ? "START_ARRAY" : "VALUE_STRING");
-		dp_rest_reply_err(r, &err);
+		dp_search_send_err(s, &err);
 		return false;
 	}
 	if (body && s->count_only) {
@@ -330,12 +330,12 @@ search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list
 			if (!osp_json_key_eq(m, "query")) {
 				osp_err_set(&err, 400, "parsing_exception",
 					    "request does not support [%s]", m->key);
-				dp_rest_reply_err(r, &err);
+				dp_search_send_err(s, &err);
 				return false;
 			}
 		}
 		if (q && st_query_parse(a, q, &s->req.query, &err) != 0) {
-			dp_rest_reply_err(r, &err);
+			dp_search_send_err(s, &err);
 			return false;
 		}
 	} else if (body) {
@@ -343,11 +343,11 @@ search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list
 			return false;
 		if (st_search_req_parse(a, body, &s->req, &err) != 0 ||
 		    dp_source_spec_from_json(a, osp_json_get(body, "_source"), &s->source, &err) != 0) {
-			dp_rest_reply_err(r, &err);
+			dp_search_send_err(s, &err);
 			return false;
 		}
 	}
-	if (!search_uri_params(r, s, body && osp_json_get(body, "query")))
+	if (s->emit == NULL && !search_uri_params(r, s, body && osp_json_get(body, "query")))
 		return false;
 	if (s->req.query == NULL) {
 		st_query_t *all = osp_arena_calloc(a, sizeof(*all));
@@ -364,6 +364,15 @@ search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list
 		return search_pit_sort(s);
 	if (s->sc_first && !search_scroll_first(s))
 		return false;
+	if (s->emit) {
+		*n_list = dp_shards_resolve(s->index_expr, s->ignore_unavailable, s->allow_no_indices,
+					    list, SEARCH_MAX_INDICES, &err);
+		if (*n_list < 0) {
+			dp_search_send_err(s, &err);
+			return false;
+		}
+		return true;
+	}
 	bool iu = dp_rest_qs_bool(r, "ignore_unavailable", false, &ok);
 
 	if (!ok)
@@ -374,7 +383,7 @@ search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list
 		return false;
 	*n_list = dp_shards_resolve(dp_rest_param(r, "index"), iu, an, list, SEARCH_MAX_INDICES, &err);
 	if (*n_list < 0) {
-		dp_rest_reply_err(r, &err);
+		dp_search_send_err(s, &err);
 		return false;
 	}
 	const char *pref = dp_rest_qs(r, "preference");
@@ -417,7 +426,7 @@ search_run(dp_rest_req_t *r, bool count_only)
 		s->sc_first = true;
 		s->pa = &s->sc->arena;
 	}
-	if (!search_prepare(s, body, list, &n)) {
+	if (!dp_search_prepare(s, body, list, &n)) {
 		dp_search_ctx_end(s, false);
 		return;
 	}
