@@ -12,10 +12,11 @@
  * keyword, stop, english. An index's "analysis" settings add custom
  * analyzers, tokenizers and filters; st_analysis_t is that per-index registry
  * (built-ins are always visible through it). Tokenizers: standard (UAX#29),
- * letter, lowercase, whitespace, keyword. Filters: lowercase, uppercase,
+ * letter, lowercase, whitespace, keyword, ngram, edge_ngram, pattern (POSIX
+ * regex with Java's shorthand classes). Filters: lowercase, uppercase,
  * stop, stemmer / snowball / porter_stem, keyword_marker, asciifolding,
- * trim, length, ngram, edge_ngram. Char filters are not implemented (a
- * definition naming one is rejected).
+ * trim, length, unique, ngram, edge_ngram. Char filters: html_strip and
+ * mapping (offsets still point into the original text).
  *
  * Offsets are UTF-8 byte offsets by default; ST_ANALYZE_UTF16 reports UTF-16
  * code units instead, as Elasticsearch's _analyze API does.

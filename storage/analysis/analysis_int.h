@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 
 #include "osprey/analysis.h"
 
@@ -28,14 +29,51 @@ typedef enum st_tok_kind {
 	ST_TK_WHITESPACE,
 	ST_TK_KEYWORD,
 	ST_TK_LOWERCASE,          /* letter tokenizer that also lowercases */
+	ST_TK_NGRAM,              /* grams of runs of token_chars */
+	ST_TK_EDGE_NGRAM,         /* grams anchored at a run's start */
+	ST_TK_PATTERN,            /* regex split (group -1) or matches' group */
 } st_tok_kind_t;
+
+/* token_chars classes of the (edge_)ngram tokenizers; none = every char. */
+#define ST_TC_LETTER 0x1u
+#define ST_TC_DIGIT 0x2u
+#define ST_TC_WHITESPACE 0x4u
+#define ST_TC_PUNCTUATION 0x8u
+#define ST_TC_SYMBOL 0x10u
+
+/* A compiled pattern; owned by a list the registry (or an ad-hoc analyzer)
+ * frees with st_regex_list_free. */
+typedef struct st_regex {
+	regex_t re;
+	struct st_regex *next;
+} st_regex_t;
 
 /* A tokenizer description (built-in or from "analysis.tokenizer"). */
 typedef struct st_tokdef {
 	const char *name;
 	uint8_t kind;             /* st_tok_kind_t */
 	uint32_t max_token_length;
+	uint32_t min_gram, max_gram;  /* (edge_)ngram */
+	uint32_t token_chars;     /* ST_TC_* (0 = all) */
+	const st_regex_t *re;     /* pattern */
+	int32_t group;            /* pattern: -1 = split */
 } st_tokdef_t;
+
+typedef enum st_cf_kind {
+	ST_CF_HTML_STRIP = 0,
+	ST_CF_MAPPING,
+} st_cf_kind_t;
+
+/* A char filter description: html_strip (escaped tags kept) or mapping
+ * (from[i] -> to[i], longest match wins). */
+typedef struct st_cfdef {
+	const char *name;
+	uint8_t kind;             /* st_cf_kind_t */
+	const char *const *from;
+	const char *const *to;
+	const uint32_t *from_len, *to_len;
+	uint32_t n;               /* mapping rules / escaped tags (in from) */
+} st_cfdef_t;
 
 typedef enum st_filt_kind {
 	ST_TF_LOWERCASE = 0,
@@ -49,6 +87,7 @@ typedef enum st_filt_kind {
 	ST_TF_KEYWORD_MARKER,     /* marks tokens the stemmers must leave alone */
 	ST_TF_NGRAM,              /* one token -> several (same position) */
 	ST_TF_EDGE_NGRAM,
+	ST_TF_UNIQUE,             /* drops a term seen before in the value */
 } st_filt_kind_t;
 
 /* A token filter description. Stop words are a sorted array of
@@ -57,6 +96,7 @@ typedef struct st_filtdef {
 	const char *name;
 	uint8_t kind;             /* st_filt_kind_t */
 	bool ignore_case;         /* stop */
+	bool same_position;       /* unique: only_on_same_position */
 	const char *algo;         /* stem: libstemmer algorithm ("porter") */
 	const char *const *words; /* stop, keyword_marker */
 	uint32_t n_words;
@@ -70,7 +110,10 @@ struct st_analyzer {
 	st_tokdef_t tok;
 	const st_filtdef_t *const *filters;
 	uint32_t n_filters;
+	const st_cfdef_t *const *char_filters;
+	uint32_t n_char_filters;
 	osp_arena_t *own;
+	st_regex_t *regexes;      /* ad-hoc analyzers: patterns they compiled */
 	bool pig_set;             /* position_increment_gap given */
 	int32_t pig;
 };
@@ -104,7 +147,60 @@ struct st_analysis_ctx {
 	char *gram;               /* (edge_)ngram source token */
 	uint32_t *gram_off;       /* its code point offsets */
 	size_t gram_cap;
+	/* char filter output (two, used in turn) and its map to input bytes */
+	char *cf_text[2];
+	uint32_t *cf_map[2];
+	size_t cf_cap[2];
+	/* unique filter: terms seen in this value (offsets into uniq_bytes) */
+	uint64_t *uniq_slots;     /* hash << 32 | (index + 1), 0 = empty */
+	uint32_t *uniq_off;       /* per stored term: start in uniq_bytes */
+	char *uniq_bytes;
+	size_t uniq_cap, uniq_n, uniq_bytes_len, uniq_bytes_cap;
+	int32_t uniq_pos;         /* position of the terms held (same_position) */
+	int32_t cur_position;     /* position the current token will get */
 };
+
+/* Run an analyzer's char filters over text: out and out_len the filtered
+ * text (ctx scratch) and *map, per output byte plus one, the input byte it
+ * came from. 0 or -ENOMEM. */
+int
+st_charfilter_run(st_analysis_ctx_t *ctx, const st_analyzer_t *an, const char *text,
+		  size_t len, const char **out, size_t *out_len, const uint32_t **map);
+
+/* Build a char filter from {"type":"html_strip"|"mapping",...}. */
+int
+st_charfilter_build(osp_arena_t *a, const char *name, const osp_json_t *def,
+		    const st_cfdef_t **out, osp_err_t *err);
+
+/* Built-in char filter by name ("html_strip"), or NULL. */
+const st_cfdef_t *
+st_charfilter_builtin(const char *name, size_t len);
+
+/* Build a tokenizer description from {"type":..., ...}; patterns compile
+ * onto *regexes. */
+int
+st_tokdef_build(osp_arena_t *a, st_regex_t **regexes, const char *name,
+		const osp_json_t *def, const st_tokdef_t **out, osp_err_t *err);
+
+/* Built-in tokenizer by name, or NULL. */
+const st_tokdef_t *
+st_tokdef_builtin(const char *name, size_t len);
+
+void
+st_regex_list_free(st_regex_t *list);
+
+/* Unsigned setting: JSON integer or numeric string; dflt when absent. */
+int
+st_def_uint(const osp_json_t *def, const char *key, uint32_t dflt, uint32_t *out,
+	    osp_err_t *err);
+
+/* A boolean setting: JSON true/false or "true"/"false". */
+bool
+st_def_bool(const osp_json_t *def, const char *key, bool dflt);
+
+/* The unique filter's verdict on ctx->term[0..len): 1 keep, 0 drop. */
+int
+st_unique_check(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t len);
 
 /* A raw token from a tokenizer: byte range in the input and its type. */
 typedef struct st_rawtok {
@@ -121,6 +217,9 @@ typedef struct st_tokcur {
 	/* pending split of an over-long token (standard tokenizer) */
 	size_t split_end;
 	uint8_t split_type;
+	/* (edge_)ngram: current run [run_start, run_end), gram start, length */
+	size_t run_start, run_end, g_start;
+	uint32_t g_n;
 } st_tokcur_t;
 
 void
@@ -129,6 +228,12 @@ st_tokcur_init(st_tokcur_t *c, const st_tokdef_t *def, const char *s, size_t len
 /* Next token: 1 and *t filled, or 0 at the end. */
 int
 st_tokcur_next(st_tokcur_t *c, st_rawtok_t *t);
+
+/* (edge_)ngram and pattern tokenizer steps (tokenize_gram.c). */
+int
+st_gram_next(st_tokcur_t *c, st_rawtok_t *t);
+int
+st_pattern_next(st_tokcur_t *c, st_rawtok_t *t);
 
 /* Standard tokenizer step (tokenize_std.c). */
 int

@@ -105,6 +105,13 @@ st_analysis_ctx_free(st_analysis_ctx_t *ctx)
 	free(ctx->gram_off);
 	free(ctx->term);
 	free(ctx->tmp);
+	for (int i = 0; i < 2; i++) {
+		free(ctx->cf_text[i]);
+		free(ctx->cf_map[i]);
+	}
+	free(ctx->uniq_slots);
+	free(ctx->uniq_off);
+	free(ctx->uniq_bytes);
 	free(ctx);
 }
 
@@ -144,6 +151,7 @@ typedef struct emit {
 	u16cur_t *u16;
 	unsigned flags;
 	const st_rawtok_t *rt;
+	const uint32_t *map;       /* char-filtered byte -> input byte, or NULL */
 	st_token_cb cb;
 	void *arg;
 } emit_t;
@@ -162,12 +170,15 @@ emit_token(st_analysis_ctx_t *ctx, uint32_t tl, emit_t *e)
 	e->position += e->pending;
 	e->pending = 0;
 	tok.position = e->position;
+	size_t start = e->map ? e->map[e->rt->start] : e->rt->start;
+	size_t end = e->map ? e->map[e->rt->end] : e->rt->end;
+
 	if (e->flags & ST_ANALYZE_UTF16) {
-		tok.start_offset = e->pos->offset + u16_at(e->u16, e->rt->start);
-		tok.end_offset = e->pos->offset + u16_at(e->u16, e->rt->end);
+		tok.start_offset = e->pos->offset + u16_at(e->u16, start);
+		tok.end_offset = e->pos->offset + u16_at(e->u16, end);
 	} else {
-		tok.start_offset = e->pos->offset + (uint32_t)e->rt->start;
-		tok.end_offset = e->pos->offset + (uint32_t)e->rt->end;
+		tok.start_offset = e->pos->offset + (uint32_t)start;
+		tok.end_offset = e->pos->offset + (uint32_t)end;
 	}
 	return e->cb(e->arg, &tok);
 }
@@ -245,19 +256,31 @@ st_analyze(st_analysis_ctx_t *ctx, const st_analyzer_t *an, const char *text,
 	emit_t e = { .u16 = &u16, .flags = flags, .rt = &rt, .cb = cb, .arg = arg };
 	int rc = 0;
 
+	const char *src = text;
+	size_t slen = len;
+
 	if (pos == NULL)
 		pos = &local;
 	e.pos = pos;
 	e.position = pos->position;
-	st_tokcur_init(&cur, &an->tok, text, len);
+	if (an->n_char_filters &&
+	    (rc = st_charfilter_run(ctx, an, text, len, &src, &slen, &e.map)) < 0)
+		return rc;
+	/* the unique filter remembers terms within one value */
+	if (ctx->uniq_n)
+		memset(ctx->uniq_slots, 0, ctx->uniq_cap * sizeof(*ctx->uniq_slots));
+	ctx->uniq_n = ctx->uniq_bytes_len = 0;
+	ctx->uniq_pos = INT32_MIN;
+	st_tokcur_init(&cur, &an->tok, src, slen);
 	while (rc == 0 && st_tokcur_next(&cur, &rt)) {
 		uint32_t tl = (uint32_t)(rt.end - rt.start);
 
 		if (st_ctx_reserve(ctx, (size_t)tl + 8) < 0)
 			return -ENOMEM;
-		memcpy(ctx->term, text + rt.start, tl);
+		memcpy(ctx->term, src + rt.start, tl);
 		ctx->keyword = false;
 		e.pending++;
+		ctx->cur_position = e.position + e.pending;
 		if (an->tok.kind == ST_TK_LOWERCASE) {
 			int keep = st_filter_apply(ctx, &st_filt_lowercase, &tl);
 

@@ -356,6 +356,90 @@ count_cps(const char *s, uint32_t n)
 	return c;
 }
 
+static uint32_t
+unique_hash(const char *s, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* Grow the seen-terms table (open addressing, load <= 1/2). */
+static int
+unique_grow(st_analysis_ctx_t *ctx)
+{
+	size_t cap = ctx->uniq_cap ? ctx->uniq_cap * 2 : 64;
+	uint64_t *slots = calloc(cap, sizeof(*slots));
+	uint32_t *off = realloc(ctx->uniq_off, sizeof(*off) * (cap / 2 + 1));
+
+	if (off)
+		ctx->uniq_off = off;
+	if (!slots || !off) {
+		free(slots);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ctx->uniq_cap; i++) {
+		uint64_t v = ctx->uniq_slots[i];
+		size_t k = (size_t)(v >> 32) & (cap - 1);
+
+		if (v == 0)
+			continue;
+		while (slots[k])
+			k = (k + 1) & (cap - 1);
+		slots[k] = v;
+	}
+	free(ctx->uniq_slots);
+	ctx->uniq_slots = slots;
+	ctx->uniq_cap = cap;
+	return 0;
+}
+
+/* Lucene's UniqueTokenFilter (RemoveDuplicatesTokenFilter with
+ * only_on_same_position): the table is emptied by st_analyze for each
+ * value, and here whenever the position moves on (same_position). */
+int
+st_unique_check(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t len)
+{
+	uint32_t h = unique_hash(ctx->term, len);
+
+	if (f->same_position && ctx->uniq_pos != ctx->cur_position) {
+		if (ctx->uniq_cap)
+			memset(ctx->uniq_slots, 0, ctx->uniq_cap * sizeof(*ctx->uniq_slots));
+		ctx->uniq_n = ctx->uniq_bytes_len = 0;
+		ctx->uniq_pos = ctx->cur_position;
+	}
+	if ((ctx->uniq_n + 1) * 2 > ctx->uniq_cap && unique_grow(ctx) < 0)
+		return -ENOMEM;
+	size_t k = h & (ctx->uniq_cap - 1);
+
+	for (uint64_t v; (v = ctx->uniq_slots[k]) != 0; k = (k + 1) & (ctx->uniq_cap - 1)) {
+		uint32_t idx = (uint32_t)v - 1;
+		uint32_t from = ctx->uniq_off[idx];
+		uint32_t to = idx + 1 < ctx->uniq_n ? ctx->uniq_off[idx + 1] : (uint32_t)ctx->uniq_bytes_len;
+
+		if ((uint32_t)(v >> 32) == h && to - from == len &&
+		    memcmp(ctx->uniq_bytes + from, ctx->term, len) == 0)
+			return 0;
+	}
+	if (ctx->uniq_bytes_len + len > ctx->uniq_bytes_cap) {
+		size_t cap = (ctx->uniq_bytes_len + len) * 2 + 256;
+		char *b = realloc(ctx->uniq_bytes, cap);
+
+		if (b == NULL)
+			return -ENOMEM;
+		ctx->uniq_bytes = b;
+		ctx->uniq_bytes_cap = cap;
+	}
+	memcpy(ctx->uniq_bytes + ctx->uniq_bytes_len, ctx->term, len);
+	ctx->uniq_off[ctx->uniq_n] = (uint32_t)ctx->uniq_bytes_len;
+	ctx->uniq_bytes_len += len;
+	ctx->uniq_slots[k] = ((uint64_t)h << 32) | (uint64_t)(ctx->uniq_n + 1);
+	ctx->uniq_n++;
+	return 1;
+}
+
 int
 st_filter_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 {
@@ -402,6 +486,8 @@ st_filter_apply(st_analysis_ctx_t *ctx, const st_filtdef_t *f, uint32_t *len)
 
 		return c >= f->min && c <= f->max;
 	}
+	case ST_TF_UNIQUE:
+		return st_unique_check(ctx, f, *len);
 	default:
 		return 1;
 	}

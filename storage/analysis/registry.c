@@ -28,22 +28,18 @@ struct st_analysis {
 	uint32_t n_filters;
 	st_analyzer_t **normalizers;
 	uint32_t n_normalizers;
+	st_cfdef_t **char_filters;
+	uint32_t n_char_filters;
+	st_regex_t *regexes;         /* compiled patterns, freed with the registry */
 };
 
 static const st_filtdef_t *const norm_lower_filters[] = { &st_filt_lowercase };
 static const struct st_analyzer norm_lowercase = {
-	.name = "lowercase", .tok = { "keyword", ST_TK_KEYWORD, 0 },
+	.name = "lowercase", .tok = { .name = "keyword", .kind = ST_TK_KEYWORD },
 	.filters = norm_lower_filters, .n_filters = 1,
 };
-
-/* Built-in tokenizers by name. */
-static const st_tokdef_t builtin_toks[] = {
-	{ "standard", ST_TK_STANDARD, 255 },
-	{ "letter", ST_TK_LETTER, 255 },
-	{ "whitespace", ST_TK_WHITESPACE, 255 },
-	{ "keyword", ST_TK_KEYWORD, 0 },
-	{ "lowercase", ST_TK_LOWERCASE, 255 },
-};
+static const st_tokdef_t tok_keyword = { .name = "keyword", .kind = ST_TK_KEYWORD };
+static const st_filtdef_t filt_unique = { .name = "unique", .kind = ST_TF_UNIQUE };
 
 static const st_filtdef_t filt_snowball = { .name = "snowball", .kind = ST_TF_STEM, .algo = "english" };
 static const st_filtdef_t filt_stemmer = { .name = "stemmer", .kind = ST_TF_STEM, .algo = "porter" };
@@ -51,7 +47,7 @@ static const st_filtdef_t filt_stemmer = { .name = "stemmer", .kind = ST_TF_STEM
 /* Built-in filters by name. */
 static const st_filtdef_t *const builtin_filts[] = {
 	&st_filt_lowercase, &st_filt_uppercase, &st_filt_stop_english, &st_filt_porter,
-	&st_filt_asciifolding, &st_filt_trim, &filt_snowball, &filt_stemmer,
+	&st_filt_asciifolding, &st_filt_trim, &filt_snowball, &filt_stemmer, &filt_unique,
 };
 
 static bool
@@ -111,10 +107,16 @@ find_tok(const st_analysis_t *reg, const char *name, size_t n)
 	for (uint32_t i = 0; reg && i < reg->n_tokenizers; i++)
 		if (name_eq(reg->tokenizers[i]->name, name, n))
 			return reg->tokenizers[i];
-	for (size_t i = 0; i < sizeof(builtin_toks) / sizeof(builtin_toks[0]); i++)
-		if (name_eq(builtin_toks[i].name, name, n))
-			return &builtin_toks[i];
-	return NULL;
+	return st_tokdef_builtin(name, n);
+}
+
+static const st_cfdef_t *
+find_cf(const st_analysis_t *reg, const char *name, size_t n)
+{
+	for (uint32_t i = 0; reg && i < reg->n_char_filters; i++)
+		if (name_eq(reg->char_filters[i]->name, name, n))
+			return reg->char_filters[i];
+	return st_charfilter_builtin(name, n);
 }
 
 static const st_filtdef_t *
@@ -205,8 +207,20 @@ one_word:
 	return 0;
 }
 
-static int
-get_uint(const osp_json_t *def, const char *key, uint32_t dflt, uint32_t *out, osp_err_t *err)
+bool
+st_def_bool(const osp_json_t *def, const char *key, bool dflt)
+{
+	const osp_json_t *v = osp_json_get(def, key);
+
+	if (v && v->type == OSP_JSON_BOOL)
+		return v->boolean;
+	if (v && v->type == OSP_JSON_STRING)
+		return strcmp(v->u.str, "true") == 0 ? true : strcmp(v->u.str, "false") == 0 ? false : dflt;
+	return dflt;
+}
+
+int
+st_def_uint(const osp_json_t *def, const char *key, uint32_t dflt, uint32_t *out, osp_err_t *err)
 {
 	const osp_json_t *v = osp_json_get(def, key);
 
@@ -250,9 +264,7 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 	} else if (strcmp(ty, "uppercase") == 0) {
 		f->kind = ST_TF_UPPERCASE;
 	} else if (strcmp(ty, "asciifolding") == 0) {
-		const osp_json_t *po = osp_json_get(def, "preserve_original");
-
-		if (po && !(po->type == OSP_JSON_BOOL && !po->boolean))
+		if (st_def_bool(def, "preserve_original", false))
 			return osp_err_illegal_argument(err, "[preserve_original] is not supported by filter [%s]", name);
 		f->kind = ST_TF_ASCIIFOLDING;
 	} else if (strcmp(ty, "trim") == 0) {
@@ -260,11 +272,12 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 	} else if (strcmp(ty, "porter_stem") == 0) {
 		f->kind = ST_TF_STEM;
 		f->algo = "porter";
+	} else if (strcmp(ty, "unique") == 0) {
+		f->kind = ST_TF_UNIQUE;
+		f->same_position = st_def_bool(def, "only_on_same_position", false);
 	} else if (strcmp(ty, "stop") == 0) {
-		const osp_json_t *ic = osp_json_get(def, "ignore_case");
-
 		f->kind = ST_TF_STOP;
-		f->ignore_case = osp_json_is(ic, OSP_JSON_BOOL) && ic->boolean;
+		f->ignore_case = st_def_bool(def, "ignore_case", false);
 		rc = parse_stopwords(a, osp_json_get(def, "stopwords"), f->ignore_case,
 				     "_english_", f, err);
 		if (rc < 0)
@@ -290,14 +303,13 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 		}
 	} else if (strcmp(ty, "ngram") == 0 || strcmp(ty, "nGram") == 0 ||
 		   strcmp(ty, "edge_ngram") == 0 || strcmp(ty, "edgeNGram") == 0) {
-		const osp_json_t *po = osp_json_get(def, "preserve_original");
 		bool edge = ty[0] == 'e';
 
 		f->kind = edge ? ST_TF_EDGE_NGRAM : ST_TF_NGRAM;
-		if ((rc = get_uint(def, "min_gram", 1, &f->min, err)) < 0 ||
-		    (rc = get_uint(def, "max_gram", 2, &f->max, err)) < 0)
+		if ((rc = st_def_uint(def, "min_gram", 1, &f->min, err)) < 0 ||
+		    (rc = st_def_uint(def, "max_gram", 2, &f->max, err)) < 0)
 			return rc;
-		if (po && !(po->type == OSP_JSON_BOOL && !po->boolean))
+		if (st_def_bool(def, "preserve_original", false))
 			return osp_err_illegal_argument(err, "[preserve_original] is not supported by filter [%s]", name);
 		if (f->min < 1 || f->min > f->max)
 			return osp_err_illegal_argument(err, "[min_gram] must be at least 1 and not larger than [max_gram] "
@@ -308,11 +320,10 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 							"limit can be set by changing the [index.max_ngram_diff] index "
 							"level setting.", f->max - f->min);
 	} else if (strcmp(ty, "keyword_marker") == 0) {
-		const osp_json_t *ic = osp_json_get(def, "ignore_case");
 		const osp_json_t *kw = osp_json_get(def, "keywords");
 
 		f->kind = ST_TF_KEYWORD_MARKER;
-		f->ignore_case = osp_json_is(ic, OSP_JSON_BOOL) && ic->boolean;
+		f->ignore_case = st_def_bool(def, "ignore_case", false);
 		if (kw == NULL)
 			return osp_err_illegal_argument(err, "keyword filter requires either `keywords`, `keywords_path`, "
 							"or `keywords_pattern` to be configured");
@@ -320,8 +331,8 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 			return rc;
 	} else if (strcmp(ty, "length") == 0) {
 		f->kind = ST_TF_LENGTH;
-		if ((rc = get_uint(def, "min", 0, &f->min, err)) < 0 ||
-		    (rc = get_uint(def, "max", INT32_MAX, &f->max, err)) < 0)
+		if ((rc = st_def_uint(def, "min", 0, &f->min, err)) < 0 ||
+		    (rc = st_def_uint(def, "max", INT32_MAX, &f->max, err)) < 0)
 			return rc;
 	} else {
 		return osp_err_illegal_argument(err, "Unknown filter type [%s] for [%s]", ty, name);
@@ -330,38 +341,56 @@ build_filter(osp_arena_t *a, const char *name, const osp_json_t *def,
 	return 0;
 }
 
+/* An analyzer from {"type":..., "tokenizer":..., "filter":[...]}; reg
+ * resolves names (it may be partially built). */
+/* "char_filter" (a name, an inline definition or an array of them) into
+ * an->char_filters; who says which error: 0 custom analyzer, 1 _analyze,
+ * 2 normalizer. */
 static int
-build_tokenizer(osp_arena_t *a, const char *name, const osp_json_t *def,
-		const st_tokdef_t **out, osp_err_t *err)
+resolve_char_filters(osp_arena_t *a, const st_analysis_t *reg, const char *name,
+		     const osp_json_t *cf, int who, st_analyzer_t *an, osp_err_t *err)
 {
-	const osp_json_t *t = osp_json_get(def, "type");
-	st_tokdef_t *k = osp_arena_calloc(a, sizeof(*k));
+	uint32_t n = 0, cap = cf ? (cf->type == OSP_JSON_ARRAY ? cf->len : 1) : 0;
+	const st_cfdef_t **l;
 	int rc;
 
-	if (k == NULL)
+	if (cap == 0)
+		return 0;
+	l = osp_arena_calloc(a, sizeof(*l) * cap);
+	if (l == NULL)
 		return -ENOMEM;
-	if (!osp_json_is(t, OSP_JSON_STRING))
-		return osp_err_illegal_argument(err, "tokenizer [%s] must have a type associated with it", name);
-	const st_tokdef_t *base = find_tok(NULL, t->u.str, t->len);
+	for (const osp_json_t *x = cf->type == OSP_JSON_ARRAY ? cf->u.child : cf; x;
+	     x = cf->type == OSP_JSON_ARRAY ? x->next : NULL) {
+		const st_cfdef_t *c = NULL;
 
-	if (base == NULL)
-		return osp_err_illegal_argument(err, "Unknown tokenizer type [%s] for [%s]", t->u.str, name);
-	*k = *base;
-	k->name = name;
-	if (k->kind != ST_TK_KEYWORD &&
-	    (rc = get_uint(def, "max_token_length", 255, &k->max_token_length, err)) < 0)
-		return rc;
-	if (k->max_token_length == 0)
-		return osp_err_illegal_argument(err, "maxTokenLength must be greater than zero");
-	*out = k;
+		if (x->type == OSP_JSON_OBJECT) {
+			if ((rc = st_charfilter_build(a, "_anonymous_charfilter", x, &c, err)) < 0)
+				return rc;
+		} else if (x->type == OSP_JSON_STRING) {
+			c = find_cf(reg, x->u.str, x->len);
+		}
+		if (c == NULL) {
+			const char *cn = x->type == OSP_JSON_STRING ? x->u.str : "?";
+
+			if (who == 1)
+				return osp_err_illegal_argument(err, reg ? "failed to find char_filter under [%s]" :
+								"failed to find global char_filter under [%s]", cn);
+			return osp_err_illegal_argument(err, who == 2 ?
+							"Custom normalizer [%s] failed to find char_filter under name [%s]" :
+							"Custom Analyzer [%s] failed to find char_filter under name [%s]",
+							name, cn);
+		}
+		l[n++] = c;
+	}
+	an->char_filters = l;
+	an->n_char_filters = n;
 	return 0;
 }
 
-/* An analyzer from {"type":..., "tokenizer":..., "filter":[...]}; reg
- * resolves names (it may be partially built). */
 static int
-build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
-	       const osp_json_t *def, bool adhoc, st_analyzer_t **out, osp_err_t *err)
+build_analyzer(osp_arena_t *a, const st_analysis_t *reg, st_regex_t **regexes,
+	       const char *name, const osp_json_t *def, bool adhoc, st_analyzer_t **out,
+	       osp_err_t *err)
 {
 	const osp_json_t *t = osp_json_get(def, "type");
 	const osp_json_t *tok = osp_json_get(def, "tokenizer");
@@ -384,7 +413,7 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 		an->own = NULL;
 		/* configurable built-ins: max_token_length, stopwords */
 		if (an->tok.kind == ST_TK_STANDARD &&
-		    (rc = get_uint(def, "max_token_length", 255, &an->tok.max_token_length, err)) < 0)
+		    (rc = st_def_uint(def, "max_token_length", 255, &an->tok.max_token_length, err)) < 0)
 			return rc;
 		const osp_json_t *sw = osp_json_get(def, "stopwords");
 		bool has_stop = strcmp(b->name, "stop") == 0 || strcmp(b->name, "english") == 0;
@@ -439,31 +468,19 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 		*out = an;
 		return 0;
 	}
-	const osp_json_t *cf = osp_json_get(def, "char_filter");
-
-	if (cf && !(cf->type == OSP_JSON_ARRAY && cf->len == 0)) {
-		/* no char filters are implemented (html_strip, mapping, pattern_replace) */
-		const osp_json_t *x = cf->type == OSP_JSON_ARRAY ? cf->u.child : cf;
-		const char *cn = x->type == OSP_JSON_STRING ? x->u.str :
-				 (osp_json_get(x, "type") && osp_json_get(x, "type")->type == OSP_JSON_STRING ?
-				  osp_json_get(x, "type")->u.str : "?");
-
-		if (adhoc)
-			return osp_err_illegal_argument(err, reg ? "failed to find char_filter under [%s]" :
-							"failed to find global char_filter under [%s]", cn);
-		return osp_err_illegal_argument(err, "Custom Analyzer [%s] failed to find char_filter under name [%s]",
-						name, cn);
-	}
+	if ((rc = resolve_char_filters(a, reg, name, osp_json_get(def, "char_filter"),
+				       adhoc ? 1 : 0, an, err)) < 0)
+		return rc;
 	if (osp_json_get(def, "position_increment_gap")) {
 		uint32_t g;
 
-		if ((rc = get_uint(def, "position_increment_gap", 100, &g, err)) < 0)
+		if ((rc = st_def_uint(def, "position_increment_gap", 100, &g, err)) < 0)
 			return rc;
 		an->pig_set = true;
 		an->pig = (int32_t)g;
 	}
 	if (tok == NULL && adhoc && filt) {
-		an->tok = builtin_toks[3];      /* filters only: keyword tokenizer */
+		an->tok = tok_keyword;          /* filters only: keyword tokenizer */
 	} else if (tok == NULL) {
 		return osp_err_illegal_argument(err, "analyzer [%s] must specify either an analyzer type, or a tokenizer", name);
 	} else if (tok->type == OSP_JSON_STRING) {
@@ -480,7 +497,7 @@ build_analyzer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 	} else if (tok->type == OSP_JSON_OBJECT) {
 		const st_tokdef_t *k;
 
-		if ((rc = build_tokenizer(a, "_anonymous_tokenizer", tok, &k, err)) < 0)
+		if ((rc = st_tokdef_build(a, regexes, "_anonymous_tokenizer", tok, &k, err)) < 0)
 			return rc;
 		an->tok = *k;
 	} else {
@@ -545,6 +562,7 @@ build_normalizer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 	const osp_json_t *filt = osp_json_get(def, "filter");
 	st_analyzer_t *an = osp_arena_calloc(a, sizeof(*an));
 	uint32_t n = 0;
+	int rc;
 
 	if (an == NULL)
 		return -ENOMEM;
@@ -564,13 +582,16 @@ build_normalizer(osp_arena_t *a, const st_analysis_t *reg, const char *name,
 			return osp_err_illegal_argument(err, "Custom normalizer [%s] failed to find filter under name [%s]",
 							name, x->type == OSP_JSON_STRING ? x->u.str : "?");
 		if (f->kind == ST_TF_STOP || f->kind == ST_TF_STEM || f->kind == ST_TF_POSSESSIVE ||
-		    f->kind == ST_TF_LENGTH || f->kind == ST_TF_NGRAM || f->kind == ST_TF_EDGE_NGRAM)
+		    f->kind == ST_TF_LENGTH || f->kind == ST_TF_NGRAM || f->kind == ST_TF_EDGE_NGRAM ||
+		    f->kind == ST_TF_UNIQUE)
 			return osp_err_illegal_argument(err, "Custom normalizer [%s] may not use filter [%s]",
 							name, x->u.str);
 		fl[n++] = f;
 	}
 	an->name = name;
-	an->tok = builtin_toks[3];
+	an->tok = tok_keyword;
+	if ((rc = resolve_char_filters(a, reg, name, osp_json_get(def, "char_filter"), 2, an, err)) < 0)
+		return rc;
 	an->filters = fl;
 	an->n_filters = n;
 	*out = an;
@@ -591,6 +612,7 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 	const osp_json_t *filts = osp_json_get(analysis, "filter");
 	const osp_json_t *ans = osp_json_get(analysis, "analyzer");
 	const osp_json_t *norms = osp_json_get(analysis, "normalizer");
+	const osp_json_t *cfs = osp_json_get(analysis, "char_filter");
 	int rc = -ENOMEM;
 
 	if (reg == NULL)
@@ -600,15 +622,28 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 	reg->filters = osp_arena_calloc(&reg->arena, sizeof(void *) * (filts ? filts->len + 1 : 1));
 	reg->analyzers = osp_arena_calloc(&reg->arena, sizeof(void *) * (ans ? ans->len + 1 : 1));
 	reg->normalizers = osp_arena_calloc(&reg->arena, sizeof(void *) * (norms ? norms->len + 1 : 1));
-	if (!reg->tokenizers || !reg->filters || !reg->analyzers || !reg->normalizers)
+	reg->char_filters = osp_arena_calloc(&reg->arena, sizeof(void *) * (cfs ? cfs->len + 1 : 1));
+	if (!reg->tokenizers || !reg->filters || !reg->analyzers || !reg->normalizers ||
+	    !reg->char_filters)
 		goto cleanup;
+	ST_JSON_EACH(m, osp_json_is(cfs, OSP_JSON_OBJECT) ? cfs : NULL) {
+		const st_cfdef_t *c;
+		char *name = key_dup(&reg->arena, m);
+
+		rc = -ENOMEM;
+		if (name == NULL)
+			goto cleanup;
+		if ((rc = st_charfilter_build(&reg->arena, name, m, &c, err)) < 0)
+			goto cleanup;
+		reg->char_filters[reg->n_char_filters++] = (st_cfdef_t *)c;
+	}
 	ST_JSON_EACH(m, osp_json_is(toks, OSP_JSON_OBJECT) ? toks : NULL) {
 		const st_tokdef_t *k;
 		char *name = key_dup(&reg->arena, m);
 
 		if (name == NULL)
 			goto cleanup;
-		if ((rc = build_tokenizer(&reg->arena, name, m, &k, err)) < 0)
+		if ((rc = st_tokdef_build(&reg->arena, &reg->regexes, name, m, &k, err)) < 0)
 			goto cleanup;
 		reg->tokenizers[reg->n_tokenizers++] = (st_tokdef_t *)k;
 	}
@@ -630,7 +665,7 @@ st_analysis_create(const osp_json_t *analysis, st_analysis_t **out, osp_err_t *e
 		rc = -ENOMEM;
 		if (name == NULL)
 			goto cleanup;
-		if ((rc = build_analyzer(&reg->arena, reg, name, m, false, &an, err)) < 0)
+		if ((rc = build_analyzer(&reg->arena, reg, &reg->regexes, name, m, false, &an, err)) < 0)
 			goto cleanup;
 		reg->analyzers[reg->n_analyzers++] = an;
 	}
@@ -657,6 +692,7 @@ st_analysis_free(st_analysis_t *reg)
 {
 	if (reg == NULL)
 		return;
+	st_regex_list_free(reg->regexes);
 	osp_arena_free(&reg->arena);
 	free(reg);
 }
@@ -676,10 +712,15 @@ st_analyzer_build(const st_analysis_t *reg, const osp_json_t *body,
 	rc = osp_err_illegal_argument(err, "tokenizer is required");
 	if (osp_json_get(body, "tokenizer") == NULL && osp_json_get(body, "filter") == NULL)
 		goto cleanup;
-	rc = build_analyzer(a, reg, "_anonymous_", body, true, &an, err);
-	if (rc < 0)
+	st_regex_t *res = NULL;
+
+	rc = build_analyzer(a, reg, &res, "_anonymous_", body, true, &an, err);
+	if (rc < 0) {
+		st_regex_list_free(res);
 		goto cleanup;
+	}
 	an->own = a;
+	an->regexes = res;
 	*out = an;
 	return 0;
 cleanup:
@@ -695,6 +736,7 @@ st_analyzer_free(st_analyzer_t *an)
 		return;
 	osp_arena_t *a = an->own;
 
+	st_regex_list_free(an->regexes);
 	osp_arena_free(a);
 	free(a);
 }

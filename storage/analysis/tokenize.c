@@ -6,7 +6,8 @@
  * Character.isLetter / non-Character.isWhitespace code points, split when a
  * run reaches max_token_length UTF-16 units (default 255). keyword emits the
  * whole input as one token (nothing for empty input). The standard
- * tokenizer lives in tokenize_std.c. Pure functions of the cursor.
+ * tokenizer lives in tokenize_std.c, ngram/edge_ngram/pattern in
+ * tokenize_gram.c. Pure functions of the cursor.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +48,8 @@ st_tokcur_init(st_tokcur_t *c, const st_tokdef_t *def, const char *s, size_t len
 	c->def = def;
 	c->split_end = 0;
 	c->split_type = 0;
+	c->run_start = c->run_end = c->g_start = 0;
+	c->g_n = 0;
 }
 
 /* CharTokenizer: a run of code points for which keep() holds. */
@@ -101,6 +104,11 @@ st_tokcur_next(st_tokcur_t *c, st_rawtok_t *t)
 		return char_next(c, t, true);
 	case ST_TK_WHITESPACE:
 		return char_next(c, t, false);
+	case ST_TK_NGRAM:
+	case ST_TK_EDGE_NGRAM:
+		return st_gram_next(c, t);
+	case ST_TK_PATTERN:
+		return st_pattern_next(c, t);
 	case ST_TK_KEYWORD:
 	default:
 		/* Lucene's KeywordTokenizer emits one token, even when empty. */

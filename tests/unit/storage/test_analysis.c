@@ -374,8 +374,18 @@ test_custom_errors(void **state)
 	expect_err("{\"analyzer\":{\"a\":{\"filter\":[\"lowercase\"]}}}",
 		   "analyzer [a] must specify either an analyzer type, or a tokenizer");
 	expect_err("{\"filter\":{\"f\":{\"type\":\"wat\"}}}", "Unknown filter type [wat] for [f]");
-	expect_err("{\"analyzer\":{\"a\":{\"tokenizer\":\"standard\",\"char_filter\":[\"html_strip\"]}}}",
-		   "Custom Analyzer [a] failed to find char_filter under name [html_strip]");
+	expect_err("{\"analyzer\":{\"a\":{\"tokenizer\":\"standard\",\"char_filter\":[\"nope\"]}}}",
+		   "Custom Analyzer [a] failed to find char_filter under name [nope]");
+	expect_err("{\"char_filter\":{\"c\":{\"type\":\"mapping\",\"mappings\":[\"a -> b\"]}}}",
+		   "Invalid Mapping Rule : [a -> b]");
+	expect_err("{\"char_filter\":{\"c\":{\"type\":\"wat\"}}}", "Unknown char_filter type [wat] for [c]");
+	expect_err("{\"tokenizer\":{\"t\":{\"type\":\"ngram\",\"min_gram\":1,\"max_gram\":3}}}",
+		   "The difference between max_gram and min_gram in NGram Tokenizer must be less than or equal to: "
+		   "[1] but was [2]. This limit can be set by changing the [index.max_ngram_diff] index level setting.");
+	expect_err("{\"tokenizer\":{\"t\":{\"type\":\"edge_ngram\",\"token_chars\":[\"emoji\"]}}}",
+		   "Unknown token type: 'emoji', must be one of [symbol, custom, whitespace, letter, punctuation, digit]");
+	expect_err("{\"normalizer\":{\"n\":{\"type\":\"custom\",\"filter\":[\"unique\"]}}}",
+		   "Custom normalizer [n] may not use filter [unique]");
 	expect_err("{\"tokenizer\":{\"t\":{\"type\":\"wat\"}}}", "Unknown tokenizer type [wat] for [t]");
 	expect_err("{\"filter\":{\"f\":{\"type\":\"stemmer\",\"language\":\"klingon\"}}}",
 		   "Unknown stemmer language [klingon] for [f]");
@@ -461,6 +471,121 @@ test_adhoc(void **state)
 	osp_arena_free(&a);
 }
 
+/* Tokenizers, char filters and the unique filter against the token lists
+ * Elasticsearch's reference shows for them. */
+static void
+test_es_components(void **state)
+{
+	osp_arena_t a;
+	st_analysis_t *reg = NULL;
+	osp_err_t err;
+	toks_t k = { 0 };
+	join_t j;
+
+	(void)state;
+	osp_arena_init(&a, 8192, 0);
+	osp_err_clear(&err);
+	assert_int_equal(st_analysis_create(parse(&a,
+		"{\"tokenizer\":{"
+		" \"ng3\":{\"type\":\"ngram\",\"min_gram\":3,\"max_gram\":3,\"token_chars\":[\"letter\",\"digit\"]},"
+		" \"edge\":{\"type\":\"edge_ngram\",\"min_gram\":\"2\",\"max_gram\":10,\"token_chars\":[\"letter\",\"digit\"]},"
+		" \"comma\":{\"type\":\"pattern\",\"pattern\":\",\"},"
+		" \"quoted\":{\"type\":\"pattern\",\"pattern\":\"\\\"([^\\\"]+)\\\"\",\"group\":1}},"
+		"\"char_filter\":{\"emo\":{\"type\":\"mapping\",\"mappings\":[\":) => _happy_\",\":( => _sad_\"]},"
+		" \"digits\":{\"type\":\"mapping\",\"mappings\":[\"\\u0660 => 0\",\"\\u0661 => 1\",\"\\u0662 => 2\","
+		"  \"\\u0665 => 5\"]},"
+		" \"keep_b\":{\"type\":\"html_strip\",\"escaped_tags\":[\"b\"]}},"
+		"\"filter\":{\"same\":{\"type\":\"unique\",\"only_on_same_position\":\"true\"}},"
+		"\"analyzer\":{"
+		" \"ng3\":{\"tokenizer\":\"ng3\"}, \"ng\":{\"tokenizer\":\"ngram\"},"
+		" \"edge\":{\"tokenizer\":\"edge\"}, \"edge1\":{\"tokenizer\":\"edge_ngram\"},"
+		" \"pat\":{\"tokenizer\":\"pattern_default\"},"
+		" \"comma\":{\"tokenizer\":\"comma\"}, \"quoted\":{\"tokenizer\":\"quoted\"},"
+		" \"emo\":{\"tokenizer\":\"standard\",\"char_filter\":[\"emo\"]},"
+		" \"digits\":{\"tokenizer\":\"keyword\",\"char_filter\":\"digits\"},"
+		" \"html\":{\"tokenizer\":\"keyword\",\"char_filter\":[\"html_strip\"]},"
+		" \"html_std\":{\"tokenizer\":\"standard\",\"char_filter\":[\"html_strip\",\"emo\"]},"
+		" \"keep_b\":{\"tokenizer\":\"keyword\",\"char_filter\":[\"keep_b\"]},"
+		" \"uniq\":{\"tokenizer\":\"whitespace\",\"filter\":[\"unique\"]},"
+		" \"uniq_pos\":{\"tokenizer\":\"whitespace\",\"filter\":[\"my_syn\",\"same\"]}}}"), &reg, &err),
+		-EINVAL);
+	assert_string_equal(err.reason, "Custom Analyzer [pat] failed to find tokenizer under name [pattern_default]");
+	osp_err_clear(&err);
+	assert_int_equal(st_analysis_create(parse(&a,
+		"{\"tokenizer\":{"
+		" \"ng3\":{\"type\":\"ngram\",\"min_gram\":3,\"max_gram\":3,\"token_chars\":[\"letter\",\"digit\"]},"
+		" \"edge\":{\"type\":\"edge_ngram\",\"min_gram\":\"2\",\"max_gram\":10,\"token_chars\":[\"letter\",\"digit\"]},"
+		" \"pat\":{\"type\":\"pattern\"},"
+		" \"comma\":{\"type\":\"pattern\",\"pattern\":\",\"},"
+		" \"quoted\":{\"type\":\"pattern\",\"pattern\":\"\\\"([^\\\"]+)\\\"\",\"group\":1}},"
+		"\"char_filter\":{\"emo\":{\"type\":\"mapping\",\"mappings\":[\":) => _happy_\",\":( => _sad_\"]},"
+		" \"digits\":{\"type\":\"mapping\",\"mappings\":[\"\\u0660 => 0\",\"\\u0661 => 1\",\"\\u0662 => 2\","
+		"  \"\\u0665 => 5\"]},"
+		" \"keep_b\":{\"type\":\"html_strip\",\"escaped_tags\":[\"b\"]}},"
+		"\"filter\":{\"same\":{\"type\":\"unique\",\"only_on_same_position\":\"true\"},"
+		" \"grams\":{\"type\":\"edge_ngram\",\"min_gram\":1,\"max_gram\":1}},"
+		"\"analyzer\":{"
+		" \"ng3\":{\"tokenizer\":\"ng3\"}, \"ng\":{\"tokenizer\":\"ngram\"},"
+		" \"edge\":{\"tokenizer\":\"edge\"}, \"edge1\":{\"tokenizer\":\"edge_ngram\"},"
+		" \"pat\":{\"tokenizer\":\"pat\"},"
+		" \"comma\":{\"tokenizer\":\"comma\"}, \"quoted\":{\"tokenizer\":\"quoted\"},"
+		" \"emo\":{\"tokenizer\":\"standard\",\"char_filter\":[\"emo\"]},"
+		" \"digits\":{\"tokenizer\":\"keyword\",\"char_filter\":\"digits\"},"
+		" \"html\":{\"tokenizer\":\"keyword\",\"char_filter\":[\"html_strip\"]},"
+		" \"html_std\":{\"tokenizer\":\"standard\",\"char_filter\":[\"html_strip\",\"emo\"]},"
+		" \"keep_b\":{\"tokenizer\":\"keyword\",\"char_filter\":[\"keep_b\"]},"
+		" \"uniq\":{\"tokenizer\":\"whitespace\",\"filter\":[\"unique\"]},"
+		" \"uniq_pos\":{\"tokenizer\":\"whitespace\",\"filter\":[\"grams\",\"same\"]}}}"), &reg, &err), 0);
+	assert_string_equal(run(st_analysis_get(reg, "ng", 2), "Quick Fox", &j),
+			    "Q|Qu|u|ui|i|ic|c|ck|k|k | | F|F|Fo|o|ox|x");
+	assert_string_equal(run(st_analysis_get(reg, "ng3", 3), "2 Quick Foxes.", &j), "Qui|uic|ick|Fox|oxe|xes");
+	assert_string_equal(run(st_analysis_get(reg, "edge1", 5), "Quick Fox", &j), "Q|Qu");
+	assert_string_equal(run(st_analysis_get(reg, "edge", 4), "2 Quick Foxes.", &j),
+			    "Qu|Qui|Quic|Quick|Fo|Fox|Foxe|Foxes");
+	assert_string_equal(run(st_analysis_get(reg, "pat", 3), "The foo_bar_size's default is 5.", &j),
+			    "The|foo_bar_size|s|default|is|5");
+	assert_string_equal(run(st_analysis_get(reg, "comma", 5), "comma,separated,,values", &j),
+			    "comma|separated|values");
+	assert_string_equal(run(st_analysis_get(reg, "quoted", 6), "\"value\", \"with space\" x", &j),
+			    "value|with space");
+	assert_string_equal(run(st_analysis_get(reg, "emo", 3), "I'm delighted about it :(", &j),
+			    "I'm|delighted|about|it|_sad_");
+	assert_string_equal(run(st_analysis_get(reg, "digits", 6), "My license plate is \xd9\xa2\xd9\xa5\xd9\xa0\xd9\xa1\xd9\xa5", &j),
+			    "My license plate is 25015");
+	assert_string_equal(run(st_analysis_get(reg, "html", 4), "<p>I&apos;m so <b>happy</b>!</p>", &j),
+			    "\nI'm so happy!\n");
+	assert_string_equal(run(st_analysis_get(reg, "html", 4), "a<!-- c -->b<script>x<y</script>&#233;&#x41;&bogus; 1 < 2", &j),
+			    "ab\n\xc3\xa9" "A&bogus; 1 < 2");
+	assert_string_equal(run(st_analysis_get(reg, "keep_b", 6), "<p>I&apos;m so <b>happy</b>!</p>", &j),
+			    "\nI'm so <b>happy</b>!\n");
+	assert_string_equal(run(st_analysis_get(reg, "uniq", 4), "the quick fox jumps the lazy fox", &j),
+			    "the|quick|fox|jumps|lazy");
+	assert_string_equal(run(st_analysis_get(reg, "uniq_pos", 8), "aa ab aa", &j), "a|a|a");
+	/* offsets point into the text before the char filters */
+	const char *html = "<p>I&apos;m so <b>happy</b>!</p> :)";
+
+	assert_int_equal(st_analyze(ctx, st_analysis_get(reg, "html_std", 8), html, strlen(html), 0, NULL,
+				    toks_cb, &k), 0);
+	assert_int_equal(k.n, 4);
+	assert_int_equal(k.t[0].start_offset, 3);
+	assert_int_equal(k.t[0].end_offset, 11);
+	assert_int_equal(k.t[1].start_offset, 12);
+	assert_int_equal(k.t[1].end_offset, 14);
+	assert_int_equal(k.t[2].start_offset, 18);
+	assert_int_equal(k.t[3].start_offset, 33);
+	assert_int_equal(k.t[3].end_offset, 35);
+	assert_int_equal(k.t[3].position, 3);
+	/* normalizers take char filters too */
+	st_analysis_free(reg);
+	assert_int_equal(st_analysis_create(parse(&a,
+		"{\"char_filter\":{\"dash\":{\"type\":\"mapping\",\"mappings\":[\"- => \"]}},"
+		"\"normalizer\":{\"n\":{\"type\":\"custom\",\"char_filter\":[\"dash\"],"
+		"\"filter\":[\"lowercase\",\"asciifolding\"]}}}"), &reg, &err), 0);
+	assert_string_equal(run(st_analysis_get_normalizer(reg, "n", 1), "AB-C\xc3\xa9-1", &j), "abce1");
+	st_analysis_free(reg);
+	osp_arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -477,6 +602,7 @@ main(void)
 		cmocka_unit_test(test_ngrams),
 		cmocka_unit_test(test_normalizers),
 		cmocka_unit_test(test_adhoc),
+		cmocka_unit_test(test_es_components),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
