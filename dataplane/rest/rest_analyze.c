@@ -7,6 +7,7 @@
  * Offsets are UTF-16 code units, as Elasticsearch reports them. The
  * analysis context (stemmer instances) belongs to the network core.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,24 +24,19 @@ analyze_index_setup(dp_rest_req_t *r, const dp_index_t *idx, st_analysis_t **reg
 		    st_mapping_t **map, osp_err_t *err)
 {
 	osp_arena_t *a = r->http->arena;
-	osp_buf_t sb;
-	osp_jw_t w;
-	osp_json_t *settings = NULL, *mappings = NULL;
+	osp_buf_t sb = OSP_BUF_INIT;
+	osp_json_t *an = NULL, *mappings = NULL;
 	osp_json_error_t jerr;
-	int rc = 0;
+	int rc;
 
 	*reg = NULL;
 	*map = NULL;
-	osp_buf_init(&sb);
-	osp_jw_init(&w, &sb, 0);
-	osp_index_write_settings(idx->meta, &w, false);
-	if (osp_json_parse(a, sb.data, sb.len, NULL, &settings, &jerr) == 0) {
-		const osp_json_t *an = osp_json_path(settings, "index.analysis");
-
-		if (an)
-			rc = st_analysis_create(an, reg, err);
-	}
+	rc = dp_shards_analysis_json(idx->meta, &sb);
+	if (rc == 0 && sb.len && osp_json_parse(a, sb.data, sb.len, NULL, &an, &jerr) == 0)
+		rc = st_analysis_create(an, reg, err);
 	osp_buf_free(&sb);
+	if (rc == -ENOMEM)
+		osp_err_set(err, 500, "out_of_memory_error", "no memory for the analysis settings");
 	if (rc != 0)
 		return rc;
 	if (idx->meta->mappings_len &&

@@ -135,6 +135,37 @@ shards_settings(const osp_index_t *meta, st_shard_settings_t *st)
 	osp_arena_free(&a);
 }
 
+int
+dp_shards_analysis_json(const osp_index_t *meta, osp_buf_t *out)
+{
+	osp_arena_t a;
+	osp_buf_t sb;
+	osp_jw_t w;
+	osp_json_t *settings = NULL;
+	osp_json_error_t jerr;
+	int rc = 0;
+
+	osp_buf_clear(out);
+	osp_buf_init(&sb);
+	osp_arena_init(&a, 4096, 0);
+	osp_jw_init(&w, &sb, 0);
+	osp_index_write_settings(meta, &w, false);
+	if (osp_buf_failed(&sb)) {
+		rc = -ENOMEM;
+	} else if (osp_json_parse(&a, sb.data, sb.len, NULL, &settings, &jerr) == 0) {
+		const osp_json_t *an = osp_json_path(settings, "index.analysis");
+
+		if (an) {
+			osp_jw_init(&w, out, 0);
+			osp_jw_value(&w, an);
+			rc = osp_buf_failed(out) ? -ENOMEM : 0;
+		}
+	}
+	osp_arena_free(&a);
+	osp_buf_free(&sb);
+	return rc;
+}
+
 static int
 shards_open(dp_index_t *idx, uint32_t s, const osp_index_t *meta)
 {
@@ -152,14 +183,25 @@ shards_open(dp_index_t *idx, uint32_t s, const osp_index_t *meta)
 	ref->index = idx;
 	j->ref = ref;
 	shards_path(j->path, sizeof(j->path), idx->uuid, s);
-	j->mapping = malloc(meta->mappings_len + 1);
+	/* the analysis settings ride after the mapping in the same block */
+	osp_buf_t an = OSP_BUF_INIT;
+
+	j->mapping = dp_shards_analysis_json(meta, &an) == 0 ?
+		     malloc(meta->mappings_len + an.len + 2) : NULL;
 	if (j->mapping == NULL) {
+		osp_buf_free(&an);
 		free(ref);
 		free(j);
 		return -ENOMEM;
 	}
 	memcpy(j->mapping, meta->mappings, meta->mappings_len);
 	j->mapping[meta->mappings_len] = '\0';
+	if (an.len)
+		memcpy(j->mapping + meta->mappings_len + 1, an.data, an.len);
+	j->mapping[meta->mappings_len + 1 + an.len] = '\0';
+	j->cfg.analysis_json = an.len ? j->mapping + meta->mappings_len + 1 : NULL;
+	j->cfg.analysis_len = an.len;
+	osp_buf_free(&an);
 	j->cfg.path = j->path;
 	j->cfg.index_name = idx->name;
 	j->cfg.index_uuid = idx->uuid;

@@ -63,6 +63,11 @@ typedef struct dp_index {
 int dp_shards_init(const osp_settings_t *s);
 void dp_shards_fini(void);
 
+/* The index's "analysis" settings as one JSON object into out (left empty
+ * when the index has none): what shards build their analyzer registry from.
+ * 0 or -ENOMEM. */
+int dp_shards_analysis_json(const osp_index_t *meta, osp_buf_t *out);
+
 /* Apply a published state (the directory takes ownership of cs). */
 int dp_shards_apply(osp_cluster_t *cs);
 

@@ -83,6 +83,12 @@ typedef struct st_shard_config {
 	int64_t primary_term;             /* >= 1; fences older writers */
 	const char *mapping_json;         /* {"properties":...} or NULL (empty) */
 	size_t mapping_len;
+	/* The index's "analysis" settings object ({"analyzer":{..},
+	 * "filter":{..},...}) or NULL: custom analyzers and normalizers the
+	 * mapping names. Fixed for the shard's life (ES changes analysis only
+	 * on a closed index, which reopens its shards). */
+	const char *analysis_json;
+	size_t analysis_len;
 	st_shard_settings_t settings;
 	st_io_t *io;                      /* the worker's io; not owned */
 } st_shard_config_t;

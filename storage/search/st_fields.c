@@ -5,7 +5,9 @@
  * Field kinds come from the mapped type (every integral type, and
  * scaled_float, search as long; float types as double), text is analyzed
  * with the field's search analyzer or the one the query names, keyword
- * values are one token as written, dates go through osprey/date.h with the
+ * values are one token, run through the field's normalizer when it has one
+ * (Elasticsearch normalizes term, terms, prefix, range and match values of
+ * such fields), dates go through osprey/date.h with the
  * field's format. The binding is a plain struct the worker fills per search;
  * it borrows the mapping and the context.
  */
@@ -62,8 +64,18 @@ fm_analyze(void *arg, const char *field, const char *analyzer, const char *text,
 	*n = 0;
 	if (!f)
 		return 0;
+	if (f->type == ST_FIELD_KEYWORD && f->normalizer && fm->actx) {
+		/* a normalizer yields exactly one token: the normalized value */
+		if ((rc = st_analyze_to_arena(fm->actx, f->normalizer, text, len, 0, NULL, a,
+					      &tk, &nt, &cap)))
+			return rc;
+		if (nt == 1) {
+			text = tk[0].term;
+			len = tk[0].len;
+		}
+	}
 	if (f->type != ST_FIELD_TEXT || !fm->actx) {
-		/* keyword: the value is the term */
+		/* keyword: the (normalized) value is the term */
 		*toks = osp_arena_calloc(a, sizeof(**toks));
 		if (!*toks)
 			return -ENOMEM;

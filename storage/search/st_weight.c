@@ -302,6 +302,26 @@ const_of(wctx_t *c, st_weight_t *child, float boost, st_weight_t **out)
 	return 0;
 }
 
+/* A keyword field's query value as indexed: the fields service runs it
+ * through the field's normalizer (its one token); other kinds keep it. */
+static int
+kw_value(wctx_t *c, const char *field, st_qfield_kind_t k, const char **s, uint32_t *len)
+{
+	st_qtoken_t *t = NULL;
+	uint32_t n = 0;
+	int rc;
+
+	if (k != ST_QF_KEYWORD || *s == NULL)
+		return 0;
+	if ((rc = c->f->analyze(c->f->arg, field, NULL, *s, *len, c->a, &t, &n, c->err)))
+		return rc;
+	if (n == 1) {
+		*s = t[0].term;
+		*len = t[0].len;
+	}
+	return 0;
+}
+
 /* A term on any field kind: BM25 for text/keyword, constant for numbers. */
 static int
 term_any(wctx_t *c, const char *field, const st_value_t *v, float boost, bool lenient,
@@ -326,6 +346,8 @@ term_any(wctx_t *c, const char *field, const st_value_t *v, float boost, bool le
 			s = buf;
 			len = (uint32_t)strlen(buf);
 		}
+		if ((rc = kw_value(c, field, k, &s, &len)))
+			return rc;
 		return term_weight(c, field, s, len, boost, out);
 	}
 	if ((rc = num_range(c, field, k, dfmt, NULL, v, true, v, true, boost, lenient, &fw)))
@@ -520,6 +542,7 @@ filter_leaf(wctx_t *c, const st_query_t *q, float boost, st_weight_t **out)
 	st_weight_t *w = wnew(c, ST_W_FILTER, boost);
 	const void *dfmt = NULL;
 	st_qfield_kind_t k;
+	int rc;
 
 	if (!w)
 		return -ENOMEM;
@@ -549,6 +572,8 @@ filter_leaf(wctx_t *c, const st_query_t *q, float boost, st_weight_t **out)
 		w->field = q->u.term.field;
 		w->lo_s = q->u.term.value.s;
 		w->lo_len = q->u.term.value.len;
+		if ((rc = kw_value(c, w->field, k, &w->lo_s, &w->lo_len)))
+			return rc;
 		w->case_insensitive = q->u.term.case_insensitive;
 		w->desc = sfmt(c->a, "%s:%s*", w->field, w->lo_s);
 		break;
@@ -558,7 +583,6 @@ filter_leaf(wctx_t *c, const st_query_t *q, float boost, st_weight_t **out)
 			return none(c, out);
 		if (k != ST_QF_TEXT && k != ST_QF_KEYWORD) {
 			st_weight_t *b = wnew(c, ST_W_BOOL, 0);
-			int rc;
 			if (!b)
 				return -ENOMEM;
 			b->should = osp_arena_calloc(c->a, (q->u.terms.n + 1) * sizeof(*b->should));
@@ -586,6 +610,8 @@ filter_leaf(wctx_t *c, const st_query_t *q, float boost, st_weight_t **out)
 			const st_value_t *v = &q->u.terms.values[i];
 			w->terms[i] = v->s;
 			w->lens[i] = v->len;
+			if ((rc = kw_value(c, w->field, k, &w->terms[i], &w->lens[i])))
+				return rc;
 		}
 		w->desc = sfmt(c->a, "%s:(terms)", w->field);
 		break;
@@ -602,12 +628,15 @@ filter_leaf(wctx_t *c, const st_query_t *q, float boost, st_weight_t **out)
 			w->hi_len = q->u.range.to.len;
 			w->lo_inc = q->u.range.include_lower;
 			w->hi_inc = q->u.range.include_upper;
+			if ((rc = kw_value(c, w->field, k, &w->lo_s, &w->lo_len)) ||
+			    (rc = kw_value(c, w->field, k, &w->hi_s, &w->hi_len)))
+				return rc;
 			w->desc = sfmt(c->a, "%s:%c%s TO %s%c", w->field, w->lo_inc ? '[' : '{',
 				       w->lo_s ? w->lo_s : "*", w->hi_s ? w->hi_s : "*",
 				       w->hi_inc ? ']' : '}');
 			break;
 		} else {
-			int rc = num_range(c, q->u.range.field, k, dfmt, q->u.range.format,
+			rc = num_range(c, q->u.range.field, k, dfmt, q->u.range.format,
 					   &q->u.range.from, q->u.range.include_lower,
 					   &q->u.range.to, q->u.range.include_upper, boost, false, &w);
 			if (rc)

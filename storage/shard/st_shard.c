@@ -78,25 +78,51 @@ st_shard_set_mapping_obj(st_shard_t *sh, st_mapping_t *m)
 	return 0;
 }
 
+/* Parse json (may be NULL) into *out, arena-backed; -EINVAL with err as
+ * what the settings/mapping parser of ES says. */
 static int
-mapping_from_json(const char *json, size_t len, st_mapping_t **out, osp_err_t *err)
+json_from(osp_arena_t *a, const char *json, size_t len, const char *what,
+	  osp_json_t **out, osp_err_t *err)
+{
+	osp_json_error_t je;
+
+	*out = NULL;
+	if (json == NULL || len == 0)
+		return 0;
+	if (osp_json_parse(a, json, len, NULL, out, &je) < 0)
+		return osp_err_set(err, 400, "mapper_parsing_exception",
+				   "Failed to parse %s: %s", what, je.msg);
+	return 0;
+}
+
+/* The shard's analysis registry from the index's "analysis" settings. */
+static int
+analysis_from_json(st_shard_t *sh, const char *json, size_t len, osp_err_t *err)
 {
 	osp_arena_t a;
-	osp_json_t *v = NULL;
-	osp_json_error_t je;
-	int rc = 0;
+	osp_json_t *v;
+	int rc;
+
+	osp_arena_init(&a, 4096, 0);
+	rc = json_from(&a, json, len, "analysis settings", &v, err);
+	if (rc == 0 && v)
+		rc = st_analysis_create(v, &sh->analysis, err);
+	osp_arena_free(&a);
+	return rc;
+}
+
+static int
+mapping_from_json(const st_shard_t *sh, const char *json, size_t len,
+		  st_mapping_t **out, osp_err_t *err)
+{
+	osp_arena_t a;
+	osp_json_t *v;
+	int rc;
 
 	osp_arena_init(&a, 16 * 1024, 0);
-	if (json && len) {
-		rc = osp_json_parse(&a, json, len, NULL, &v, &je);
-		if (rc < 0) {
-			rc = osp_err_set(err, 400, "mapper_parsing_exception",
-					 "Failed to parse mapping: %s", je.msg);
-			goto cleanup;
-		}
-	}
-	rc = st_mapping_parse(v, NULL, out, err);
-cleanup:
+	rc = json_from(&a, json, len, "mapping", &v, err);
+	if (rc == 0)
+		rc = st_mapping_parse(v, sh->analysis, out, err);
 	osp_arena_free(&a);
 	return rc;
 }
@@ -105,7 +131,7 @@ int
 st_shard_set_mapping(st_shard_t *sh, const char *json, size_t len, osp_err_t *err)
 {
 	st_mapping_t *m = NULL;
-	int rc = mapping_from_json(json, len, &m, err);
+	int rc = mapping_from_json(sh, json, len, &m, err);
 
 	if (rc < 0)
 		return rc;
@@ -273,6 +299,7 @@ shard_free(st_shard_t *sh)
 	st_mapping_unref(sh->mapping);
 	if (sh->actx)
 		st_analysis_ctx_free(sh->actx);
+	st_analysis_free(sh->analysis);
 	free(sh->path);
 	free(sh->index_name);
 	free(sh->index_uuid);
@@ -312,7 +339,10 @@ st_shard_open(const st_shard_config_t *cfg, st_shard_t **out, osp_err_t *err)
 			    strerror(-rc));
 		goto cleanup;
 	}
-	rc = mapping_from_json(cfg->mapping_json, cfg->mapping_len, &sh->mapping, err);
+	rc = analysis_from_json(sh, cfg->analysis_json, cfg->analysis_len, err);
+	if (rc < 0)
+		goto cleanup;
+	rc = mapping_from_json(sh, cfg->mapping_json, cfg->mapping_len, &sh->mapping, err);
 	if (rc < 0)
 		goto cleanup;
 	rc = st_analysis_ctx_create(&sh->actx);

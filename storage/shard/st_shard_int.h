@@ -79,6 +79,8 @@ struct st_shard {
 	st_io_t *io;
 
 	st_mapping_t *mapping;
+	st_analysis_t *analysis;     /* index analysis settings; NULL = built-ins.
+				      * Mappings point into it: freed last. */
 	st_analysis_ctx_t *actx;
 	st_wal_t *wal;
 	st_vmap_t vmap;

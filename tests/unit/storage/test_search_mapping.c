@@ -3,8 +3,10 @@
  * (osprey/mapping.h) parses documents, their analyzed fields go into a real
  * segment (storage/segment), and queries run with st_search_fields_mapping
  * (search analyzers, multi-fields, field patterns, date math and date
- * formats from osprey/date.h).
+ * formats from osprey/date.h, keyword normalizers from the index's
+ * analysis settings).
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,15 +24,16 @@
 #include "st_segment.h"
 
 static st_mapping_t *mapping;
+static st_analysis_t *registry;
 static st_analysis_ctx_t *actx;
 static st_reader_t *seg;
 static osp_arena_t arena;
 static st_search_fields_mapping_t fm;
 
 static const char *docs[] = {
-	"{\"title\":\"The Quick Brown Fox\",\"tag\":\"animal\",\"n\":5,\"ts\":\"2020-01-01T10:00:00Z\",\"ok\":true,\"price\":1.5}",
-	"{\"title\":\"Quick thinking\",\"tag\":[\"mind\",\"animal\"],\"n\":12,\"ts\":\"2020-01-20\",\"ok\":false,\"price\":2.25}",
-	"{\"title\":\"Lazy dogs sleep\",\"tag\":\"animal\",\"n\":7,\"ts\":\"2020-02-03\",\"price\":9.0}",
+	"{\"ntag\":\"Caf\xc3\xa9\",\"title\":\"The Quick Brown Fox\",\"tag\":\"animal\",\"n\":5,\"ts\":\"2020-01-01T10:00:00Z\",\"ok\":true,\"price\":1.5}",
+	"{\"ntag\":\"DOG\",\"title\":\"Quick thinking\",\"tag\":[\"mind\",\"animal\"],\"n\":12,\"ts\":\"2020-01-20\",\"ok\":false,\"price\":2.25}",
+	"{\"ntag\":\"zebra\",\"title\":\"Lazy dogs sleep\",\"tag\":\"animal\",\"n\":7,\"ts\":\"2020-02-03\",\"price\":9.0}",
 	"{\"title\":\"Brown bread\",\"tag\":\"food\",\"ts\":1583020800000}",
 };
 
@@ -65,7 +68,9 @@ setup(void **state)
 {
 	const char *mjs = "{\"properties\":{\"title\":{\"type\":\"text\",\"fields\":{\"raw\":{\"type\":\"keyword\"}}},"
 			  "\"tag\":{\"type\":\"keyword\"},\"n\":{\"type\":\"integer\"},\"ts\":{\"type\":\"date\"},"
-			  "\"ok\":{\"type\":\"boolean\"},\"price\":{\"type\":\"float\"}}}";
+			  "\"ok\":{\"type\":\"boolean\"},\"price\":{\"type\":\"float\"},"
+			  "\"ntag\":{\"type\":\"keyword\",\"normalizer\":\"folded\"}}}";
+	const char *ajs = "{\"normalizer\":{\"folded\":{\"type\":\"custom\",\"filter\":[\"lowercase\",\"asciifolding\"]}}}";
 	osp_json_t *j;
 	osp_json_error_t jerr;
 	osp_err_t err;
@@ -76,7 +81,11 @@ setup(void **state)
 	(void)state;
 	osp_arena_init(&arena, 1 << 15, 0);
 	assert_int_equal(osp_json_parse(&arena, mjs, strlen(mjs), NULL, &j, &jerr), 0);
-	assert_int_equal(st_mapping_parse(j, NULL, &mapping, &err), 0);
+	assert_int_equal(st_mapping_parse(j, NULL, &mapping, &err), -EINVAL); /* needs the registry */
+	assert_int_equal(osp_json_parse(&arena, ajs, strlen(ajs), NULL, &j, &jerr), 0);
+	assert_int_equal(st_analysis_create(j, &registry, &err), 0);
+	assert_int_equal(osp_json_parse(&arena, mjs, strlen(mjs), NULL, &j, &jerr), 0);
+	assert_int_equal(st_mapping_parse(j, registry, &mapping, &err), 0);
 	assert_int_equal(st_analysis_ctx_create(&actx), 0);
 	assert_int_equal(st_seg_builder_create(&o, &b), 0);
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
@@ -126,6 +135,7 @@ teardown(void **state)
 	(void)state;
 	st_reader_unref(seg);
 	st_mapping_unref(mapping);
+	st_analysis_free(registry);
 	st_analysis_ctx_free(actx);
 	osp_arena_free(&arena);
 	return 0;
@@ -194,6 +204,24 @@ test_text_and_keyword(void **state)
 	expect("{\"query\":{\"query_string\":{\"query\":\"lazy OR bread\"}}}", "3,2");
 }
 
+/* Elasticsearch normalizes the value of term, terms, prefix, range and
+ * match on a keyword field with a normalizer; without one it is exact. */
+static void
+test_keyword_normalizer(void **state)
+{
+	(void)state;
+	expect("{\"query\":{\"term\":{\"ntag\":\"CAFE\"}}}", "0");
+	expect("{\"query\":{\"term\":{\"ntag\":\"caf\xc3\xa9\"}}}", "0");
+	expect("{\"query\":{\"terms\":{\"ntag\":[\"Dog\",\"ZEBRA\"]}}}", "1,2");
+	expect("{\"query\":{\"prefix\":{\"ntag\":\"DO\"}}}", "1");
+	expect("{\"query\":{\"range\":{\"ntag\":{\"gte\":\"D\",\"lt\":\"E\"}}}}", "1");
+	expect("{\"query\":{\"range\":{\"ntag\":{\"gt\":\"CAFE\"}}}}", "1,2");
+	expect("{\"query\":{\"match\":{\"ntag\":\"ZEBRA\"}}}", "2");
+	expect("{\"query\":{\"term\":{\"tag\":\"ANIMAL\"}}}", "");
+	expect("{\"query\":{\"match\":{\"tag\":\"Animal\"}}}", "");
+	expect("{\"query\":{\"prefix\":{\"tag\":\"ANI\"}}}", "");
+}
+
 static void
 test_numbers_dates_booleans(void **state)
 {
@@ -243,6 +271,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_and_keyword),
+		cmocka_unit_test(test_keyword_normalizer),
 		cmocka_unit_test(test_numbers_dates_booleans),
 		cmocka_unit_test(test_date_aggs),
 	};
