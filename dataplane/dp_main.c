@@ -108,7 +108,7 @@ main(int argc, char **argv)
 		dp_core.n_workers);
 
 	dp_idle_t *idle = &dp_core.net_idle;
-	uint64_t next_slow = 0;
+	uint64_t next_slow = 0, slow_tsc = dp_tsc_hz() / 10000;
 
 	while (!main_stop) {
 		unsigned events = (unsigned)dp_server_poll(dp_main_srv);
@@ -117,10 +117,10 @@ main(int argc, char **argv)
 		/* The control socket and parked health waits are not latency
 		 * critical: a syscall per iteration cost half the idle network
 		 * core (perf), so look at them every 100 us. */
-		uint64_t now = dp_now_ns();
+		uint64_t now = dp_tsc();
 
 		if (now >= next_slow) {
-			next_slow = now + 100000;
+			next_slow = now + slow_tsc;
 			events += dp_ctl_poll();
 			events += dp_rest_cluster_poll();
 			events += dp_sctx_poll();

@@ -61,7 +61,7 @@ dp_idle_should_sleep(dp_idle_t *idle, unsigned events)
 		idle->empty_polls = 0;
 		return false;
 	}
-	if (dp_core.idle_sleep_us == 0)
+	if (idle->sleep_us == 0)
 		return false;
 	return ++idle->empty_polls >= DP_SPIN_BEFORE_IDLE;
 }
@@ -112,6 +112,9 @@ dp_core_init(const osp_settings_t *s, const char *argv0, char *err, size_t errle
 	/* Default back-off: share the machine on the kernel backend, busy-poll on
 	 * NICs (DESIGN section 2). */
 	dp_core.idle_sleep_us = idle >= 0 ? idle : (dpdk ? 0 : 1000);
+	dp_core.net_idle.sleep_us = dp_core.idle_sleep_us;
+	for (unsigned i = 0; i < workers; i++)
+		dp_core.worker_idle[i].sleep_us = idle >= 0 ? idle : 1000;
 
 	argv[argc++] = (char *)argv0;
 	if (*osp_settings_str(s, "dataplane.lcores")) {
@@ -188,7 +191,7 @@ core_worker_sleep(dp_idle_t *idle, struct rte_ring *in)
 
 	atomic_store_explicit(&idle->sleeping, 1, memory_order_seq_cst);
 	if (rte_ring_count(in) == 0) {
-		int ms = (int)((dp_core.idle_sleep_us + 999) / 1000);
+		int ms = (int)((idle->sleep_us + 999) / 1000);
 
 		poll(&pfd, 1, ms > 0 ? ms : 1);
 	}
@@ -206,7 +209,7 @@ core_worker_main(void *arg)
 	struct rte_ring *in = dp_core.to_worker[w];
 	dp_idle_t *idle = &dp_core.worker_idle[w];
 	void *jobs[DP_BURST];
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, tick_tsc = rte_get_tsc_hz() / 1000;
 
 	dp_worker_init(w);
 	while (!dp_core.quit) {
@@ -221,11 +224,13 @@ core_worker_main(void *arg)
 		if (n)
 			dp_worker_flush(w);
 		unsigned more = dp_worker_poll(w);
-		uint64_t now = dp_now_ns();
+		uint64_t tsc = rte_rdtsc();
 
-		if (now >= next_tick) {
-			more += dp_worker_tick(w, now);
-			next_tick = now + 1000000; /* 1 ms */
+		/* 1 ms ticks on the TSC: clock_gettime per empty iteration was
+		 * most of a busy-polling worker's time (perf). */
+		if (tsc >= next_tick) {
+			more += dp_worker_tick(w, dp_now_ns());
+			next_tick = tsc + tick_tsc;
 		}
 		if (dp_idle_should_sleep(idle, n + more))
 			core_worker_sleep(idle, in);

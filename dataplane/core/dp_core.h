@@ -13,6 +13,10 @@
  *
  * Idle back-off: after a run of empty polls a loop sleeps (network core: in
  * its backend's wait(), workers: on an eventfd), up to dataplane.idle_sleep_us.
+ * Its default (-1) busy-polls the dpdk backend's network core (the NIC has no
+ * interrupt to sleep on) but still lets workers sleep: they are woken by
+ * eventfd, and a spinning worker takes a CPU from the network core and the
+ * clients on a shared machine. An explicit 0 busy-polls every core.
  * A producer that finds the consumer asleep writes its eventfd, so a sleeping
  * core wakes at once when work arrives; the sleep only bounds the latency of a
  * wake that raced with falling asleep.
@@ -47,6 +51,7 @@ struct dp_job {
 /* Sleep/wake state of one core. */
 typedef struct dp_idle {
 	_Atomic int sleeping;
+	int64_t sleep_us;                       /* back-off sleep; 0 = busy poll */
 	int efd;                                /* eventfd, -1 for the network core */
 	void (*wake_fn)(void *arg);             /* network core: backend wake() */
 	void *wake_arg;
@@ -62,7 +67,7 @@ typedef struct dp_core {
 	struct rte_ring *from_worker[DP_MAX_WORKERS]; /* worker -> network core */
 	dp_idle_t worker_idle[DP_MAX_WORKERS];
 	dp_idle_t net_idle;
-	int64_t idle_sleep_us;                        /* 0 = busy poll */
+	int64_t idle_sleep_us;                        /* network core's; 0 = busy poll */
 	volatile bool quit;
 } dp_core_t;
 
