@@ -65,6 +65,12 @@ ctl_custom_put(osp_cluster_t *cs, const osp_json_t *req, osp_err_t *err)
 
 	if (items == NULL)
 		return custom_put_one(cs, req, err);
+	return ctl_custom_put_items(cs, items, err);
+}
+
+int
+ctl_custom_put_items(osp_cluster_t *cs, const osp_json_t *items, osp_err_t *err)
+{
 	if (!osp_json_is(items, OSP_JSON_ARRAY) || items->len == 0)
 		return osp_err_illegal_argument(err, "[items] must be a non-empty array");
 	OSP_JSON_FOREACH(it, items) {

@@ -24,6 +24,12 @@
 int
 ctl_custom_put(osp_cluster_t *cs, const osp_json_t *req, osp_err_t *err);
 
+/* An array of {"type","name","body","create"} applied all or nothing (also
+ * the optional "customs" of CREATE_INDEX, so a data stream and its first
+ * backing index appear in one state). */
+int
+ctl_custom_put_items(osp_cluster_t *cs, const osp_json_t *items, osp_err_t *err);
+
 /* DELETE_CUSTOM {"type","names":[..]}: *deleted counts the names that
  * existed (absent ones are skipped). */
 int

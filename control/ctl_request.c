@@ -214,6 +214,8 @@ ctl_request_handle(ctl_server_t *s, int slot, const osp_chan_frame_t *f)
 	switch (f->type) {
 	case OSP_CHAN_CREATE_INDEX:
 		rc = ctl_state_create_index(next, index, body, now, &err);
+		if (rc == 0 && osp_json_get(req, "customs") != NULL)
+			rc = ctl_custom_put_items(next, osp_json_get(req, "customs"), &err);
 		if (rc == 0) {
 			osp_index_t *idx = osp_cluster_index(next, index);
 

@@ -28,8 +28,12 @@
  *   HELLO    dp->ctl  {"proto":1,"applied_version":V}
  *            ctl->dp  {"proto":1,"node_id":..,"cluster_name":..,"cluster_uuid":..}
  *                     followed by a PUBLISH of the current state.
- *   CREATE_INDEX      {"index":"name","body":{settings,mappings,aliases},"timeout_ms":T}
- *                     (every request may carry "timeout_ms", the ack timeout)
+ *   CREATE_INDEX      {"index":"name","body":{settings,mappings,aliases},"timeout_ms":T,
+ *                     "customs":[{"type","name","body","create"},..]}
+ *                     (every request may carry "timeout_ms", the ack timeout;
+ *                     "customs", optional, are put in the same state as the
+ *                     index, as PUT_CUSTOM's items: a data stream and its
+ *                     first backing index)
  *   DELETE_INDEX      {"index":"a,b*|_all","ignore_unavailable":b,"allow_no_indices":b}
  *   PUT_MAPPING       {"index":"expr","body":{"properties":..}}
  *   DYNAMIC_MAPPING   {"index":"name","index_uuid":"..","mappings":{"properties":..}}

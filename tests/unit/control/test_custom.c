@@ -346,6 +346,18 @@ test_requests_and_restart(void **state)
 		  "\"deleted\":0,");
 	expect_err(&d, OSP_CHAN_DELETE_CUSTOM, "{\"type\":\"template\",\"names\":\"x\"}",
 		   "[names] must be an array of strings");
+	/* CREATE_INDEX with customs: both in one state, or neither */
+	expect_ok(&d, OSP_CHAN_CREATE_INDEX, "{\"index\":\".ds-s-1\",\"body\":{},\"customs\":"
+		  "[{\"type\":\"data_stream\",\"name\":\"s\",\"body\":{\"g\":1},\"create\":true}]}",
+		  NULL);
+	assert_non_null(osp_cluster_index(d.cs, ".ds-s-1"));
+	assert_int_equal(osp_cluster_custom(d.cs, "data_stream", "s")->version, d.cs->version);
+	expect_err(&d, OSP_CHAN_CREATE_INDEX, "{\"index\":\".ds-s-2\",\"body\":{},\"customs\":"
+		   "[{\"type\":\"data_stream\",\"name\":\"s\",\"body\":{},\"create\":true}]}",
+		   "data_stream [s] already exists");
+	assert_null(osp_cluster_index(d.cs, ".ds-s-2"));
+	expect_ok(&d, OSP_CHAN_DELETE_CUSTOM, "{\"type\":\"data_stream\",\"names\":[\"s\"]}",
+		  "\"deleted\":1,");
 	dp_close(&d);
 	srv_stop();
 
