@@ -15,7 +15,8 @@ out=${PF_OUT:-$repo/perf/results/$(date -u +%Y-%m-%d)}
 limit=${PF_TIMEOUT:-2400}
 
 [ -f "$build/build.ninja" ] || meson setup "$build" "$repo" >/dev/null
-ninja -C "$build" -j2 perf/loadgen/pf-load perf/peers/pf-peer >/dev/null
+ninja -C "$build" -j2 perf/loadgen/pf-load perf/peers/pf-peer perf/corpus/pf-zipfgen \
+    perf/storage-search/bench_search >/dev/null
 # The node under test is the current tree's; if it does not build, say so and
 # let bench.py fall back to build/osprey.
 if [ -z "${OSPREY_BIN:-}" ]; then

@@ -7,11 +7,16 @@ draw the queries; index every corpus in every engine (indexing time, index
 size); run every category on every engine, interleaved (category by
 category, the engine order rotating each round) so drift on a shared
 machine hits all engines alike; Osprey's _bulk ingest; latency against
-offered load up to saturation; cost against corpus size on prefixes of the
-Zipfian corpus. Writes OUT/results.json, then perf/report renders it.
+offered load up to saturation; Osprey's HTTP layer against nginx
+(httpbench.py); cost against corpus size on prefixes of one Zipfian corpus
+(scale.py, planned by time and disk left). --steps picks the steps (a
+separate `--steps scale --scale 1000000,10000000` run writes into a
+subdirectory of the day's results, which report.py merges). Writes
+OUT/results.json, then perf/report renders it.
 
-usage: bench.py --out DIR [--corpora debian,zipf] [--zipf-docs N]
+usage: bench.py --out DIR [--corpora debian,linuxdoc,zipf] [--zipf-docs N]
                 [--scale N,N,...] [--engines osprey,sqlite-fts5,xapian,postgresql]
+                [--steps categories,bulk,http,curve,scale]
                 [--duration S] [--warmup S] [--rounds N] [--budget S]
 """
 import argparse
@@ -29,6 +34,8 @@ PERF = os.path.dirname(HERE)
 REPO = os.path.dirname(PERF)
 sys.path.insert(0, HERE)
 import engines  # noqa: E402
+import httpbench  # noqa: E402
+import scale  # noqa: E402
 import servers  # noqa: E402
 
 
@@ -73,34 +80,17 @@ class Budget:
         return False
 
 
-def build_corpus(work, name, docs, seed):
+def build_corpus(work, name, docs, seed, queries=True):
     d = os.path.join(work, 'corpus', '%s-%s-%d' % (name, docs or 'all', seed))
     if not os.path.exists(os.path.join(d, 'meta.json')):
         args = [sys.executable, os.path.join(PERF, 'corpus', 'build_corpus.py'), name, d,
                 '--seed', str(seed)]
         if docs:
             args += ['--docs', str(docs)]
-        subprocess.run(args, check=True, timeout=1800)
-    if not os.path.exists(os.path.join(d, 'queries', 'stats.json')):
+        subprocess.run(args, check=True, timeout=3600)
+    if queries and not os.path.exists(os.path.join(d, 'queries', 'stats.json')):
         subprocess.run([sys.executable, os.path.join(PERF, 'workload', 'make_queries.py'), d,
                         os.path.join(d, 'queries')], check=True, timeout=1800)
-    return d
-
-
-def prefix_corpus(work, src, n):
-    """The first n documents of src (the Zipfian generator is sequential, so
-    this is the corpus the same seed gives at size n)."""
-    d = os.path.join(work, 'corpus', os.path.basename(src) + '-prefix-%d' % n)
-    if not os.path.exists(os.path.join(d, 'meta.json')):
-        os.makedirs(d, exist_ok=True)
-        for fn in ('docs.ndjson', 'docs.tsv'):
-            with open(os.path.join(src, fn)) as fi, open(os.path.join(d, fn), 'w') as fo:
-                for i, line in enumerate(fi):
-                    if i >= n:
-                        break
-                    fo.write(line)
-        with open(os.path.join(d, 'meta.json'), 'w') as f:
-            json.dump({'docs': n, 'prefix_of': os.path.basename(src)}, f)
     return d
 
 
@@ -117,9 +107,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     ap.add_argument('--work', default='/var/tmp/osprey-perf')
-    ap.add_argument('--corpora', default='debian,zipf')
+    ap.add_argument('--corpora', default='debian,linuxdoc,zipf')
     ap.add_argument('--zipf-docs', type=int, default=100000)
-    ap.add_argument('--scale', default='10000,30000,100000')
+    ap.add_argument('--scale', default='10000,100000,1000000')
+    ap.add_argument('--steps', default='categories,bulk,http,curve,scale')
     ap.add_argument('--engines', default='osprey,sqlite-fts5,xapian,postgresql')
     ap.add_argument('--duration', type=float, default=2.0)
     ap.add_argument('--warmup', type=float, default=0.5)
@@ -144,6 +135,9 @@ def main():
            'machine': machine(), 'config': vars(a), 'notes': [], 'corpora': {}, 'curve': {},
            'scaling': []}
     want = a.engines.split(',')
+    steps = set(a.steps.split(','))
+    # the engines index the corpora only for the steps that query them
+    index_corpora = bool(steps & {'categories', 'bulk', 'curve'})
     eng = []
     try:
         # -- engines -----------------------------------------------------------
@@ -178,6 +172,8 @@ def main():
             corpora[name] = build_corpus(a.work, name, docs, a.seed)
             with open(os.path.join(corpora[name], 'meta.json')) as f:
                 meta = json.load(f)
+            if not index_corpora:
+                continue
             c = res['corpora'][name] = {'docs': meta['docs'], 'builds': {}, 'categories': {}}
             for e in eng:
                 if not budget.allow('index %s/%s' % (e.name, name), 30):
@@ -188,7 +184,7 @@ def main():
                 except (RuntimeError, subprocess.SubprocessError) as ex:
                     res['notes'].append('index %s/%s failed: %s' % (e.name, name, ex))
         # -- categories, interleaved ---------------------------------------------
-        for rnd in range(a.rounds):
+        for rnd in range(a.rounds if 'categories' in steps else 0):
             for name, cdir in corpora.items():
                 c = res['corpora'][name]
                 for cat in engines.CATEGORIES:
@@ -216,7 +212,7 @@ def main():
                                                           a.duration, a.warmup))
                 except (RuntimeError, subprocess.SubprocessError) as ex:
                     res['notes'].append('osprey floor: %s' % ex)
-            if e.name == 'osprey':
+            if e.name == 'osprey' and 'bulk' in steps:
                 for name, cdir in corpora.items():
                     if budget.allow('osprey bulk %s' % name, a.duration + 20):
                         out = os.path.join(runs, '%s-Bulk-osprey.json' % name)
@@ -224,12 +220,22 @@ def main():
                             r = e.bulk(name, cdir, out, a.duration, a.warmup)
                             s = summary(r)
                             s['docs_per_s'] = r['throughput'] * 100
+                            s['mb_per_s'] = r['throughput'] * r['bulk_bytes_per_request'] / 1e6
                             res['corpora'][name]['bulk'] = s
                         except (RuntimeError, subprocess.SubprocessError) as ex:
                             res['notes'].append('osprey bulk %s: %s' % (name, ex))
         # -- latency vs offered load -------------------------------------------
+        # -- Osprey's HTTP layer against nginx -------------------------------------
+        ctx = {'a': a, 'res': res, 'budget': budget, 'runs': runs, 'work': scratch, 'log': log,
+               'build': build_dir, 'pf_load': pf_load}
+        osp = [e for e in eng if e.name == 'osprey']
+        if 'http' in steps and osp:
+            try:
+                httpbench.run(ctx, osp[0])
+            except (RuntimeError, subprocess.SubprocessError, OSError) as ex:
+                res['notes'].append('http benchmark: %s' % ex)
         main_corpus = 'zipf' if 'zipf' in corpora else next(iter(corpora), None)
-        if main_corpus:
+        if main_corpus and 'curve' in steps:
             res['curve_corpus'] = main_corpus
             res['curve_category'] = a.curve_category
             params = os.path.join(corpora[main_corpus], 'queries', a.curve_category + '.tsv')
@@ -258,32 +264,12 @@ def main():
                         break  # saturated
                     rate *= 2
         # -- cost vs corpus size -------------------------------------------------
-        if 'zipf' in corpora:
-            full = res['corpora']['zipf']['docs']
-            params = os.path.join(corpora['zipf'], 'queries', 'MedTerm.tsv')
-            for n in sorted(int(x) for x in a.scale.split(',') if x):
-                if n > full:
-                    continue
-                d = corpora['zipf'] if n == full else prefix_corpus(a.work, corpora['zipf'], n)
-                label = 'zipf' if n == full else 'zipf%d' % n
-                for e in eng:
-                    if not budget.allow('scale %s at %d' % (e.name, n), a.duration * 2 + 30):
-                        continue
-                    try:
-                        b = res['corpora']['zipf']['builds'].get(e.name) if n == full else None
-                        if b is None:
-                            b = e.build(label, d)
-                        row = {'docs': n, 'engine': e.name, 'build_s': b['build_s'],
-                               'index_bytes': b['index_bytes']}
-                        out = os.path.join(runs, 'scale-%s-%d.json' % (e.name, n))
-                        s = summary(e.query(label, 'MedTerm', params, out, a.duration,
-                                            a.warmup))
-                        row.update({'p50_ms': s['p50_ms'], 'p99_ms': s['p99_ms']})
-                        res['scaling'].append(row)
-                        log('scale %s %d: build %.1fs p50 %.2f ms' % (e.name, n, row['build_s'],
-                                                                      row['p50_ms']))
-                    except (RuntimeError, subprocess.SubprocessError) as ex:
-                        res['notes'].append('scale %s %d: %s' % (e.name, n, ex))
+        if 'zipf' in corpora and 'scale' in steps:
+            with open(os.path.join(corpora['zipf'], 'meta.json')) as f:
+                main_docs = json.load(f)['docs']
+            scale.run(ctx, [int(x) for x in a.scale.split(',') if x], eng, corpora['zipf'],
+                      main_docs, os.path.join(corpora['zipf'], 'queries', 'MedTerm.tsv'),
+                      lambda n: build_corpus(a.work, 'zipf', n, a.seed, queries=False))
     finally:
         for e in eng:
             try:

@@ -1,9 +1,10 @@
 """engines.py - one object per engine under test, with the same three
-calls: build(corpus) -> {build_s, index_bytes, docs}, query(...) -> the
-pf-load/pf-peer JSON result, and close(). Osprey is driven over HTTP by
+calls: build(corpus[, limit]) -> {build_s, index_bytes, docs}, query(...)
+-> the pf-load/pf-peer JSON result, drop(label) and close(). Osprey is driven over HTTP by
 pf-load; SQLite FTS5, Xapian and PostgreSQL in-process by pf-peer."""
 import json
 import os
+import shutil
 import subprocess
 
 import servers
@@ -32,11 +33,15 @@ class OspreyEngine:
         self.mapping = mapping
         self.reqs = {}
 
-    def build(self, label, corpus_dir):
+    def build(self, label, corpus_dir, limit=0, timeout=7200):
         before = self.node.size_bytes()
-        secs = self.node.load(label, self.mapping, os.path.join(corpus_dir, 'docs.ndjson'))
+        secs = self.node.load(label, self.mapping, os.path.join(corpus_dir, 'docs.ndjson'),
+                              limit=limit, timeout=timeout)
         return {'build_s': secs, 'index_bytes': self.node.size_bytes() - before,
                 'docs': self.node.count(label)}
+
+    def drop(self, label):
+        self.node.drop(label)
 
     def _requests(self, label, cat, params):
         key = (label, cat, params)
@@ -63,7 +68,9 @@ class OspreyEngine:
         cmd = [self.pf_load, '-u', self.node.url, '-f', path, '-q', '-j', out, '-l',
                'osprey/%s/Bulk' % label, '-w', str(warmup), '-d', str(duration), '--closed',
                '-c', '2', '--drain', '10']
-        return run_json(cmd, out, duration + warmup + 60)
+        r = run_json(cmd, out, duration + warmup + 60)
+        r['bulk_bytes_per_request'] = workload.body_bytes(path)
+        return r
 
     def floor(self, out, duration, warmup):
         """GET / closed loop: the HTTP round trip every Osprey figure includes."""
@@ -88,12 +95,23 @@ class PeerEngine:
     def db_for(self, label):
         return os.path.join(self.work, '%s.%s' % (label, self.engine))
 
-    def build(self, label, corpus_dir):
+    def build(self, label, corpus_dir, limit=0, timeout=7200):
         db = self.db_for(label)
         out = os.path.join(self.work, 'build-%s-%s.json' % (self.engine, label))
-        r = run_json([self.pf_peer, '-e', self.engine, '-D', db, 'build',
-                      os.path.join(corpus_dir, 'docs.tsv'), '-j', out], out, 3600)
+        try:
+            r = run_json([self.pf_peer, '-e', self.engine, '-D', db, 'build',
+                          os.path.join(corpus_dir, 'docs.tsv'), '-n', str(limit), '-j', out],
+                         out, timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError('indexing did not finish within the %.0f s left' % timeout)
         return {'build_s': r['build_s'], 'index_bytes': r['index_bytes'], 'docs': r['docs']}
+
+    def drop(self, label):
+        db = self.db_for(label)
+        if os.path.isdir(db):
+            shutil.rmtree(db, ignore_errors=True)
+        elif os.path.exists(db):
+            os.unlink(db)
 
     def query(self, label, cat, params, out, duration, warmup, rate=None, conns=1):
         cmd = [self.pf_peer, '-e', self.engine, '-D', self.db_for(label), 'run', '-c', cat,
@@ -120,11 +138,17 @@ class PgEngine(PeerEngine):
     def db_for(self, label):
         return self.server.conninfo.replace('dbname=postgres', 'dbname=%s' % label)
 
-    def build(self, label, corpus_dir):
-        args = [servers.PG_BIN + '/createdb', '-h', '127.0.0.1', '-p', str(self.server.port),
-                '-U', 'postgres', label]
-        subprocess.run(args, capture_output=True, timeout=60)
-        return PeerEngine.build(self, label, corpus_dir)
+    def _pg(self, tool, label):
+        subprocess.run([servers.PG_BIN + '/' + tool, '-h', '127.0.0.1', '-p',
+                        str(self.server.port), '-U', 'postgres', label], capture_output=True,
+                       timeout=300)
+
+    def build(self, label, corpus_dir, limit=0, timeout=7200):
+        self._pg('createdb', label)
+        return PeerEngine.build(self, label, corpus_dir, limit, timeout)
+
+    def drop(self, label):
+        self._pg('dropdb', label)
 
     def close(self):
         self.server.stop()

@@ -51,3 +51,18 @@ def bulk_requests(ndjson_path, index, out_path, per_request=100, max_requests=20
                 if n >= max_requests:
                     break
     return n
+
+
+def body_bytes(req_path):
+    """Mean body size of a request file's records (for MB/s figures)."""
+    total = n = 0
+    with open(req_path, 'rb') as f:
+        while True:
+            head = f.readline()
+            if not head:
+                break
+            blen = int(head.split(b' ')[2])
+            f.seek(blen + 1, os.SEEK_CUR)
+            total += blen
+            n += 1
+    return total / n if n else 0
