@@ -13,8 +13,9 @@
  *
  * Idle back-off: after a run of empty polls a loop sleeps (network core: in
  * its backend's wait(), workers: on an eventfd), up to dataplane.idle_sleep_us.
- * Its default (-1) busy-polls the dpdk backend's network core (the NIC has no
- * interrupt to sleep on) but still lets workers sleep: they are woken by
+ * Its default (-1) busy-polls the dpdk backend's network core when
+ * dataplane.lcores pins it (the NIC has no interrupt to sleep on), else 1 ms
+ * as on the kernel backend; workers sleep either way: they are woken by
  * eventfd, and a spinning worker takes a CPU from the network core and the
  * clients on a shared machine. An explicit 0 busy-polls every core.
  * A producer that finds the consumer asleep writes its eventfd, so a sleeping
