@@ -27,6 +27,7 @@ typedef struct dp_bulk_op {
 	dp_index_t *idx;             /* resolved target (filled later) */
 	uint32_t shard;
 	bool require_alias;
+	const char *pipeline;        /* the item's "pipeline" (NULL = none given) */
 	bool auto_id;                /* _id generated: reported as "index" */
 	bool failed;                 /* failed before reaching a shard */
 	osp_err_t err;

@@ -101,5 +101,6 @@ void rest_mget_routes(void);
 void rest_analyze_routes(void);
 void rest_cluster_routes(void);
 void rest_cat_routes(void);
+void rest_ingest_routes(void);
 
 #endif

@@ -29,6 +29,8 @@ struct dp_write_op {
 	uint8_t retries;
 	bool created_index;
 	bool require_alias;
+	bool ingested;               /* pipelines already ran (dp_pipeline.h) */
+	const char *pipeline;        /* ?pipeline= (NULL = index default) */
 	osp_err_t err;               /* failure reason for finish */
 	bool failed;
 	void (*finish)(dp_write_op_t *op);

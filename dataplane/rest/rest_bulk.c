@@ -20,6 +20,7 @@
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
 #include "dp_bulk_parse.h"
+#include "dp_pipeline.h"
 #include "dp_write.h"
 
 #define BULK_MAX_RETRIES 64
@@ -213,6 +214,38 @@ bulk_group_submit(bulk_group_t *g)
 	dp_core_submit(&g->job.job);
 }
 
+/* Run the item's pipelines (dp_pipeline.h); nonzero when the item is
+ * finished here (dropped or failed). A pipeline that changes _index sends
+ * the item to that index, which must exist. */
+static int
+bulk_ingest(bulk_ctx_t *b, bulk_op_t *op)
+{
+	const char *pipeline = op->pipeline ? op->pipeline : dp_rest_qs(b->r, "pipeline");
+	const char *to;
+	osp_err_t err;
+	int rc;
+
+	osp_err_clear(&err);
+	rc = dp_pipeline_apply(b->r->http->arena, op->idx, pipeline, &op->item.req, &to, &err);
+	if (rc == 1) {
+		dp_pipeline_dropped(&op->item.res);
+		return 1;
+	}
+	if (rc == 0 && to != NULL) {
+		op->index = to;
+		op->idx = dp_shards_write_index(to, false, &err);
+		rc = op->idx ? 0 : -EINVAL;
+	}
+	if (rc != 0) {
+		if (err.status == 0)
+			osp_err_set(&err, 500, "out_of_memory_error", "no memory for the pipeline");
+		op->failed = true;
+		op->err = err;
+		return 1;
+	}
+	return 0;
+}
+
 /* Route every item and send one job per shard. */
 static void
 bulk_dispatch(bulk_ctx_t *b)
@@ -236,6 +269,8 @@ bulk_dispatch(bulk_ctx_t *b)
 			op->err = err;
 			continue;
 		}
+		if (bulk_ingest(b, op) != 0)
+			continue;
 		op->shard = req->routing ? dp_shards_route(op->idx, req->routing, req->routing_len)
 					 : dp_shards_route(op->idx, req->id, req->id_len);
 		ref = dp_shards_ref(op->idx, op->shard, &err);

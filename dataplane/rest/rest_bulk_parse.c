@@ -80,6 +80,8 @@ bulk_action(const osp_json_t *action, uint32_t line, dp_bulk_op_t *op,
 		} else if (osp_json_key_eq(m, "op_type") && osp_json_is(m, OSP_JSON_STRING)) {
 			if (strcmp(m->u.str, "create") == 0 && req->op == ST_OP_INDEX)
 				req->op = ST_OP_CREATE;
+		} else if (osp_json_key_eq(m, "pipeline") && osp_json_is(m, OSP_JSON_STRING)) {
+			op->pipeline = m->u.str;
 		} else if (osp_json_key_eq(m, "retry_on_conflict") || osp_json_key_eq(m, "_source") ||
 			   osp_json_key_eq(m, "pipeline") || osp_json_key_eq(m, "dynamic_templates")) {
 			continue;

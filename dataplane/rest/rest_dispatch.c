@@ -12,6 +12,7 @@
 #include "../http/dp_rest_filter.h"
 #include "../http/dp_rest_pretty.h"
 #include "dp_rest.h"
+#include "dp_script.h"
 #include "dp_sctx.h"
 
 #define REST_MAX_ROUTES 256
@@ -66,6 +67,9 @@ dp_rest_init(const osp_settings_t *s)
 	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
+	rest_ingest_routes();
+	rest_script_routes();
+	rest_template_routes();
 }
 
 void

@@ -199,6 +199,7 @@ doc_index(dp_rest_req_t *r, st_op_t kind, bool gen_id)
 	}
 	op->job.req.source = r->http->body;
 	op->job.req.source_len = r->http->body_len;
+	op->pipeline = dp_rest_qs(r, "pipeline");
 	dp_write_submit(op);
 }
 

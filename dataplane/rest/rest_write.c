@@ -11,6 +11,7 @@
 
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
+#include "dp_pipeline.h"
 #include "dp_write.h"
 
 #define WRITE_MAX_RETRIES 8
@@ -213,6 +214,28 @@ write_try(dp_write_op_t *op)
 		op->created_index = true;
 		dp_write_autocreate(op->index, write_autocreate_done, op);
 		return;
+	}
+	if (!op->ingested && op->r != NULL) {
+		const char *to;
+		int rc = dp_pipeline_apply(op->r->http->arena, op->idx, op->pipeline, &op->job.req, &to, &err);
+
+		op->ingested = true;
+		if (rc == 1) {
+			dp_pipeline_dropped(&op->job.res);
+			op->finish(op);
+			return;
+		}
+		if (rc != 0) {
+			if (err.status == 0)
+				osp_err_set(&err, 500, "out_of_memory_error", "no memory for the pipeline");
+			write_fail(op, &err);
+			return;
+		}
+		if (to != NULL) {
+			op->index = to;
+			write_try(op);
+			return;
+		}
 	}
 	const st_write_req_t *req = &op->job.req;
 
