@@ -62,6 +62,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_search_shards_routes();
 	rest_validate_routes();
 	rest_field_caps_routes();
+	rest_tasks_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();
@@ -208,6 +209,10 @@ dp_rest_reply(dp_rest_req_t *r, uint16_t status, osp_buf_t *body)
 	}
 	if (r->http->pretty && body->len && body->data[body->len - 1] != '\n')
 		osp_buf_putc(body, '\n');
+	if (r->sink) {
+		r->sink(r, status, body);
+		return;
+	}
 	dp_server_respond(r, status, DP_MEDIA_JSON, body);
 }
 
@@ -226,6 +231,10 @@ dp_rest_reply_err(dp_rest_req_t *r, const osp_err_t *err)
 	dp_rest_error_json(&out, err, r->http->error_trace);
 	if (r->http->pretty)
 		dp_rest_pretty_inplace(&out);
+	if (r->sink) {
+		r->sink(r, err->status ? err->status : 500, &out);
+		return;
+	}
 	dp_server_respond(r, err->status ? err->status : 500, DP_MEDIA_JSON, &out);
 }
 

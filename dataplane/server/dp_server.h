@@ -31,6 +31,9 @@ typedef struct dp_rest_req {
 	dp_sconn_t *conn;
 	dp_rest_match_t match;      /* route and path parameters */
 	void *state;                /* the handler's continuation state */
+	/* A request without a client (a detached task, dp_tasks.h): replies
+	 * go here instead of to conn. */
+	void (*sink)(struct dp_rest_req *r, uint16_t status, osp_buf_t *body);
 } dp_rest_req_t;
 
 int dp_server_create(const osp_settings_t *s, const dp_net_ops_t *ops,
