@@ -64,6 +64,16 @@ st_bm25_idf(uint64_t df, uint64_t doc_count)
 	return (float)log(1.0 + ((double)doc_count - (double)df + 0.5) / ((double)df + 0.5));
 }
 
+/* Field length of each norm byte; filled before main (workers only read). */
+static float dl_of[256];
+
+__attribute__((constructor)) static void
+dl_table(void)
+{
+	for (int i = 0; i < 256; i++)
+		dl_of[i] = (float)st_search_byte4_to_int((uint8_t)i);
+}
+
 void
 st_bm25_init(st_bm25_t *s, float boost, float idf, uint64_t doc_count, uint64_t sum_ttf)
 {
@@ -72,10 +82,10 @@ st_bm25_init(st_bm25_t *s, float boost, float idf, uint64_t doc_count, uint64_t 
 	s->doc_count = doc_count;
 	s->avgdl = doc_count ? (float)((double)sum_ttf / (double)doc_count) : 1.0f;
 	s->weight = boost * idf;
-	for (int i = 0; i < 256; i++) {
-		float dl = (float)st_search_byte4_to_int((uint8_t)i);
-		s->cache[i] = 1.0f / (ST_BM25_K1 * ((1 - ST_BM25_B) + ST_BM25_B * dl / s->avgdl));
-	}
+	/* lengths from a table, so the loop vectorizes (the same floats) */
+	float avgdl = s->avgdl;
+	for (int i = 0; i < 256; i++)
+		s->cache[i] = 1.0f / (ST_BM25_K1 * ((1 - ST_BM25_B) + ST_BM25_B * dl_of[i] / avgdl));
 }
 
 st_expl_t *

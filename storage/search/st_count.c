@@ -2,7 +2,8 @@
  * st_count.c - counting a weight's live matches in one segment without
  * building its match set, where the answer is cheaper than the set: a term
  * (doc_freq, or its postings' intersection size with the live docs), a
- * numeric range (the points slice, st_range.c), match_all, and a
+ * numeric range (the points slice, st_range.c), a phrase (its matches
+ * walked and counted, no set), match_all, and a
  * conjunction or disjunction of two terms (CRoaring's and/or cardinality,
  * which count container by container without allocating a result).
  * Everything else answers -ENOTSUP and the caller builds the set.
@@ -92,6 +93,9 @@ st_weight_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
 			return -ENOTSUP;
 		*count = live_card(b, r);
 		return 0;
+	case ST_W_PHRASE:
+		*count = 0;
+		return st_phrase_walk(w, r, NULL, count);
 	case ST_W_ALL:
 		*count = r->num_docs;
 		return 0;

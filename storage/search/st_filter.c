@@ -215,29 +215,41 @@ filter_leaf(const st_weight_t *w, const st_reader_t *r)
 }
 
 /* Phrase matches: walk the phrase scorer (a conjunction with position
- * checks) and collect its docs. */
+ * checks); add each doc to out, or count the live ones into *live. */
+int
+st_phrase_walk(const st_weight_t *w, const st_reader_t *r, roaring_bitmap_t *out,
+	       uint64_t *live)
+{
+	st_scorer_t *s;
+	st_sctx_t sc;
+	osp_arena_t a;
+	int rc;
+
+	osp_arena_init(&a, 4096, 0);
+	st_sctx_init(&sc, r, &a);
+	s = st_scorer_phrase(w, &sc);
+	if (!sc.rc && s) {
+		for (uint32_t d = s->advance(s, 0); d != ST_NO_MORE_DOCS; d = s->advance(s, d + 1))
+			if (out)
+				roaring_bitmap_add(out, d);
+			else
+				*live += st_reader_is_live(r, d);
+	}
+	rc = sc.rc;
+	st_sctx_done(&sc);
+	osp_arena_free(&a);
+	return rc;
+}
+
 static roaring_bitmap_t *
 phrase(const st_weight_t *w, const st_reader_t *r)
 {
 	roaring_bitmap_t *res = roaring_bitmap_create();
-	st_scorer_t *s;
-	st_sctx_t sc;
-	osp_arena_t a;
 
-	if (!res)
-		return NULL;
-	osp_arena_init(&a, 4096, 0);
-	st_sctx_init(&sc, r, &a);
-	s = st_scorer_phrase(w, &sc);
-	if (sc.rc) {
+	if (res && st_phrase_walk(w, r, res, NULL)) {
 		roaring_bitmap_free(res);
 		res = NULL;
-	} else if (s) {
-		for (uint32_t d = s->advance(s, 0); d != ST_NO_MORE_DOCS; d = s->advance(s, d + 1))
-			roaring_bitmap_add(res, d);
 	}
-	st_sctx_done(&sc);
-	osp_arena_free(&a);
 	return res;
 }
 

@@ -149,12 +149,15 @@ st_phrase_freq_doc(const st_weight_t *w, const st_reader_t *r, uint32_t doc)
 	return phrase_freq(w, ps, idx);
 }
 
-/* The scorer: a conjunction of cursors plus the positions check. */
+/* The scorer: the terms' docs intersected once by roaring (container
+ * algebra, no leapfrogging cursors), then on each common doc the cursors
+ * move there for the ranks and the positions decide. */
 typedef struct phrase_sc {
 	st_scorer_t s;
 	const st_weight_t *w;
 	st_fcur_t cur[MAX_PHRASE_TERMS];
 	const st_postings_t *ps[MAX_PHRASE_TERMS];
+	roaring_uint32_iterator_t it;  /* over the common docs */
 	const uint8_t *norms;
 	float freq;
 } phrase_sc_t;
@@ -164,29 +167,24 @@ phrase_advance(st_scorer_t *s, uint32_t target)
 {
 	phrase_sc_t *ph = (phrase_sc_t *)s;
 	uint32_t n = ph->w->n_terms, idx[MAX_PHRASE_TERMS];
-	uint32_t doc = st_fcur_advance(&ph->cur[0], target);
 
-	for (;;) {
-		bool all = true;
-		if (doc == ST_NO_MORE_DOCS)
-			return s->doc = doc;
-		for (uint32_t t = 1; t < n; t++) {
-			uint32_t d = st_fcur_advance(&ph->cur[t], doc);
-			if (d != doc) {
-				doc = d == ST_NO_MORE_DOCS ? d : st_fcur_advance(&ph->cur[0], d);
-				all = false;
-				break;
-			}
-		}
-		if (!all)
-			continue;
-		for (uint32_t t = 0; t < n; t++)
+	if (ph->it.has_value && ph->it.current_value < target) {
+		if (target == ph->it.current_value + 1)
+			roaring_advance_uint32_iterator(&ph->it);
+		else
+			roaring_move_uint32_iterator_equalorlarger(&ph->it, target);
+	}
+	for (; ph->it.has_value; roaring_advance_uint32_iterator(&ph->it)) {
+		uint32_t doc = ph->it.current_value;
+		for (uint32_t t = 0; t < n; t++) {
+			st_fcur_advance(&ph->cur[t], doc);
 			idx[t] = st_fcur_idx(&ph->cur[t]);
+		}
 		ph->freq = phrase_freq(ph->w, ph->ps, idx);
 		if (ph->freq > 0)
 			return s->doc = doc;
-		doc = st_fcur_advance(&ph->cur[0], doc + 1);
 	}
+	return s->doc = ST_NO_MORE_DOCS;
 }
 
 static float
@@ -217,11 +215,22 @@ st_scorer_phrase(const st_weight_t *w, st_sctx_t *c)
 			return NULL;
 		st_fcur_init(&ph->cur[t], ph->ps[t]);
 	}
+	const roaring_bitmap_t *common = ph->ps[0]->docs;
+	if (w->n_terms > 1) {
+		roaring_bitmap_t *x = st_sctx_own(c, roaring_bitmap_and(ph->ps[0]->docs,
+									 ph->ps[1]->docs));
+		for (uint32_t t = 2; x && t < w->n_terms; t++)
+			roaring_bitmap_and_inplace(x, ph->ps[t]->docs);
+		if (!x || roaring_bitmap_is_empty(x))
+			return NULL;
+		common = x;
+	}
+	roaring_init_iterator(common, &ph->it);
 	ph->norms = c->r->ops->norms(c->r, w->field);
 	ph->s.doc = UINT32_MAX;
 	ph->s.advance = phrase_advance;
 	ph->s.score = phrase_score;
 	ph->s.max_score = w->bm25->weight;
-	ph->s.cost = ph->ps[0]->doc_freq;
+	ph->s.cost = (uint32_t)roaring_bitmap_get_cardinality(common);
 	return &ph->s;
 }

@@ -102,6 +102,12 @@ st_weight_bitmap(const st_weight_t *w, const st_reader_t *r);
 int
 st_weight_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
 
+/* Walk w's phrase matches: add them to out, or (out NULL) add the number
+ * of live ones to *live. 0 or -ENOMEM. */
+int
+st_phrase_walk(const st_weight_t *w, const st_reader_t *r, roaring_bitmap_t *out,
+	       uint64_t *live);
+
 /* ---- numeric ranges (st_range.c) ---- */
 
 /* Match set of an ST_F_NUM_RANGE leaf (deleted docs included). */
@@ -220,6 +226,9 @@ struct st_scorer {
 	void (*set_min)(st_scorer_t *s, float min);
 	float max_score;         /* upper bound on this segment */
 	uint32_t cost;           /* estimated matches */
+	/* Upper bound on the scores of docs in [doc, *last] for doc at or
+	 * after the last one asked (block maxima); NULL: max_score. */
+	float (*block_ub)(st_scorer_t *s, uint32_t doc, uint32_t *last);
 };
 
 /* Per-segment scorer state: the arena and the bitmaps scorers borrow,
