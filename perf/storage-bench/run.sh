@@ -40,7 +40,7 @@ done
 mkdir -p "$(dirname "$out")" "$work/corpus" "$work/storage-bench"
 build=${STORAGE_BENCH_BUILD:-$root/build-storage-bench}
 [ -f "$build/build.ninja" ] || meson setup "$build" "$root" >/dev/null
-timeout 1800 ninja -C "$build" -j2 perf/storage-bench/storage-bench >/dev/null
+timeout 1800 ninja -C "$build" -j2 perf/storage-bench/storage-bench >&2
 py=/usr/bin/python3
 for c in $(echo "$corpora" | tr , ' '); do
 	case "$c" in

@@ -2,7 +2,8 @@
  * the in-process peers (Xapian, SQLite FTS5), no HTTP anywhere.
  *
  *   storage-bench -c CORPUS_DIR -w WORK_DIR [-e osprey,xapian,sqlite]
- *                 [-r ROUNDS] [-n QUERIES] [-l LABEL] [-o OUT.md] [-s]
+ *                 [-r ROUNDS] [-n QUERIES] [-l LABEL] [-o OUT.md] [-s] [-K]
+ *                 [-C CATEGORY,...]
  *
  * In one run on the corpus's docs.tsv and its queries/<Category>.tsv
  * (perf/corpus/build_corpus.py, perf/workload/make_queries.py): every
@@ -15,7 +16,9 @@
  * column (indexing: Osprey / the fastest peer's docs/s). COUNT answers
  * are compared across engines and disagreements reported (tokenizers
  * differ slightly). Markdown goes to stdout and, with -o, appended to OUT.
- * -s keeps Osprey's _source (the peers store no text). */
+ * -s keeps Osprey's _source (the peers store no text); -K reuses the
+ * indexes a previous run left in WORK_DIR (no indexing figures) and -C
+ * runs only the listed categories (profiling). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -267,21 +270,22 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: storage-bench -c CORPUS_DIR -w WORK_DIR [-e osprey,xapian,sqlite]"
-			" [-r ROUNDS] [-n QUERIES] [-l LABEL] [-o OUT.md] [-s]\n");
+			" [-r ROUNDS] [-n QUERIES] [-l LABEL] [-o OUT.md] [-s] [-K]"
+			" [-C CATEGORY,...]\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *corpus = NULL, *work = NULL, *engines = "osprey,xapian,sqlite";
-	const char *label = NULL, *out = NULL;
-	int rounds = 5, o, ne = 0, rc = 0;
+	const char *label = NULL, *out = NULL, *only = NULL;
+	int rounds = 5, o, ne = 0, rc = 0, reuse = 0;
 	size_t maxq = 50, disagree[PF_CAT_COUNT] = { 0 };
 	eng_t es[MAX_ENG];
 	long long ndocs = 0;
 	char list[256], tsv[1200], *save = NULL;
 
-	while ((o = getopt(argc, argv, "c:w:e:r:n:l:o:s")) != -1) {
+	while ((o = getopt(argc, argv, "c:w:e:r:n:l:o:sKC:")) != -1) {
 		switch (o) {
 		case 'c': corpus = optarg; break;
 		case 'w': work = optarg; break;
@@ -291,6 +295,8 @@ main(int argc, char **argv)
 		case 'l': label = optarg; break;
 		case 'o': out = optarg; break;
 		case 's': sb_osprey_keep_source(true); break;
+		case 'K': reuse = 1; break;
+		case 'C': only = optarg; break;
 		default: usage(); return 1;
 		}
 	}
@@ -314,7 +320,7 @@ main(int argc, char **argv)
 		ne++;
 	}
 	snprintf(tsv, sizeof(tsv), "%s/docs.tsv", corpus);
-	for (int i = 0; i < ne && rc == 0; i++) {
+	for (int i = 0; i < ne && rc == 0 && !reuse; i++) {
 		fprintf(stderr, "storage-bench: %s builds from %s\n", es[i].ops->name, tsv);
 		if ((rc = build(&es[i], tsv, &ndocs)))
 			fprintf(stderr, "storage-bench: %s build: %d\n", es[i].ops->name, rc);
@@ -325,6 +331,8 @@ main(int argc, char **argv)
 		rc = es[i].ops->open(&es[i].h, es[i].db, 0);
 	for (int c = 0; c < PF_CAT_COUNT && rc == 0; c++) {
 		pf_query_t *qs = NULL;
+		if (only && !strstr(only, pf_cat_name((pf_cat_t)c)))
+			continue;
 		size_t nq = load_queries(corpus, (pf_cat_t)c, maxq, &qs);
 		for (int m = 0; m < MODES && rc == 0 && nq; m++) {
 			fprintf(stderr, "storage-bench: %s %s (%zu queries x %d rounds)\n",

@@ -2,7 +2,9 @@
  * bench_search.c - query-phase figures for storage/search on a real
  * segment: top-10 with MaxScore / block-max pruning against the exhaustive
  * scored pass (min_score 0 disables pruning), hit counting by roaring
- * cardinality against counting by iteration, and a few common shapes.
+ * cardinality against counting by iteration, and a few common shapes; then
+ * numeric ranges through the points against the same segment with its
+ * points hidden (the doc-values scan readers without points fall back to).
  * Prints per-query latency (median of runs) and docs scored; no pass/fail.
  *
  * Usage: bench_search [docs (default 200000)] [runs (default 15)]
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "seg_int.h"
 #include "st_search.h"
 #include "st_segment.h"
 
@@ -233,6 +236,39 @@ main(int argc, char **argv)
 		double count = bench(r, &f, body, runs, &tot2);
 		printf("%-22s %10llu %12.0f %12.0f %12.0f %7.1fx\n", qs[i].name, (unsigned long long)tot2,
 		       pruned, exhaust, count, exhaust / pruned);
+	}
+	/* The same segment without its points: a view sharing the core whose
+	 * ops table has no points op (never destroyed: r owns the core). */
+	static st_reader_ops_t noops;
+	st_seg_reader_t scan = *(const st_seg_reader_t *)(const void *)r;
+	noops = *r->ops;
+	noops.points = NULL;
+	scan.base.ops = &noops;
+	scan.base.destroy = NULL;
+	st_reader_t *rs = &scan.base;
+	static const struct { const char *name, *q; } rq[] = {
+		{ "range 0.1%", "{\"range\":{\"n\":{\"gte\":500,\"lte\":500}}}" },
+		{ "range 10%", "{\"range\":{\"n\":{\"gte\":100,\"lt\":200}}}" },
+		{ "range 50%", "{\"range\":{\"n\":{\"gte\":250,\"lt\":750}}}" },
+		{ "bool+range 10%", "{\"bool\":{\"must\":{\"match\":{\"body\":\"w7\"}},"
+		  "\"filter\":{\"range\":{\"n\":{\"gte\":100,\"lt\":200}}}}}" },
+	};
+	printf("\n%-22s %10s %12s %12s %12s %12s\n", "range query", "hits", "top10 us",
+	       "scan top10", "count us", "scan count");
+	for (size_t i = 0; i < sizeof(rq) / sizeof(rq[0]); i++) {
+		char top[512], cnt[512];
+		uint64_t tot = 0, tot2 = 0;
+		snprintf(top, sizeof(top), "{\"size\":10,\"track_total_hits\":false,\"query\":%s}",
+			 rq[i].q);
+		snprintf(cnt, sizeof(cnt), "{\"size\":0,\"track_total_hits\":true,\"query\":%s}",
+			 rq[i].q);
+		double pt = bench(r, &f, top, runs, &tot), st = bench(rs, &f, top, runs, &tot);
+		double pc = bench(r, &f, cnt, runs, &tot), sc = bench(rs, &f, cnt, runs, &tot2);
+		if (tot != tot2)
+			printf("  counts differ: %llu vs %llu\n", (unsigned long long)tot,
+			       (unsigned long long)tot2);
+		printf("%-22s %10llu %12.1f %12.1f %12.1f %12.1f\n", rq[i].name,
+		       (unsigned long long)tot, pt, st, pc, sc);
 	}
 	st_reader_unref(r);
 	return 0;
