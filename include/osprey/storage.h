@@ -68,6 +68,8 @@ typedef struct st_shard_settings {
 	uint64_t max_merged_segment_bytes;/* 5 GB */
 	uint64_t floor_segment_bytes;     /* 2 MB */
 	uint32_t merge_slice_docs;        /* docs merged per tick slice (4096) */
+	int64_t refresh_slice_us;         /* 1000: longest a tick spends on a
+					   * refresh; 0 = whole refresh in one tick */
 	bool merge_enabled;               /* true */
 } st_shard_settings_t;
 
@@ -275,9 +277,24 @@ st_shard_fetch(st_shard_t *sh, st_reader_set_t *ctx, const st_hit_t *hit,
 
 /* ---- refresh, flush, merge ---- */
 
-/* Make every op so far searchable (writes a new segment). */
+/* Make every op so far searchable (writes a new segment), in this call:
+ * the worker stalls for the whole build (?refresh=true on a get, flush,
+ * close, tests). */
 int
 st_shard_refresh(st_shard_t *sh);
+
+/* Ask for a refresh without waiting: st_shard_tick builds the segment in
+ * slices of at most refresh_slice_us, searches keep the previous reader set
+ * and writes and realtime gets go on meanwhile. Returns the seq_no that
+ * becomes visible (st_shard_visible_seq_no() >= it) once every op up to
+ * this call is searchable. */
+int64_t
+st_shard_refresh_request(st_shard_t *sh);
+
+/* True while a sliced refresh is under way: the caller keeps calling
+ * st_shard_tick (instead of sleeping) until it is false. */
+bool
+st_shard_busy(const st_shard_t *sh);
 
 /* Highest seq_no visible to search: refresh=wait_for waits until this is
  * >= the op's seq_no (st_shard_tick refreshes on the interval). */

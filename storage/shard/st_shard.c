@@ -34,6 +34,7 @@ st_shard_settings_default(st_shard_settings_t *s)
 	s->max_merged_segment_bytes = 5ull << 30;
 	s->floor_segment_bytes = 2ull << 20;
 	s->merge_slice_docs = 4096;
+	s->refresh_slice_us = 1000;
 	s->merge_enabled = true;
 }
 
@@ -285,6 +286,7 @@ shard_free(st_shard_t *sh)
 {
 	if (sh->merge_active)
 		st_shard_merge_abort(sh);
+	st_shard_rslice_free(sh);
 	st_wal_close(sh->wal);
 	st_shard_buffer_reset(sh);
 	osp_arena_free(&sh->barena);
@@ -486,23 +488,29 @@ st_shard_tick(st_shard_t *sh, int64_t now_ms)
 		return st_shard_fail(sh, st_wal_failed(sh->wal));
 	if (sh->dirty && ((sh->set.refresh_interval_ms >= 0 &&
 	    now_ms - sh->last_refresh_ms >= sh->set.refresh_interval_ms) ||
-	    sh->barena.used > (256u << 20))) {
-		rc = st_shard_refresh(sh);
-		sh->last_refresh_ms = now_ms;
-		if (rc < 0 && sh->failed)
-			return rc;
-	}
-	/* a failed flush (disk full) is retried once a second, not every tick */
+	    sh->barena.used > (256u << 20)))
+		st_shard_refresh_request(sh);
+	/* the refresh under way (or wanted) advances one bounded slice */
+	rc = st_shard_rslice_step(sh, sh->set.refresh_slice_us > 0 ? sh->set.refresh_slice_us : -1);
+	if (rc < 0 && sh->failed)
+		return rc;
+	/* a failed flush (disk full) is retried once a second, not every tick;
+	 * the refresh it needs goes in slices first */
 	if (st_wal_size_bytes(sh->wal) > sh->set.flush_threshold_bytes &&
 	    (sh->last_flush_fail_ms == 0 || now_ms - sh->last_flush_fail_ms >= 1000)) {
-		rc = st_shard_flush(sh);
-		sh->last_flush_fail_ms = rc < 0 ? now_ms : 0;
+		if (sh->dirty || st_shard_busy(sh)) {
+			st_shard_refresh_request(sh);
+		} else {
+			rc = st_shard_flush(sh);
+			sh->last_flush_fail_ms = rc < 0 ? now_ms : 0;
+		}
 	}
 	if (now_ms - sh->last_gc_ms >= 1000) {
 		st_vmap_prune(&sh->vmap, keep_recent, sh);
 		sh->last_gc_ms = now_ms;
 	}
-	if (sh->set.merge_enabled)
+	/* merges wait while a refresh is under way (the segment list stays) */
+	if (sh->set.merge_enabled && sh->rf.stage == ST_RF_IDLE)
 		st_shard_merge_tick(sh);
 	return sh->failed;
 }

@@ -38,7 +38,32 @@ typedef struct st_bdoc {
 	st_doc_field_t *fields;      /* parsed values, copied out of the request */
 	uint32_t n_fields;
 	bool live;                   /* false once overwritten or deleted */
+	uint32_t seg_doc;            /* frozen buffer: doc id in the segment
+				      * being built, ST_NO_SEG_DOC when dead
+				      * at the freeze */
 } st_bdoc_t;
+
+#define ST_NO_SEG_DOC UINT32_MAX
+/* Version map buf_doc of a doc in the frozen buffer (sliced refresh). */
+#define ST_BUF_FROZEN 0x80000000u
+
+/* Completion counter of a batch of file writes on the io; fds stay open
+ * until st_shard_files_finish. */
+typedef struct st_wbatch {
+	unsigned pending;
+	int err;
+	int fds[16];
+	uint32_t opened;
+} st_wbatch_t;
+
+typedef enum st_rf_stage {
+	ST_RF_IDLE = 0,
+	ST_RF_FEED,                  /* frozen docs -> segment builder */
+	ST_RF_ENCODE,                /* builder finish steps */
+	ST_RF_WRITE,                 /* component writes in flight */
+	ST_RF_PUBLISH,               /* open, apply deletes, publish */
+} st_rf_stage_t;
+
 
 /* One segment of the shard. The shard holds one reference on r (the
  * current view, deletes applied up to the last refresh). */
@@ -58,6 +83,35 @@ typedef struct st_sseg {
 	uint32_t *del;               /* docs to delete at the next refresh */
 	uint32_t n_del, cap_del;
 } st_sseg_t;
+
+/* A sliced refresh (st_shard_rslice.c). At the freeze the indexing buffer
+ * moves here whole (docs, arena, the mappings they point into) and writes
+ * start a new one; the frozen docs stay readable for realtime get and
+ * conflict checks until the new segment is published. What the segment will
+ * hold is fixed at the freeze (docs live then, deletes queued then), so the
+ * published view is the shard as of the freeze: later deletes of frozen
+ * docs wait in post_del for the next refresh. */
+typedef struct st_srefresh {
+	uint8_t stage;               /* st_rf_stage_t */
+	bool wanted;                 /* a requested refresh is still to start */
+	int64_t retry_ms;            /* after a failure: not before this */
+	int64_t seq_no;              /* buf_max_seq_no at the freeze */
+	st_bdoc_t *docs;
+	uint32_t n, next, nlive;
+	osp_arena_t arena;
+	st_mapping_t **maps;
+	uint32_t nmaps;
+	uint32_t *del_frozen;        /* per segment: queued deletes at the freeze */
+	uint32_t nsegs_frozen;
+	uint32_t *post_del;          /* segment doc ids retired after the freeze */
+	uint32_t n_post_del, cap_post_del;
+	st_seg_builder_t *b;
+	uint32_t *fids;
+	uint32_t nf;
+	st_sseg_t *s;
+	st_seg_files_t fs;
+	st_wbatch_t wb;
+} st_srefresh_t;
 
 /* The merge in progress: inputs, and deletes that hit them meanwhile. */
 typedef struct st_smerge {
@@ -101,6 +155,7 @@ struct st_shard {
 
 	st_smerge_t merge;
 	bool merge_active;
+	st_srefresh_t rf;
 
 	int64_t max_seq_no;          /* highest assigned */
 	int64_t visible_seq_no;      /* highest searchable */
@@ -143,6 +198,28 @@ int
 st_shard_gc_files(st_shard_t *sh);
 int
 st_shard_write_liv(st_shard_t *sh, st_sseg_t *s, st_reader_t *r);
+
+/* st_shard_refresh.c: open the files of fs and submit their writes on the
+ * io (b counts them); st_shard_files_finish once b->pending is 0: closes
+ * them, and records them on s (may be NULL) or unlinks them on error. */
+int
+st_shard_files_submit(st_shard_t *sh, st_seg_files_t *fs, st_wbatch_t *b);
+int
+st_shard_files_finish(st_shard_t *sh, st_sseg_t *s, st_seg_files_t *fs, st_wbatch_t *b);
+
+/* st_shard_rslice.c: the sliced refresh. step runs the refresh under way
+ * (or starts one when wanted and due) for at most budget_us (< 0: to the
+ * end, waiting for the io); free drops its state (close). */
+int
+st_shard_rslice_step(st_shard_t *sh, int64_t budget_us);
+void
+st_shard_rslice_free(st_shard_t *sh);
+/* The buffered doc a version map entry's buf_doc names (active or frozen). */
+st_bdoc_t *
+st_shard_bdoc(st_shard_t *sh, uint32_t buf_doc);
+/* A frozen doc stops being live after the freeze. */
+int
+st_shard_rslice_retire(st_shard_t *sh, st_bdoc_t *d);
 
 /* st_shard_merge.c */
 int

@@ -78,7 +78,7 @@ st_shard_get(st_shard_t *sh, const char *id, size_t id_len, bool realtime,
 		if (e && e->deleted)
 			goto done;
 		if (e) {
-			const st_bdoc_t *b = &sh->bdocs[e->buf_doc];
+			const st_bdoc_t *b = st_shard_bdoc(sh, e->buf_doc);
 
 			out->found = true;
 			out->seq_no = b->seq_no;

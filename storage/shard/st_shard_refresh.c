@@ -1,16 +1,17 @@
 /*
- * st_shard_refresh.c - refresh, flush and file lifetime of a shard.
+ * st_shard_refresh.c - flush and file lifetime of a shard, and writing a
+ * segment's files through the worker's io (the sliced refresh itself lives
+ * in st_shard_rslice.c).
  *
- * Refresh turns the live docs of the indexing buffer into a new segment
- * (segment builder -> component buffers -> files written through the
- * worker's io, one batch of writes, no fsync yet), applies the deletes that
- * ops queued against older segments (new live-docs generations, each a
- * .liv file), prunes the version map and publishes a new reader set.
- * Flush makes that durable as a commit point: fsync every file written since
- * the last commit and the directory, roll the WAL, write segments_N
- * atomically, then trim the WAL generations and delete files no commit or
- * open segment names. Segments are memory-resident, so deleting a file never
- * disturbs a search that still holds an old reader set.
+ * Component files are written as one batch of io writes (no fsync yet):
+ * st_shard_files_submit starts them, st_shard_files_finish records them on
+ * the segment once the batch completed (a refresh polls for that on later
+ * ticks; merges and .liv files wait at once). Flush makes refreshed data
+ * durable as a commit point: fsync every file written since the last commit
+ * and the directory, roll the WAL, write segments_N atomically, then trim
+ * the WAL generations and delete files no commit or open segment names.
+ * Segments are memory-resident, so deleting a file never disturbs a search
+ * that still holds an old reader set.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,51 +49,25 @@ st_shard_seg_free(st_sseg_t *s)
 	free(s);
 }
 
-/* Completion counter of a batch of file writes. */
-typedef struct wbatch {
-	unsigned pending;
-	int err;
-} wbatch_t;
-
 static void
 wbatch_cb(void *cookie, int res)
 {
-	wbatch_t *b = cookie;
+	st_wbatch_t *b = cookie;
 
 	b->pending--;
 	if (res < 0 && !b->err)
 		b->err = res;
 }
 
-int
-st_shard_write_seg_files(st_shard_t *sh, st_sseg_t *s, st_seg_files_t *fs)
+/* Wait for the batch's writes (or fsyncs) on the io. */
+static int
+wbatch_wait(st_shard_t *sh, st_wbatch_t *b)
 {
-	int fds[16];
-	wbatch_t b = { 0, 0 };
-	char path[4096];
-	uint32_t opened = 0;
 	int rc = 0;
 
-	for (uint32_t i = 0; i < fs->n && i < 16; i++) {
-		snprintf(path, sizeof(path), "%s/%s", sh->path, fs->f[i].name);
-		fds[i] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fds[i] < 0) {
-			rc = -errno;
-			goto cleanup;
-		}
-		opened++;
-		if (fs->f[i].buf.len == 0)
-			continue;
-		rc = st_io_write(sh->io, fds[i], fs->f[i].buf.data, fs->f[i].buf.len, 0, 0,
-				 wbatch_cb, &b);
-		if (rc < 0)
-			goto cleanup;
-		b.pending++;
-	}
-cleanup:
-	if (b.pending)
+	if (b->pending)
 		st_io_submit(sh->io);
-	while (b.pending > 0) {
+	while (b->pending > 0) {
 		int prc = st_io_poll(sh->io, 1);
 
 		if (prc < 0) {
@@ -100,10 +75,47 @@ cleanup:
 			break;
 		}
 	}
-	if (rc == 0)
-		rc = b.err;
-	for (uint32_t i = 0; i < opened; i++)
-		close(fds[i]);
+	return rc ? rc : b->err;
+}
+
+int
+st_shard_files_submit(st_shard_t *sh, st_seg_files_t *fs, st_wbatch_t *b)
+{
+	char path[4096];
+	int rc = 0;
+
+	memset(b, 0, sizeof(*b));
+	for (uint32_t i = 0; i < fs->n && i < 16; i++) {
+		snprintf(path, sizeof(path), "%s/%s", sh->path, fs->f[i].name);
+		b->fds[i] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (b->fds[i] < 0) {
+			rc = -errno;
+			break;
+		}
+		b->opened++;
+		if (fs->f[i].buf.len == 0)
+			continue;
+		rc = st_io_write(sh->io, b->fds[i], fs->f[i].buf.data, fs->f[i].buf.len, 0, 0,
+				 wbatch_cb, b);
+		if (rc < 0)
+			break;
+		b->pending++;
+	}
+	if (b->pending)
+		st_io_submit(sh->io);
+	if (rc < 0 && !b->err)
+		b->err = rc;
+	return rc;
+}
+
+int
+st_shard_files_finish(st_shard_t *sh, st_sseg_t *s, st_seg_files_t *fs, st_wbatch_t *b)
+{
+	char path[4096];
+	int rc = b->err;
+
+	for (uint32_t i = 0; i < b->opened; i++)
+		close(b->fds[i]);
 	if (rc == 0 && s) {
 		uint32_t k = 0;
 
@@ -122,191 +134,26 @@ cleanup:
 		s->ncomp = k;
 	}
 	if (rc < 0) {
-		for (uint32_t i = 0; i < opened; i++) {
+		for (uint32_t i = 0; i < b->opened; i++) {
 			snprintf(path, sizeof(path), "%s/%s", sh->path, fs->f[i].name);
 			unlink(path);
 		}
 	}
+	b->opened = 0;
 	return rc;
 }
 
-/* Builder field handles by mapping field id; UINT32_MAX = not registered,
- * UINT32_MAX - 1 = not indexed at all. */
-#define FID_NONE UINT32_MAX
-#define FID_SKIP (UINT32_MAX - 1)
-
-static int
-field_fid(st_seg_builder_t *b, uint32_t *fids, const st_field_t *f, uint32_t *out)
+int
+st_shard_write_seg_files(st_shard_t *sh, st_sseg_t *s, st_seg_files_t *fs)
 {
-	if (fids[f->id] != FID_NONE) {
-		*out = fids[f->id];
-		return 0;
-	}
-	st_seg_field_spec_t sp = { .name = f->path };
+	st_wbatch_t b;
 
-	switch ((st_field_type_t)f->type) {
-	case ST_FIELD_TEXT:
-		sp.index = f->index ? ST_SEG_INDEX_POSITIONS : ST_SEG_INDEX_NONE;
-		sp.norms = f->index && f->norms;
-		break;
-	case ST_FIELD_KEYWORD:
-		sp.index = f->index ? ST_SEG_INDEX_DOCS : ST_SEG_INDEX_NONE;
-		sp.dv = f->doc_values ? ST_SEG_DV_SORTED_SET : ST_SEG_DV_NONE;
-		break;
-	case ST_FIELD_DOUBLE:
-	case ST_FIELD_FLOAT:
-	case ST_FIELD_HALF_FLOAT:
-		sp.index = f->index ? ST_SEG_INDEX_DOCS : ST_SEG_INDEX_NONE;
-		sp.dv = f->doc_values ? ST_SEG_DV_DOUBLE : ST_SEG_DV_NONE;
-		break;
-	case ST_FIELD_OBJECT:
-		break;
-	default:   /* long-valued: integers, dates, booleans, scaled_float */
-		sp.index = f->index ? ST_SEG_INDEX_DOCS : ST_SEG_INDEX_NONE;
-		sp.dv = f->doc_values ? ST_SEG_DV_LONG : ST_SEG_DV_NONE;
-		break;
-	}
-	if (sp.index == ST_SEG_INDEX_NONE && sp.dv == ST_SEG_DV_NONE) {
-		fids[f->id] = FID_SKIP;
-		*out = FID_SKIP;
-		return 0;
-	}
-	int rc = st_seg_builder_field(b, &sp, out);
+	st_shard_files_submit(sh, fs, &b);
+	int rc = wbatch_wait(sh, &b);
 
-	if (rc < 0)
-		return rc;
-	fids[f->id] = *out;
-	return 0;
-}
-
-static int
-add_doc_fields(st_seg_builder_t *b, uint32_t *fids, const st_bdoc_t *d)
-{
-	for (uint32_t i = 0; i < d->n_fields; i++) {
-		const st_doc_field_t *df = &d->fields[i];
-		const st_field_t *f = df->field;
-		uint32_t fid;
-		int rc = field_fid(b, fids, f, &fid);
-
-		if (rc < 0)
-			return rc;
-		if (fid == FID_SKIP)
-			continue;
-		switch ((st_field_type_t)f->type) {
-		case ST_FIELD_TEXT:
-			for (uint32_t k = 0; k < df->n_tokens && rc == 0; k++)
-				rc = st_seg_builder_add_term(b, fid, df->tokens[k].term,
-							     df->tokens[k].len,
-							     (uint32_t)df->tokens[k].position);
-			if (rc == 0 && f->norms && df->n_tokens)
-				rc = st_seg_builder_set_length(b, fid, df->length);
-			break;
-		case ST_FIELD_KEYWORD:
-			for (uint32_t k = 0; k < df->n_terms && rc == 0; k++)
-				rc = st_seg_builder_add_keyword(b, fid, df->terms[k].s,
-								df->terms[k].len);
-			break;
-		case ST_FIELD_BOOLEAN:
-			for (uint32_t k = 0; k < df->n_values && rc == 0 && df->longs; k++)
-				rc = st_seg_builder_add_bool(b, fid, df->longs[k] != 0);
-			break;
-		case ST_FIELD_OBJECT:
-			break;
-		default:
-			for (uint32_t k = 0; k < df->n_values && rc == 0; k++) {
-				if (df->doubles)
-					rc = st_seg_builder_add_double(b, fid, df->doubles[k]);
-				else if (df->longs)
-					rc = st_seg_builder_add_long(b, fid, df->longs[k]);
-			}
-			break;
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-append_seg(st_shard_t *sh, st_sseg_t *s)
-{
-	st_sseg_t **ns = realloc(sh->segs, sizeof(*ns) * (sh->nsegs + 1));
-
-	if (!ns)
-		return -ENOMEM;
-	sh->segs = ns;
-	sh->segs[sh->nsegs++] = s;
-	return 0;
-}
-
-/* Build, write and open a segment from the live buffered docs. */
-static int
-flush_buffer(st_shard_t *sh)
-{
-	st_seg_builder_t *b = NULL;
-	st_seg_files_t fs;
-	st_sseg_t *s = NULL;
-	uint32_t nf = st_mapping_field_count(sh->mapping);
-	uint32_t *fids = NULL;
-	osp_err_t err;
-	int rc;
-
-	memset(&fs, 0, sizeof(fs));
-	s = calloc(1, sizeof(*s));
-	fids = malloc(sizeof(*fids) * (nf ? nf : 1));
-	if (!s || !fids) {
-		rc = -ENOMEM;
-		goto cleanup;
-	}
-	for (uint32_t i = 0; i < nf; i++)
-		fids[i] = FID_NONE;
-	st_seg_builder_opts_t o = { .name = s->name };
-
-	snprintf(s->name, sizeof(s->name), "_%llu", (unsigned long long)sh->next_seg);
-	rc = st_seg_builder_create(&o, &b);
-	if (rc < 0)
-		goto cleanup;
-	for (uint32_t i = 0; i < sh->nb; i++) {
-		const st_bdoc_t *d = &sh->bdocs[i];
-
-		if (!d->live)
-			continue;
-		st_seg_doc_meta_in_t m = {
-			.id = d->id, .id_len = d->id_len,
-			.routing = d->routing, .routing_len = d->routing_len,
-			.seq_no = d->seq_no, .primary_term = d->term, .version = d->version,
-		};
-
-		rc = st_seg_builder_doc_begin(b, &m, d->source, d->source_len);
-		if (rc == 0)
-			rc = add_doc_fields(b, fids, d);
-		if (rc == 0)
-			rc = st_seg_builder_doc_end(b);
-		if (rc < 0)
-			goto cleanup;
-	}
-	rc = st_seg_builder_finish(b, &fs);
-	if (rc < 0)
-		goto cleanup;
-	rc = st_shard_write_seg_files(sh, s, &fs);
-	if (rc < 0)
-		goto cleanup;
-	st_seg_open_opts_t oo = { .gen = sh->next_seg };
-
-	rc = st_segment_open(&fs, &oo, &s->r, &err);
-	if (rc < 0)
-		goto cleanup;
-	sh->next_seg++;
-	rc = append_seg(sh, s);
-	if (rc < 0)
-		goto cleanup;
-	s = NULL;
-cleanup:
-	st_seg_builder_free(b);
-	st_seg_files_free(&fs);
-	st_shard_seg_free(s);
-	free(fids);
-	return rc;
+	if (rc < 0 && !b.err)
+		b.err = rc;
+	return st_shard_files_finish(sh, s, fs, &b);
 }
 
 /* Write r's live docs as its .liv file and record it on s. */
@@ -332,69 +179,6 @@ cleanup:
 	return rc;
 }
 
-/* Deletes queued against a segment become its next live-docs generation. */
-static int
-apply_deletes(st_shard_t *sh, st_sseg_t *s)
-{
-	st_reader_t *nr = NULL;
-	int rc = st_segment_delete(s->r, s->del, s->n_del, &nr);
-
-	if (rc < 0)
-		return rc;
-	rc = st_shard_write_liv(sh, s, nr);
-	if (rc < 0) {
-		st_reader_unref(nr);
-		return rc;
-	}
-	st_reader_unref(s->r);
-	s->r = nr;
-	s->delgen = st_segment_delgen(nr);
-	s->n_del = 0;
-	return 0;
-}
-
-static bool
-keep_tombstones(void *arg, const st_vmap_ent_t *e)
-{
-	(void)arg;
-	return e->deleted;
-}
-
-int
-st_shard_refresh(st_shard_t *sh)
-{
-	int rc;
-
-	if (sh->failed)
-		return sh->failed;
-	if (!sh->dirty)
-		return 0;
-	if (sh->nb_live > 0) {
-		rc = flush_buffer(sh);
-		if (rc < 0)
-			return rc;   /* buffer intact: a later refresh retries */
-	}
-	/* The buffer is in the newest segment now, which lookups try first,
-	 * so its version map entries can go even if a delete below fails. */
-	st_vmap_prune(&sh->vmap, keep_tombstones, NULL);
-	st_shard_buffer_reset(sh);
-	for (uint32_t i = 0; i < sh->nsegs; i++) {
-		if (sh->segs[i]->n_del == 0)
-			continue;
-		rc = apply_deletes(sh, sh->segs[i]);
-		if (rc < 0)
-			return rc;   /* deletes stay queued; still dirty */
-	}
-	rc = st_shard_publish(sh);
-	if (rc < 0)
-		return rc;
-	sh->visible_seq_no = sh->buf_max_seq_no;
-	sh->dirty = false;
-	sh->last_refresh_ms = sh->now_ms;
-	sh->st.refresh_total++;
-	return 0;
-}
-
 int64_t
 st_shard_visible_seq_no(const st_shard_t *sh)
 {
@@ -406,7 +190,7 @@ st_shard_visible_seq_no(const st_shard_t *sh)
 static int
 sync_new_files(st_shard_t *sh)
 {
-	wbatch_t b = { 0, 0 };
+	st_wbatch_t b = { 0 };
 	int *fds = NULL;
 	uint32_t nfd = 0, cap = 0;
 	char path[4096];
@@ -442,18 +226,10 @@ sync_new_files(st_shard_t *sh)
 				b.pending++;
 		}
 	}
-	if (b.pending)
-		st_io_submit(sh->io);
-	while (b.pending > 0) {
-		int prc = st_io_poll(sh->io, 1);
+	int wrc = wbatch_wait(sh, &b);
 
-		if (prc < 0) {
-			rc = rc ? rc : prc;
-			break;
-		}
-	}
 	if (rc == 0)
-		rc = b.err;
+		rc = wrc;
 	for (uint32_t i = 0; i < nfd; i++)
 		close(fds[i]);
 	free(fds);

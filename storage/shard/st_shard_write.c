@@ -290,8 +290,10 @@ static int
 retire(st_shard_t *sh, const cur_doc_t *c)
 {
 	if (c->ve && c->ve->buf_doc != ST_VMAP_NO_DOC) {
-		st_bdoc_t *b = &sh->bdocs[c->ve->buf_doc];
+		st_bdoc_t *b = st_shard_bdoc(sh, c->ve->buf_doc);
 
+		if (c->ve->buf_doc & ST_BUF_FROZEN)
+			return st_shard_rslice_retire(sh, b);
 		if (b->live) {
 			b->live = false;
 			sh->nb_live--;
@@ -458,7 +460,7 @@ cur_source(st_shard_t *sh, const cur_doc_t *c, osp_arena_t *a, const char **src,
 {
 	if (c->ve) {
 		/* copied: the buffer arena is reset by the next refresh */
-		const st_bdoc_t *b = &sh->bdocs[c->ve->buf_doc];
+		const st_bdoc_t *b = st_shard_bdoc(sh, c->ve->buf_doc);
 
 		*src = osp_arena_strndup(a, b->source, b->source_len);
 		*len = b->source_len;

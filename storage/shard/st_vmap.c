@@ -153,6 +153,14 @@ remove_at(st_vmap_t *m, size_t i)
 }
 
 void
+st_vmap_each(st_vmap_t *m, void (*fn)(void *arg, st_vmap_ent_t *e), void *arg)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].id)
+			fn(arg, &m->slots[i]);
+}
+
+void
 st_vmap_prune(st_vmap_t *m, bool (*keep)(void *arg, const st_vmap_ent_t *e),
 	      void *arg)
 {

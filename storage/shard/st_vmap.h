@@ -23,7 +23,8 @@
 typedef struct st_vmap_ent {
 	char *id;
 	uint32_t id_len;
-	uint32_t buf_doc;        /* indexing-buffer slot, or ST_VMAP_NO_DOC */
+	uint32_t buf_doc;        /* indexing-buffer slot (high bit: the buffer a
+				  * sliced refresh froze), or ST_VMAP_NO_DOC */
 	uint64_t hash;
 	int64_t seq_no;
 	int64_t term;
@@ -53,6 +54,10 @@ st_vmap_get(const st_vmap_t *m, const char *id, size_t len);
 int
 st_vmap_put(st_vmap_t *m, const char *id, size_t len, const st_vmap_ent_t *val,
 	    st_vmap_ent_t **out);
+
+/* Call fn on every entry (it may change anything but the key). */
+void
+st_vmap_each(st_vmap_t *m, void (*fn)(void *arg, st_vmap_ent_t *e), void *arg);
 
 /* Drop entries for which keep() returns false. */
 void

@@ -78,8 +78,12 @@ test_refresh_visibility(void **state)
 	/* half an interval: nothing yet */
 	assert_int_equal(st_shard_tick(sh, 10500), 0);
 	assert_int_equal(st_shard_visible_seq_no(sh), -1);
-	/* refresh=wait_for waits for this */
+	/* refresh=wait_for waits for this: the interval starts a sliced
+	 * refresh that the following ticks finish */
 	assert_int_equal(st_shard_tick(sh, 11001), 0);
+	for (int i = 0; i < 100000 && st_shard_busy(sh); i++)
+		assert_int_equal(st_shard_tick(sh, 11001), 0);
+	assert_false(st_shard_busy(sh));
 	assert_int_equal(st_shard_visible_seq_no(sh), 4);
 	assert_int_equal(st_shard_count(sh), 5);
 	/* a held reader set is not disturbed by later refreshes */
