@@ -31,6 +31,7 @@ typedef struct dp_cat {
 	uint32_t n_cols;
 	const char ***rows;         /* rows[i][c] */
 	uint32_t n_rows, cap_rows;
+	uint64_t hide_mask;         /* default columns left out (bit = column) */
 } dp_cat_t;
 
 void dp_cat_init(dp_cat_t *t, dp_rest_req_t *r, const dp_cat_col_t *cols, uint32_t n_cols);
@@ -41,6 +42,13 @@ const char *dp_cat_str(dp_cat_t *t, const char *s);
 const char *dp_cat_int(dp_cat_t *t, int64_t v);
 /* Byte sizes as ES prints them ("4.5kb"), or raw with ?bytes=b. */
 const char *dp_cat_bytes(dp_cat_t *t, int64_t v);
+/* Durations as ES prints them ("1.2s", "350ms"), or in ?time= units. */
+const char *dp_cat_time(dp_cat_t *t, int64_t ms);
+/* The dataplane's thread pools (rest_cat_node.c): jobs waiting on the
+ * to-worker rings (queued) and being run (active, at most one per worker). */
+void dp_cat_pool_counts(uint64_t *active, uint64_t *queued);
+/* Disk of path.data: total and available bytes; false when unknown. */
+bool dp_cat_disk(uint64_t *total, uint64_t *avail);
 /* Render and reply (or answer ?help). */
 void dp_cat_reply(dp_cat_t *t);
 

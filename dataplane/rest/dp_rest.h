@@ -32,6 +32,7 @@ typedef struct dp_node_info {
 	char cluster_name[128];
 	char cluster_uuid[64];
 	char host[64];
+	char data_path[256];            /* path.data (disk figures) */
 	uint16_t http_port;
 	int64_t start_ms;
 } dp_node_info_t;
@@ -102,6 +103,11 @@ void rest_mget_routes(void);
 void rest_analyze_routes(void);
 void rest_cluster_routes(void);
 void rest_cat_routes(void);
+void rest_cat_node_routes(void);
+void rest_cat_recovery_routes(void);
+void rest_cluster_admin_routes(void);
+void rest_cluster_alloc_routes(void);
+void rest_nodes_routes(void);
 void rest_ingest_routes(void);
 
 #endif

@@ -25,7 +25,7 @@ static const dp_cat_col_t cat_health_cols[] = {
 	{ "relo", "r,shards.relocating,shardsRelocating", "number of relocating nodes", true, false },
 	{ "init", "i,shards.initializing,shardsInitializing", "number of initializing nodes", true, false },
 	{ "unassign", "u,shards.unassigned,shardsUnassigned", "number of unassigned shards", true, false },
-	{ "unassign.pri", "up,shards.unassigned.primary", "number of unassigned primary shards", true, true },
+	{ "unassign.pri", "up,shards.unassigned.primary", "number of unassigned primary shards", true, false },
 	{ "pending_tasks", "pt,pendingTasks", "number of pending tasks", true, false },
 	{ "max_task_wait_time", "mtwt,maxTaskWaitTime", "wait time of longest task pending", true, false },
 	{ "active_shards_percent", "asp,activeShardsPercent", "active number of shards in percent", true, false },
@@ -43,7 +43,13 @@ rest_cat_health(dp_rest_req_t *r)
 	struct tm tm;
 	char hms[16], pct[16];
 
+	bool ok = true, ts = dp_rest_qs_bool(r, "ts", true, &ok);
+
+	if (!ok)
+		return;
 	dp_cat_init(&t, r, cat_health_cols, NCOLS(cat_health_cols));
+	if (!ts)
+		t.hide_mask = 0x3; /* epoch, timestamp */
 	memset(&h, 0, sizeof(h));
 	if (cs)
 		osp_health_cluster(cs, NULL, 0, &h);
@@ -220,6 +226,8 @@ cat_count_done(dp_fanout_t *f)
 		if (f->slots[i].ran && f->slots[i].job.job.rc == 0)
 			total += f->slots[i].job.stats.docs_count;
 	dp_cat_init(&t, f->r, cat_count_cols, NCOLS(cat_count_cols));
+	if (dp_rest_qs(f->r, "ts") && strcmp(dp_rest_qs(f->r, "ts"), "false") == 0)
+		t.hide_mask = 0x3; /* epoch, timestamp */
 	gmtime_r(&now, &tm);
 	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
 	const char **row = dp_cat_row(&t);
@@ -343,6 +351,10 @@ rest_cat_list(dp_rest_req_t *r)
 		"/_cat/allocation", "/_cat/shards", "/_cat/shards/{index}", "/_cat/master",
 		"/_cat/nodes", "/_cat/indices", "/_cat/indices/{index}", "/_cat/count",
 		"/_cat/count/{index}", "/_cat/health", "/_cat/aliases", "/_cat/aliases/{alias}",
+		"/_cat/recovery", "/_cat/recovery/{index}", "/_cat/segments", "/_cat/segments/{index}",
+		"/_cat/pending_tasks", "/_cat/thread_pool", "/_cat/thread_pool/{thread_pools}",
+		"/_cat/plugins", "/_cat/fielddata", "/_cat/fielddata/{fields}", "/_cat/nodeattrs",
+		"/_cat/tasks", "/_cat/circuit_breaker", "/_cat/circuit_breaker/{circuit_breaker_patterns}",
 	};
 	osp_buf_t out;
 

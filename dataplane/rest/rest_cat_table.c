@@ -121,7 +121,7 @@ cat_select(dp_cat_t *t, uint32_t *sel)
 
 	if (h == NULL || *h == '\0') {
 		for (uint32_t c = 0; c < t->n_cols && n < CAT_MAX_COLS; c++)
-			if (!t->cols[c].hidden)
+			if (!t->cols[c].hidden && !(c < 64 && (t->hide_mask >> c) & 1))
 				sel[n++] = c;
 		return n;
 	}
@@ -198,14 +198,24 @@ cat_sort_rows(dp_cat_t *t)
 		qsort(t->rows, t->n_rows, sizeof(*t->rows), cat_cmp);
 }
 
+/* ?help: "name | aliases | description", the first two columns padded to
+ * their widest cell as Elasticsearch's RestTable pads them. */
 static void
 cat_help(dp_cat_t *t)
 {
+	size_t wn = 0, wa = 0;
 	osp_buf_t out;
 
+	for (uint32_t c = 0; c < t->n_cols; c++) {
+		size_t ln = strlen(t->cols[c].name);
+		size_t la = t->cols[c].aliases ? strlen(t->cols[c].aliases) : 0;
+
+		wn = ln > wn ? ln : wn;
+		wa = la > wa ? la : wa;
+	}
 	osp_buf_init(&out);
 	for (uint32_t c = 0; c < t->n_cols; c++)
-		osp_buf_printf(&out, "%-24s | %-16s | %s\n", t->cols[c].name,
+		osp_buf_printf(&out, "%-*s | %-*s | %s\n", (int)wn, t->cols[c].name, (int)wa,
 			       t->cols[c].aliases ? t->cols[c].aliases : "", t->cols[c].desc);
 	dp_rest_reply_text(t->r, 200, &out);
 }
@@ -278,4 +288,38 @@ dp_cat_reply(dp_cat_t *t)
 		osp_buf_putc(&out, '\n');
 	}
 	dp_rest_reply_text(t->r, 200, &out);
+}
+
+const char *
+dp_cat_time(dp_cat_t *t, int64_t ms)
+{
+	static const struct { const char *name; double ms; } units[] = {
+		{ "d", 86400000.0 }, { "h", 3600000.0 }, { "m", 60000.0 }, { "s", 1000.0 },
+		{ "ms", 1.0 }, { "micros", 0.001 }, { "nanos", 0.000001 },
+	};
+	const char *unit = dp_rest_qs(t->r, "time");
+	char b[48];
+
+	if (unit) {
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (strcmp(unit, units[i].name) == 0) {
+				snprintf(b, sizeof(b), "%lld", (long long)((double)ms / units[i].ms));
+				return dp_cat_str(t, b);
+			}
+		}
+	}
+	/* TimeValue.toString: the largest unit the value reaches, one decimal. */
+	for (size_t i = 0; i < 5; i++) {
+		double x = (double)ms / units[i].ms;
+
+		if (x >= 1.0 || i == 4) {
+			size_t n = (size_t)snprintf(b, sizeof(b), "%.1f", x);
+
+			if (n >= 2 && strcmp(b + n - 2, ".0") == 0)
+				b[n - 2] = '\0';
+			strncat(b, units[i].name, sizeof(b) - strlen(b) - 1);
+			return dp_cat_str(t, b);
+		}
+	}
+	return "";
 }

@@ -217,38 +217,6 @@ rest_state(dp_rest_req_t *r)
 	dp_rest_reply(r, 200, &out);
 }
 
-/* GET /_cluster/settings: no cluster-level settings are stored yet, so the
- * persistent and transient sets are empty; include_defaults shows the node's. */
-static void
-rest_cluster_settings_get(dp_rest_req_t *r)
-{
-	bool ok = true, defaults = dp_rest_qs_bool(r, "include_defaults", false, &ok);
-	osp_buf_t out;
-	osp_jw_t w;
-
-	if (!ok)
-		return;
-	dp_rest_jw(r, &w, &out);
-	osp_jw_obj_begin(&w);
-	osp_jw_key(&w, "persistent");
-	osp_jw_obj_begin(&w);
-	osp_jw_obj_end(&w);
-	osp_jw_key(&w, "transient");
-	osp_jw_obj_begin(&w);
-	osp_jw_obj_end(&w);
-	if (defaults) {
-		osp_jw_key(&w, "defaults");
-		osp_jw_obj_begin(&w);
-		osp_jw_kv_str(&w, "cluster.name", dp_node_info.cluster_name);
-		osp_jw_kv_str(&w, "node.name", dp_node_info.name);
-		osp_jw_kv_str(&w, "action.auto_create_index", "true");
-		osp_jw_kv_str(&w, "action.destructive_requires_name", "false");
-		osp_jw_obj_end(&w);
-	}
-	osp_jw_obj_end(&w);
-	dp_rest_reply(r, 200, &out);
-}
-
 static void
 nodes_node_head(osp_jw_t *w, const osp_node_t *n)
 {
@@ -423,7 +391,6 @@ rest_cluster_routes(void)
 	dp_rest_route(DP_HTTP_GET, "/_cluster/state", rest_state, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cluster/state/{metric}", rest_state, 0);
 	dp_rest_route(DP_HTTP_GET, "/_cluster/state/{metric}/{index}", rest_state, 0);
-	dp_rest_route(DP_HTTP_GET, "/_cluster/settings", rest_cluster_settings_get, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes", rest_nodes, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes/stats", rest_nodes_stats, 0);
 	dp_rest_route(DP_HTTP_GET, "/_nodes/{node_id}/stats", rest_nodes_stats, 0);

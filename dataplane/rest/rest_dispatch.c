@@ -11,11 +11,13 @@
 #include "../http/dp_rest_error.h"
 #include "../http/dp_rest_filter.h"
 #include "../http/dp_rest_pretty.h"
+#include "dp_csettings.h"
 #include "dp_rest.h"
+#include "dp_usage.h"
 #include "dp_script.h"
 #include "dp_sctx.h"
 
-#define REST_MAX_ROUTES 256
+#define REST_MAX_ROUTES 512
 
 dp_node_info_t dp_node_info;
 
@@ -31,6 +33,7 @@ dp_rest_route(dp_http_method_t m, const char *pattern, dp_rest_handler_t h, uint
 	int id = rest_n_handlers++;
 
 	rest_handlers[id] = h;
+	dp_usage_route(id, m, pattern, h);
 	return dp_rest_router_add(rest_router, m, pattern, id, flags);
 }
 
@@ -48,6 +51,7 @@ dp_rest_init(const osp_settings_t *s)
 		 (int)strcspn(osp_settings_str(s, "network.host"), "/"), osp_settings_str(s, "network.host"));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	dp_node_info.start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(dp_node_info.data_path, sizeof(dp_node_info.data_path), "%s", osp_settings_str(s, "path.data"));
 	rest_router = dp_rest_router_new();
 	dp_sctx_init(s);
 	rest_root_routes();
@@ -68,6 +72,12 @@ dp_rest_init(const osp_settings_t *s)
 	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
+	rest_cat_node_routes();
+	rest_cat_recovery_routes();
+	rest_cluster_settings_routes();
+	rest_cluster_admin_routes();
+	rest_cluster_alloc_routes();
+	rest_nodes_routes();
 	rest_ingest_routes();
 	rest_script_routes();
 	rest_template_routes();
@@ -106,6 +116,7 @@ dp_rest_dispatch(dp_sconn_t *c, dp_http_req_t *req)
 		dp_server_kick(c);
 		return;
 	}
+	dp_usage_count(r->match.handler);
 	rest_handlers[r->match.handler](r);
 }
 

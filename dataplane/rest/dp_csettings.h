@@ -1,0 +1,26 @@
+/*
+ * dp_csettings.h - dynamic cluster settings (rest_cluster_settings.c):
+ * GET/PUT _cluster/settings and the lookups other endpoints make.
+ *
+ * Persistent and transient settings live in the cluster state as customs
+ * of type "cluster_settings" named "persistent" and "transient", each a
+ * body {"settings":{flat key: string value}}. Transient ones carry the
+ * dataplane's start time and are ignored after a node restart, as
+ * Elasticsearch drops transient settings when the cluster restarts.
+ */
+#ifndef DP_CSETTINGS_H
+#define DP_CSETTINGS_H
+
+#include "osprey/err.h"
+
+/* The effective value of a dynamic cluster setting (transient, then
+ * persistent), in the request's arena a; NULL when unset. */
+const char *dp_csettings_get(osp_arena_t *a, const char *key);
+
+/* action.auto_create_index allows creating index? 0, or -EPERM with err
+ * set to Elasticsearch's index_not_found_exception. */
+int dp_csettings_autocreate_check(osp_arena_t *a, const char *index, osp_err_t *err);
+
+void rest_cluster_settings_routes(void);
+
+#endif
