@@ -11,7 +11,10 @@
 #ifndef DP_CSETTINGS_H
 #define DP_CSETTINGS_H
 
+#include <stdbool.h>
+
 #include "osprey/err.h"
+#include "../server/dp_ctl.h"
 
 /* The effective value of a dynamic cluster setting (transient, then
  * persistent), in the request's arena a; NULL when unset. */
@@ -20,6 +23,10 @@ const char *dp_csettings_get(osp_arena_t *a, const char *key);
 /* action.auto_create_index allows creating index? 0, or -EPERM with err
  * set to Elasticsearch's index_not_found_exception. */
 int dp_csettings_autocreate_check(osp_arena_t *a, const char *index, osp_err_t *err);
+
+/* Auto-creation of index refused by action.auto_create_index? Then cb has
+ * been called with the error and the caller stops. */
+bool dp_csettings_autocreate_refused(const char *index, dp_ctl_cb_t cb, void *user);
 
 void rest_cluster_settings_routes(void);
 

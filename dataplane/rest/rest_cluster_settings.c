@@ -342,6 +342,22 @@ dp_csettings_autocreate_check(osp_arena_t *a, const char *index, osp_err_t *err)
 	return -EPERM;
 }
 
+bool
+dp_csettings_autocreate_refused(const char *index, dp_ctl_cb_t cb, void *user)
+{
+	osp_arena_t a;
+	osp_err_t err;
+	int rc;
+
+	osp_arena_init(&a, 4096, 0);
+	rc = dp_csettings_autocreate_check(&a, index, &err);
+	osp_arena_free(&a);
+	if (rc == 0)
+		return false;
+	cb(user, &err, NULL, 0);
+	return true;
+}
+
 /* Write keys [from, to) sharing the first off bytes as nested objects. */
 static void
 cset_write_level(osp_jw_t *w, const cset_map_t *m, uint32_t from, uint32_t to, size_t off)

@@ -11,6 +11,7 @@
 
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
+#include "dp_csettings.h"
 #include "dp_pipeline.h"
 #include "dp_write.h"
 
@@ -92,6 +93,8 @@ dp_write_gen_id(char out[21])
 void
 dp_write_autocreate(const char *index, dp_ctl_cb_t cb, void *user)
 {
+	if (dp_csettings_autocreate_refused(index, cb, user))
+		return;
 	osp_buf_t b;
 	osp_jw_t w;
 
