@@ -102,7 +102,6 @@ class Nginx:
 
     def __init__(self, work, bodies, workers):
         self.tmp = tempfile.mkdtemp(prefix='nginx-perf-', dir=work)
-        os.chmod(self.tmp, 0o755)  # nginx's workers run as nobody
         self.port = servers.free_port()
         self.proc = None
         locs = []
@@ -110,7 +109,9 @@ class Nginx:
             with open(os.path.join(self.tmp, 'b%d.json' % i), 'wb') as f:
                 f.write(body)
             locs.append('location = %s { try_files /b%d.json =404; }' % (path, i))
-        conf = '''daemon off;
+        # as root, workers would switch to nobody, who may not reach tmp
+        user = 'user root;\n' if os.geteuid() == 0 else ''
+        conf = user + '''daemon off;
 master_process on;
 worker_processes %d;
 pid %s/nginx.pid;
@@ -202,6 +203,7 @@ def run(ctx, osprey, rounds=3, duration=5, conns=16):
         return
     node = osprey.node
     h = res['http'] = {'wrk_conns': conns, 'wrk_duration_s': duration, 'rounds': rounds,
+                       'synth_docs': SYNTH_DOCS,
                        'nginx_workers': NETWORK_CORES}
     # the synthetic corpus in Osprey, one segment
     log('http: synthetic corpus (%d docs) into osprey' % SYNTH_DOCS)

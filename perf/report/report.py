@@ -7,6 +7,12 @@ Osprey / peer (above 1: Osprey is slower; below 1: faster). Writes
 report.md, categories.svg, load.svg, scaling.svg and the gnuplot data
 files next to results.json.
 
+A results directory may hold sub-runs (`RESULTS_DIR/<name>/results.json`,
+e.g. a separate `--steps scale --scale 1000000,10000000` run): their
+scaling points that the main run did not measure are merged into its
+scaling table, marked with the sub-run's name, and its machine load is
+quoted.
+
 usage: report.py RESULTS_DIR
 """
 import json
@@ -166,10 +172,86 @@ set key top left
     return 'scaling.svg' if ok else None
 
 
+def merge_subruns(res, d):
+    """Scaling rows (and their not-measured reasons) from d/*/results.json
+    for (docs, engine) pairs the main run lacks."""
+    have = {(r['docs'], r['engine']) for r in res.get('scaling', [])}
+    res.setdefault('scaling', [])
+    res.setdefault('scale_not_measured', [])
+    merged = []
+    for sub in sorted(os.listdir(d)):
+        fn = os.path.join(d, sub, 'results.json')
+        if not os.path.isfile(fn):
+            continue
+        with open(fn) as f:
+            o = json.load(f)
+        added = 0
+        for r in o.get('scaling', []):
+            if (r['docs'], r['engine']) not in have:
+                res['scaling'].append(dict(r, run=sub))
+                have.add((r['docs'], r['engine']))
+                added += 1
+        for r in o.get('scale_not_measured', []):
+            res['scale_not_measured'].append(dict(r, run=sub))
+        m = o.get('machine', {})
+        merged.append('`%s/` (%s → %s UTC, load %s at start, %s at end, commit %s): %d '
+                      'scaling points' % (sub, o.get('started', '?')[11:19],
+                                          o.get('finished', '?')[11:19],
+                                          '/'.join(m.get('loadavg_start', [])),
+                                          '/'.join(m.get('loadavg_end', [])),
+                                          m.get('commit', '?'), added))
+    # a reason stands only where no run measured the point
+    res['scale_not_measured'] = [r for r in res['scale_not_measured']
+                                 if (r['docs'], r['engine']) not in have]
+    return merged
+
+
+def http_section(res, L):
+    h = res.get('http')
+    if not h or 'root' not in h:
+        return
+    L.append('## HTTP: Osprey against nginx, and the cost of HTTP per search\n')
+    L.append('The same `wrk` command (`%s`, %d round(s) alternating, median) against Osprey '
+             'and against nginx (%d worker process = Osprey\'s network cores, keep-alive, '
+             'access_log off) serving the very bytes Osprey answered (%d B for `GET /`, %d B '
+             'for the search). The search is a term query (GET with a JSON body, top 10 ids) '
+             'on a %d-document index.\n' % (h.get('wrk_cmd', 'wrk'), h['rounds'],
+                                             h['nginx_workers'], h['bytes']['root'],
+                                             h['bytes']['search'], h.get('synth_docs', 10000)))
+    L.append('| request | Osprey req/s | nginx req/s | Osprey ÷ nginx (target ≥ 1.0) |')
+    L.append('|---|---|---|---|')
+    for what, label in (('root', '`GET /`'), ('search', 'term search')):
+        x = h.get(what)
+        if x:
+            L.append('| %s | %.0f | %.0f | %s |' % (label, x['osprey']['rps'], x['nginx']['rps'],
+                                                   fmt_ratio(x['ratio']).replace('**', '')))
+    L.append('')
+    if h.get('overhead'):
+        L.append('HTTP overhead per search = Osprey p50 over HTTP (pf-load, one connection, '
+                 'closed loop) minus the in-process median of the same query on the same '
+                 'documents in one segment (`perf/storage-search/bench_search`); it holds '
+                 'request parsing, routing, the rings to the worker and back (query and fetch '
+                 'phases), and the reply. **Median: %.0f µs** (target ≤ 20 µs).\n'
+                 % h['overhead_median_us'])
+        L.append('| query | in-process µs | over HTTP p50 µs | overhead µs |')
+        L.append('|---|---|---|---|')
+        for r in h['overhead']:
+            L.append('| %s | %.0f | %.0f | %.0f |' % (r['query'], r['inprocess_us'],
+                                                      r['http_p50_us'], r['overhead_us']))
+        L.append('')
+    for name, c in res['corpora'].items():
+        bk = c.get('bulk')
+        if bk and bk.get('mb_per_s'):
+            L.append('- End-to-end `_bulk` on %s: %.0f docs/s, %.1f MB/s of request bodies.'
+                     % (name, bk['docs_per_s'], bk['mb_per_s']))
+    L.append('')
+
+
 def main():
     d = sys.argv[1]
     with open(os.path.join(d, 'results.json')) as f:
         res = json.load(f)
+    merged = merge_subruns(res, d)
     engs = engines_in(res)
     peers = [p for p in PEERS if p in engs]
     m = res['machine']
@@ -264,18 +346,32 @@ def main():
             else:
                 L.append('| %s | below %g | – | %.0f |' % (e, pts[0]['offered'] if pts else 0, top))
         L.append('')
-    if res.get('scaling'):
+    http_section(res, L)
+    if res.get('scaling') or res.get('scale_not_measured'):
         L.append('## Cost vs corpus size\n')
+        L.append('Prefixes of one Zipfian corpus (same generator and seed), each engine '
+                 'loading through its fastest bulk path (rules in `perf/README.md`), MedTerm '
+                 'queries of the main Zipfian corpus, closed loop.\n')
         svg = plot_scaling(res, d)
         if svg:
             L.append('![cost vs corpus size](%s)\n' % svg)
-        L.append('| docs | engine | indexing s | index MB | MedTerm p50 / p99 ms |')
-        L.append('|---|---|---|---|---|')
-        for r in sorted(res['scaling'], key=lambda r: (r['docs'], r['engine'])):
-            L.append('| %d | %s | %.2f | %.1f | %s / %s |' % (
-                r['docs'], r['engine'], r['build_s'], r['index_bytes'] / 1e6,
+        L.append('| docs | engine | indexing s | docs/s | index MB | MedTerm p50 / p99 ms |')
+        L.append('|---|---|---|---|---|---|')
+        rows = [(r['docs'], r['engine'], r) for r in res.get('scaling', [])]
+        rows += [(r['docs'], r['engine'], r) for r in res.get('scale_not_measured', [])]
+        for n, e, r in sorted(rows, key=lambda x: (x[0], x[1])):
+            tag = ' (`%s/`)' % r['run'] if r.get('run') else ''
+            if 'reason' in r:
+                L.append('| %d | %s | not measured: %s%s | | | |' % (n, e, r['reason'], tag))
+                continue
+            L.append('| %d | %s%s | %.1f | %.0f | %.1f | %s / %s |' % (
+                n, e, tag, r['build_s'], n / max(r['build_s'], 1e-3), r['index_bytes'] / 1e6,
                 fmt_ms(r['p50_ms']), fmt_ms(r['p99_ms'])))
         L.append('')
+        for m in merged:
+            L.append('- merged from ' + m)
+        if merged:
+            L.append('')
     L.append('## How to read and what is not equal\n')
     L.append('- Osprey pays an HTTP round trip on loopback (and JSON) per query; the in-process '
              'peers do not.')

@@ -2,11 +2,15 @@
 """test_perf_suite.py - the benchmark suite's own pieces behave: corpora are
 deterministic, queries come from the corpus's statistics, request files are
 valid, pf-peer indexes and answers every category on SQLite FTS5 and Xapian,
-and a report renders from results.
+pf-zipfgen writes the Python generator's bytes, the HTTP benchmark's
+synthetic corpus is bench_search's, nginx serves the bytes it is given, the
+scaling plan leaves out what does not fit, and a report renders from results
+(sub-runs merged).
 
-Usage: test_perf_suite.py PATH/TO/pf-peer
+Usage: test_perf_suite.py PATH/TO/pf-peer PATH/TO/pf-zipfgen
 """
 import hashlib
+import http.client
 import json
 import os
 import subprocess
@@ -18,9 +22,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PERF = os.path.join(REPO, 'perf')
 sys.path.insert(0, os.path.join(PERF, 'bench'))
 import engines  # noqa: E402
+import httpbench  # noqa: E402
+import scale  # noqa: E402
 import workload  # noqa: E402
 
 PF_PEER = None
+PF_ZIPFGEN = None
 
 
 def digest(path):
@@ -57,6 +64,68 @@ class Suite(unittest.TestCase):
         self.assertEqual([d['id'] for d in docs[:3]], [1, 2, 3])
         for d in docs[:50]:
             self.assertTrue(d['body'] and isinstance(d['size'], int) and d['section'])
+
+    def test_zipfgen_is_the_python_generator(self):
+        outs = {}
+        for gen in ('python', PF_ZIPFGEN):
+            d = outs[gen] = os.path.join(self.tmp.name, 'zg-%d' % len(outs))
+            subprocess.run([sys.executable, os.path.join(PERF, 'corpus', 'build_corpus.py'),
+                            'zipf', d, '--docs', '2000', '--seed', '9'], check=True,
+                           capture_output=True, timeout=300, env=dict(os.environ, PF_ZIPFGEN=gen))
+        self.assertFalse(os.path.exists(os.path.join(outs['python'], 'vocab.txt')))
+        self.assertTrue(os.path.exists(os.path.join(outs[PF_ZIPFGEN], 'vocab.txt')))
+        for fn in ('docs.ndjson', 'docs.tsv'):
+            self.assertEqual(digest(os.path.join(outs['python'], fn)),
+                             digest(os.path.join(outs[PF_ZIPFGEN], fn)), fn)
+
+    def test_synthetic_corpus_is_bench_search_s(self):
+        """Hit counts bench_search prints for its corpus, counted on ours."""
+        bench = os.path.join(os.path.dirname(os.path.dirname(PF_PEER)), 'storage-search',
+                             'bench_search')
+        self.assertTrue(os.access(bench, os.X_OK), bench)
+        p = subprocess.run([bench, '3000', '1'], capture_output=True, text=True, timeout=300,
+                           check=True)
+        hits = {}
+        for line in p.stdout.splitlines():
+            if len(line) > 22 and line[22:].split() and line[22:].split()[0].isdigit():
+                hits[line[:22].strip()] = int(line[22:].split()[0])
+        path = httpbench.synth_corpus(os.path.join(self.tmp.name, 'synth.ndjson'), 3000)
+        with open(path) as f:
+            docs = [set(json.loads(l)['body'].split()) for l in f]
+        self.assertEqual(len(docs), 3000)
+        self.assertEqual(hits['term frequent (w1)'], sum('w1' in d for d in docs))
+        self.assertEqual(hits['term mid (w50)'], sum('w50' in d for d in docs))
+        self.assertEqual(hits['and 2'], sum('w5' in d and 'w60' in d for d in docs))
+        self.assertEqual(hits['or 2 frequent+rare'], sum('w2' in d or 'w900' in d for d in docs))
+
+    def test_nginx_serves_the_given_bytes(self):
+        body = b'{"name":"x","tagline":"You Know, for Search"}\n'
+        ng = httpbench.Nginx(self.tmp.name, {'/': body, '/ix/_search': b'{"hits":1}'}, 1)
+        ng.start()
+        try:
+            c = http.client.HTTPConnection('127.0.0.1', ng.port, timeout=10)
+            for _ in range(2):  # keep-alive: the same connection twice
+                c.request('GET', '/')
+                r = c.getresponse()
+                self.assertEqual((r.status, r.read()), (200, body))
+            c.request('GET', '/ix/_search', body=b'{"query":{}}',
+                      headers={'Content-Type': 'application/json'})
+            r = c.getresponse()
+            self.assertEqual((r.status, r.read()), (200, b'{"hits":1}'))
+            c.close()
+        finally:
+            ng.stop()
+        self.assertIsNotNone(ng.proc.returncode)
+        self.assertFalse(os.path.exists(ng.tmp))
+
+    def test_scale_plan(self):
+        prev = {'docs': 100000, 'build_s': 10.0, 'index_bytes': 100e6}
+        self.assertIsNone(scale.plan_skip(None, 10**7, 1.0, 1e9, 5))
+        self.assertIsNone(scale.plan_skip(prev, 10**6, 200, 1e12, 5))   # 125 s + 5 < 200
+        why = scale.plan_skip(prev, 10**6, 100, 1e12, 5)
+        self.assertIn('estimated 125 s to index', why)
+        why = scale.plan_skip(prev, 10**7, 1e6, 10e9, 5)                # 12.5 GB > 8 GB
+        self.assertIn('estimated index of 12.5 GB', why)
 
     def test_queries_per_category(self):
         with open(os.path.join(self.corpus, 'docs.tsv')) as f:
@@ -150,14 +219,39 @@ class Suite(unittest.TestCase):
                             'p50_ms': 2, 'p99_ms': 4}]}
         with open(os.path.join(d, 'results.json'), 'w') as f:
             json.dump(res, f)
+        res['http'] = {'wrk_cmd': 'wrk -t1 -c16 -d5s --latency URL', 'rounds': 1,
+                       'nginx_workers': 1, 'bytes': {'root': 396, 'search': 650},
+                       'root': {'osprey': {'rps': 200}, 'nginx': {'rps': 100}, 'ratio': 2.0},
+                       'overhead': [{'query': 'term mid (w50)', 'inprocess_us': 50,
+                                     'http_p50_us': 80, 'overhead_us': 30}],
+                       'overhead_median_us': 30}
+        with open(os.path.join(d, 'results.json'), 'w') as f:
+            json.dump(res, f)
+        sub = os.path.join(d, 'scale-10m')
+        os.makedirs(sub)
+        with open(os.path.join(sub, 'results.json'), 'w') as f:
+            json.dump({'started': '2026-01-01T01:00:00+00:00', 'machine': {'commit': 'abc'},
+                       'scaling': [{'docs': 10, 'engine': 'osprey', 'build_s': 9,
+                                    'index_bytes': 1e6, 'p50_ms': 9, 'p99_ms': 9},
+                                   {'docs': 100, 'engine': 'osprey', 'build_s': 20,
+                                    'index_bytes': 1e7, 'p50_ms': 3, 'p99_ms': 5}],
+                       'scale_not_measured': [{'docs': 100, 'engine': 'xapian',
+                                               'reason': 'estimated 99 s to index'}]}, f)
         subprocess.run([sys.executable, os.path.join(PERF, 'report', 'report.py'), d],
                        check=True, capture_output=True, timeout=120)
         with open(os.path.join(d, 'report.md')) as f:
             md = f.read()
         self.assertIn('| MedTerm | 2 / 4 | 1 / 4 | **2.00×** |', md)
         self.assertIn('skipped (time budget): curve xapian at 800/s', md)
+        self.assertIn('| `GET /` | 200 | 100 | 2.00× |', md)
+        self.assertIn('**Median: 30 µs**', md)
+        # the main run's 10-doc point stands; the sub-run adds 100 docs and a reason
+        self.assertIn('| 10 | osprey | 2.0 | 5 | 1.0 | 2 / 4 |', md)
+        self.assertIn('| 100 | osprey (`scale-10m/`) | 20.0 | 5 | 10.0 | 3 / 5 |', md)
+        self.assertIn('| 100 | xapian | not measured: estimated 99 s to index (`scale-10m/`)', md)
 
 
 if __name__ == '__main__':
     PF_PEER = sys.argv.pop(1)
+    PF_ZIPFGEN = sys.argv.pop(1)
     unittest.main(verbosity=2)
