@@ -9,7 +9,9 @@
  * Elasticsearch's decider wording. Reroute commands are validated and
  * decided the way Elasticsearch decides them; on one node each one is a NO
  * (an error, or with ?explain an explanation), so none changes the state.
- * Voting exclusions are stored as the "voting_config_exclusions" custom.
+ * Voting exclusions are stored as the "voting_config_exclusions" custom
+ * (body: ES's [{"node_id","node_name"}] list), which GET _cluster/state
+ * shows under metadata.cluster_coordination.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -489,12 +491,10 @@ rest_voting_post(dp_rest_req_t *r)
 	}
 	if (cur)
 		osp_json_parse(a, cur->body, cur->body_len, NULL, &doc, &jerr);
-	const osp_json_t *old = osp_json_get(doc, "exclusions");
+	const osp_json_t *old = osp_json_is(doc, OSP_JSON_ARRAY) ? doc : NULL;
 
 	osp_buf_init(&b);
 	osp_jw_init(&w, &b, 0);
-	osp_jw_obj_begin(&w);
-	osp_jw_key(&w, "exclusions");
 	osp_jw_arr_begin(&w);
 	OSP_JSON_FOREACH(e, old) {
 		const osp_json_t *id = osp_json_get(e, "node_id"), *nm = osp_json_get(e, "node_name");
@@ -529,7 +529,6 @@ rest_voting_post(dp_rest_req_t *r)
 		n_new++;
 	}
 	osp_jw_arr_end(&w);
-	osp_jw_obj_end(&w);
 	if (n_old + n_new > VOTING_MAX) {
 		osp_buf_free(&b);
 		osp_err_set(&err, 400, "illegal_argument_exception",

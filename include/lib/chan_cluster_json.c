@@ -477,6 +477,35 @@ write_customs_internal(const osp_cluster_t *cs, osp_jw_t *w)
 	osp_jw_arr_end(w);
 }
 
+/* ES's cluster_coordination: one node is the whole voting configuration;
+ * exclusions are the "voting_config_exclusions" custom (a JSON list). */
+static void
+write_coordination(const osp_cluster_t *cs, osp_jw_t *w)
+{
+	const osp_custom_t *ex = osp_cluster_custom(cs, "voting_config_exclusions", "exclusions");
+
+	osp_jw_key(w, "cluster_coordination");
+	osp_jw_obj_begin(w);
+	osp_jw_key(w, "last_committed_config");
+	osp_jw_arr_begin(w);
+	if (cs->master_node[0])
+		osp_jw_str(w, cs->master_node);
+	osp_jw_arr_end(w);
+	osp_jw_key(w, "last_accepted_config");
+	osp_jw_arr_begin(w);
+	if (cs->master_node[0])
+		osp_jw_str(w, cs->master_node);
+	osp_jw_arr_end(w);
+	osp_jw_key(w, "voting_config_exclusions");
+	if (ex)
+		osp_jw_raw(w, ex->body, ex->body_len);
+	else {
+		osp_jw_arr_begin(w);
+		osp_jw_arr_end(w);
+	}
+	osp_jw_obj_end(w);
+}
+
 static int
 write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags, const write_sel_t *sel)
 {
@@ -484,6 +513,8 @@ write_metadata(const osp_cluster_t *cs, osp_jw_t *w, unsigned flags, const write
 	osp_jw_obj_begin(w);
 	osp_jw_kv_str(w, "cluster_uuid", cs->cluster_uuid);
 	osp_jw_kv_bool(w, "cluster_uuid_committed", true);
+	if (!(flags & OSP_CLUSTER_INTERNAL))
+		write_coordination(cs, w);
 	osp_jw_key(w, "templates");
 	if (flags & OSP_CLUSTER_INTERNAL) {
 		osp_jw_obj_begin(w);
