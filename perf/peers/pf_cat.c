@@ -1,5 +1,5 @@
-/* pf_cat.c - the query categories' names (luceneutil's task names), shared
- * by pf-peer and the storage-level side-by-side bench. */
+/* pf_cat.c - names shared by pf-peer and the storage-level side-by-side
+ * bench: the query categories (luceneutil's task names) and the drivers. */
 #include <errno.h>
 #include <string.h>
 
@@ -25,4 +25,16 @@ pf_cat_parse(const char *name, pf_cat_t *out)
             return 0;
         }
     return -EINVAL;
+}
+
+const pf_engine_ops_t *
+pf_engine_by_name(const char *n)
+{
+    if (strcmp(n, "sqlite") == 0 || strcmp(n, "sqlite-fts5") == 0)
+        return &pf_engine_sqlite;
+    if (strcmp(n, "xapian") == 0)
+        return &pf_engine_xapian;
+    if (strcmp(n, "pg") == 0)
+        return &pf_engine_pg;
+    return NULL;
 }

@@ -59,6 +59,8 @@ extern const pf_engine_ops_t pf_engine_pg;
 
 const char *pf_cat_name(pf_cat_t c);
 int pf_cat_parse(const char *name, pf_cat_t *out);
+/* sqlite (or sqlite-fts5), xapian, pg; NULL for anything else. */
+const pf_engine_ops_t *pf_engine_by_name(const char *name);
 
 #ifdef __cplusplus
 }

@@ -31,18 +31,6 @@ now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static const pf_engine_ops_t *
-engine_by_name(const char *n)
-{
-    if (strcmp(n, "sqlite") == 0)
-        return &pf_engine_sqlite;
-    if (strcmp(n, "xapian") == 0)
-        return &pf_engine_xapian;
-    if (strcmp(n, "pg") == 0)
-        return &pf_engine_pg;
-    return NULL;
-}
-
 static int
 do_build(const pf_engine_ops_t *e, const char *db, const char *tsv, long long limit,
          const char *json)
@@ -273,7 +261,7 @@ main(int argc, char **argv)
         default: usage(); return 1;
         }
     }
-    const pf_engine_ops_t *e = eng ? engine_by_name(eng) : NULL;
+    const pf_engine_ops_t *e = eng ? pf_engine_by_name(eng) : NULL;
     if (!e || !db || !cmd) {
         usage();
         return 1;

@@ -24,10 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pf_engine.h"
 #include "pf_hist.h"
+#include "pf_worker.h"
 #include "sb_osprey.h"
 
 #define MAX_ENG 3
@@ -44,25 +44,10 @@ typedef struct eng {
 	pf_hist_t *hist[PF_CAT_COUNT][MODES];
 } eng_t;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static const pf_engine_ops_t *
 by_name(const char *n)
 {
-	if (strcmp(n, "osprey") == 0)
-		return &pf_engine_osprey;
-	if (strcmp(n, "xapian") == 0)
-		return &pf_engine_xapian;
-	if (strcmp(n, "sqlite") == 0 || strcmp(n, "sqlite-fts5") == 0)
-		return &pf_engine_sqlite;
-	return NULL;
+	return strcmp(n, "osprey") == 0 ? &pf_engine_osprey : pf_engine_by_name(n);
 }
 
 /* Index docs.tsv (id, section, size, body) into e; time inside the engine. */
@@ -78,9 +63,9 @@ build(eng_t *e, const char *tsv, long long *ndocs)
 
 	if (!f)
 		return -errno;
-	t = now_ns();
+	t = pf_now_ns();
 	rc = e->ops->open(&e->h, e->db, 1);
-	inside += now_ns() - t;
+	inside += pf_now_ns() - t;
 	while (rc == 0 && getline(&line, &cap, f) > 0) {
 		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		char *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
@@ -92,15 +77,15 @@ build(eng_t *e, const char *tsv, long long *ndocs)
 		*t1 = *t2 = *t3 = '\0';
 		d = (pf_doc_t){ .id = atoll(line), .section = t1 + 1, .size = atoll(t2 + 1),
 				.body = t3 + 1 };
-		t = now_ns();
+		t = pf_now_ns();
 		rc = e->ops->add(e->h, &d);
-		inside += now_ns() - t;
+		inside += pf_now_ns() - t;
 		n++;
 	}
 	if (rc == 0) {
-		t = now_ns();
+		t = pf_now_ns();
 		rc = e->ops->commit(e->h);
-		inside += now_ns() - t;
+		inside += pf_now_ns() - t;
 	}
 	free(line);
 	fclose(f);
@@ -187,9 +172,9 @@ run_cat(eng_t *es, int ne, pf_query_t *qs, size_t nq, int mode, int rounds,
 			eng_t *e = &es[(j + r) % ne];
 			for (size_t k = 0; k < nq; k++) {
 				long hits;
-				uint64_t t = now_ns();
+				uint64_t t = pf_now_ns();
 				int rc = e->ops->query(e->h, &qs[k], &hits);
-				pf_hist_record(e->hist[qs[k].cat][mode], now_ns() - t);
+				pf_hist_record(e->hist[qs[k].cat][mode], pf_now_ns() - t);
 				if (rc)
 					return rc;
 			}

@@ -204,3 +204,29 @@ st_seg_decode_double(const uint8_t in[8])
 	memcpy(&v, &bits, 8);
 	return v;
 }
+
+int
+st_seg_sections(const uint8_t *body, size_t len, uint32_t nfields,
+		int (*fn)(void *arg, uint32_t fid, const uint8_t *p, uint64_t l), void *arg)
+{
+	st_seg_rd_t r;
+	uint32_t k;
+	int rc;
+
+	if (len < 4)
+		return -EBADMSG;
+	memcpy(&k, body + len - 4, 4);
+	if (k > nfields)
+		return -EBADMSG;
+	st_seg_rd_init(&r, body, len - 4);
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t fid = st_seg_rd_u32(&r);
+		uint64_t l = st_seg_rd_u64(&r);
+
+		if (r.err || l == 0 || l > st_seg_rd_left(&r) || fid >= nfields)
+			return -EBADMSG;
+		if ((rc = fn(arg, fid, st_seg_rd_bytes(&r, l), l)))
+			return rc;
+	}
+	return st_seg_rd_left(&r) == 0 ? 0 : -EBADMSG;
+}

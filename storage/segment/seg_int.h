@@ -105,6 +105,13 @@ st_seg_frame_check(const osp_buf_t *b, int comp, const uint8_t *segid,
 int
 st_seg_corrupt(osp_err_t *err, const char *name, const char *what);
 
+/* Walk a body of k per-field sections (u32 field number < nfields, u64
+ * length L > 0, L bytes) followed by u32 k, calling fn on each; its
+ * non-zero result stops the walk. -EBADMSG when the framing is wrong. */
+int
+st_seg_sections(const uint8_t *body, size_t len, uint32_t nfields,
+		int (*fn)(void *arg, uint32_t fid, const uint8_t *p, uint64_t l), void *arg);
+
 /* A bounded little-endian reader; err sticks once set. */
 typedef struct st_seg_rd {
 	const uint8_t *p, *end;

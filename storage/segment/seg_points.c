@@ -135,37 +135,27 @@ st_seg_pnt_w_finish(osp_buf_t *b, uint32_t nsections)
 	osp_buf_put_u32le(b, nsections);
 }
 
+static int
+pnt_section(void *arg, uint32_t fid, const uint8_t *p, uint64_t l)
+{
+	st_seg_rfield_t *f = &((st_seg_core_t *)arg)->fields[fid];
+
+	if (f->pt_sec || (f->fi.dv != ST_SEG_DV_LONG && f->fi.dv != ST_SEG_DV_DOUBLE))
+		return -EBADMSG;
+	f->pt_sec = p;
+	f->pt_len = l;
+	return 0;
+}
+
 /* Record each section; contents are checked when decoded. Every field with
  * numeric doc values has exactly one section. */
 int
 st_seg_pnt_r_open(st_seg_core_t *c, const uint8_t *body, size_t len)
 {
-	st_seg_rd_t r;
-	uint32_t k;
+	int rc = st_seg_sections(body, len, c->nfields, pnt_section, c);
 
-	if (len < 4)
-		return -EBADMSG;
-	memcpy(&k, body + len - 4, 4);
-	if (k > c->nfields)
-		return -EBADMSG;
-	st_seg_rd_init(&r, body, len - 4);
-	for (uint32_t i = 0; i < k; i++) {
-		uint32_t fid = st_seg_rd_u32(&r);
-		uint64_t l = st_seg_rd_u64(&r);
-		const uint8_t *p;
-
-		if (r.err || l == 0 || l > st_seg_rd_left(&r) || fid >= c->nfields)
-			return -EBADMSG;
-		p = st_seg_rd_bytes(&r, l);
-		st_seg_rfield_t *f = &c->fields[fid];
-
-		if (f->pt_sec || (f->fi.dv != ST_SEG_DV_LONG && f->fi.dv != ST_SEG_DV_DOUBLE))
-			return -EBADMSG;
-		f->pt_sec = p;
-		f->pt_len = l;
-	}
-	if (st_seg_rd_left(&r) != 0)
-		return -EBADMSG;
+	if (rc)
+		return rc;
 	for (uint32_t i = 0; i < c->nfields; i++) {
 		const st_seg_rfield_t *f = &c->fields[i];
 
