@@ -16,6 +16,8 @@
 #include "dp_usage.h"
 #include "dp_script.h"
 #include "dp_sctx.h"
+#include "dp_dstream.h"
+#include "dp_tmpl.h"
 
 #define REST_MAX_ROUTES 512
 
@@ -72,6 +74,10 @@ dp_rest_init(const osp_settings_t *s)
 	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
+	rest_ltemplate_routes();
+	rest_itemplate_routes();
+	rest_tmpl_simulate_routes();
+	rest_dstream_routes();
 	rest_cat_node_routes();
 	rest_cat_recovery_routes();
 	rest_cluster_settings_routes();

@@ -1,6 +1,6 @@
 /*
- * rest_indices.c - index APIs: create, delete, get, exists, _mapping,
- * _settings, _open, _close.
+ * rest_indices.c - index APIs: create (with index templates applied),
+ * delete, get, exists, _mapping, _settings, _open, _close.
  *
  * Changes go to control (the master), which validates them with
  * Elasticsearch's rules and answers once this dataplane has applied the new
@@ -15,6 +15,7 @@
 #include "../server/dp_ctl.h"
 #include "../shard/dp_shards.h"
 #include "dp_rest.h"
+#include "dp_tmpl.h"
 
 #define INDICES_MAX 4096
 
@@ -93,10 +94,45 @@ indices_forward(dp_rest_req_t *r, uint16_t type, const char *index, bool with_bo
 	osp_buf_free(&msg);
 }
 
+/* PUT /{index}: the matching templates merged under the request body
+ * (dp_tmpl_create_body), so control validates one plain create body. */
 static void
 rest_index_create(dp_rest_req_t *r)
 {
-	indices_forward(r, OSP_CHAN_CREATE_INDEX, dp_rest_param(r, "index"), true);
+	const char *index = dp_rest_param(r, "index");
+	osp_json_t *body = NULL;
+	const osp_custom_t *t;
+	osp_buf_t msg = OSP_BUF_INIT;
+	osp_jw_t w;
+	osp_err_t err;
+	bool ds = false;
+
+	if (!dp_rest_body_json(r, &body))
+		return;
+	t = dp_tmpl_find_v2(index, NULL, r->http->arena, NULL);
+	osp_jw_init(&w, &msg, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_str(&w, "index", index);
+	osp_jw_key(&w, "body");
+	if (dp_tmpl_create_body(index, body, r->http->arena, &w, &ds, &err) != 0)
+		goto fail;
+	if (ds) {
+		osp_err_illegal_argument(&err, "cannot create index with name [%s], because it matches "
+					 "with template [%s] that creates data streams only, use create "
+					 "data stream api instead", index, t ? t->name : "");
+		goto fail;
+	}
+	osp_jw_obj_end(&w);
+	if (osp_buf_failed(&msg)) {
+		osp_err_set(&err, 500, "out_of_memory_error", "cannot build the request");
+		goto fail;
+	}
+	dp_ctl_request(OSP_CHAN_CREATE_INDEX, msg.data, msg.len, indices_ctl_done, r);
+	osp_buf_free(&msg);
+	return;
+fail:
+	osp_buf_free(&msg);
+	dp_rest_reply_err(r, &err);
 }
 
 static void

@@ -13,6 +13,8 @@
 #include "../server/dp_ctl.h"
 #include "dp_csettings.h"
 #include "dp_pipeline.h"
+#include "dp_dstream.h"
+#include "dp_wguard.h"
 #include "dp_write.h"
 
 #define WRITE_MAX_RETRIES 8
@@ -93,21 +95,7 @@ dp_write_gen_id(char out[21])
 void
 dp_write_autocreate(const char *index, dp_ctl_cb_t cb, void *user)
 {
-	if (dp_csettings_autocreate_refused(index, cb, user))
-		return;
-	osp_buf_t b;
-	osp_jw_t w;
-
-	osp_buf_init(&b);
-	osp_jw_init(&w, &b, 0);
-	osp_jw_obj_begin(&w);
-	osp_jw_kv_str(&w, "index", index);
-	osp_jw_key(&w, "body");
-	osp_jw_raw(&w, "{}", 2);
-	osp_jw_kv_bool(&w, "auto_create", true);
-	osp_jw_obj_end(&w);
-	dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, cb, user);
-	osp_buf_free(&b);
+	dp_tmpl_autocreate(index, cb, user);   /* templates, data streams */
 }
 
 /* The write job came back. */
@@ -239,6 +227,10 @@ write_try(dp_write_op_t *op)
 			write_try(op);
 			return;
 		}
+	}
+	if (dp_write_guard(op->index, op->idx->meta, &op->job.req, &err) != 0) {
+		write_fail(op, &err);
+		return;
 	}
 	const st_write_req_t *req = &op->job.req;
 
