@@ -11,9 +11,9 @@
 
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
+#include "dp_dstream.h"
 #include "dp_csettings.h"
 #include "dp_pipeline.h"
-#include "dp_dstream.h"
 #include "dp_wguard.h"
 #include "dp_write.h"
 
@@ -95,6 +95,8 @@ dp_write_gen_id(char out[21])
 void
 dp_write_autocreate(const char *index, dp_ctl_cb_t cb, void *user)
 {
+	if (dp_csettings_autocreate_refused(index, cb, user))
+		return;
 	dp_tmpl_autocreate(index, cb, user);   /* templates, data streams */
 }
 
