@@ -19,6 +19,7 @@ typedef struct dp_parked {
 	dp_job_t *job;
 	st_shard_t *sh;
 	int64_t seq_no;
+	int64_t visible;             /* -1: durability only */
 } dp_parked_t;
 
 /* Per-worker state; touched only by its worker core. */
@@ -146,18 +147,27 @@ dp_worker_shard_dirty(unsigned w, st_shard_t *sh)
 int
 dp_worker_park(unsigned w, dp_job_t *job, st_shard_t *sh, int64_t seq_no)
 {
+	return dp_worker_park_visible(w, job, sh, seq_no, -1);
+}
+
+int
+dp_worker_park_visible(unsigned w, dp_job_t *job, st_shard_t *sh, int64_t seq_no,
+		       int64_t visible)
+{
 	dp_worker_state_t *ws = &dp_workers[w];
 
 	if (worker_grow((void **)&ws->parked, &ws->cap_parked, ws->n_parked, sizeof(*ws->parked))) {
-		/* Cannot wait asynchronously: make it durable now. */
+		/* Cannot wait asynchronously: make it durable (and visible) now. */
 		int rc = st_shard_sync(sh);
 
+		if (rc == 0 && visible >= 0)
+			rc = st_shard_refresh(sh);
 		if (rc != 0)
 			job->rc = rc;
 		dp_core_complete(job);
 		return 0;
 	}
-	ws->parked[ws->n_parked++] = (dp_parked_t){ job, sh, seq_no };
+	ws->parked[ws->n_parked++] = (dp_parked_t){ job, sh, seq_no, visible };
 	dp_worker_shard_dirty(w, sh);
 	return 0;
 }
@@ -189,11 +199,17 @@ dp_worker_poll(unsigned w)
 		dp_parked_t *p = &ws->parked[i];
 		int failed = st_shard_failed(p->sh);
 
-		if (st_shard_durable_seq_no(p->sh) >= p->seq_no) {
+		if (st_shard_durable_seq_no(p->sh) >= p->seq_no &&
+		    (p->visible < 0 || st_shard_visible_seq_no(p->sh) >= p->visible)) {
 			dp_core_complete(p->job);
 			done++;
 		} else if (failed) {
 			p->job->rc = failed;
+			dp_core_complete(p->job);
+			done++;
+		} else if (p->visible >= 0 && st_shard_durable_seq_no(p->sh) >= p->seq_no &&
+			   !st_shard_busy(p->sh) && st_shard_visible_seq_no(p->sh) < p->visible) {
+			p->job->rc = -EIO;        /* the refresh failed; it retries later */
 			dp_core_complete(p->job);
 			done++;
 		} else {
@@ -211,8 +227,12 @@ dp_worker_tick(unsigned w, uint64_t now_ns)
 	dp_worker_state_t *ws = &dp_workers[w];
 	int64_t now_ms = (int64_t)(now_ns / 1000000);
 
+	unsigned busy = 0;
+
 	ws->ticks++;
-	for (uint32_t i = 0; i < ws->n_shards; i++)
+	for (uint32_t i = 0; i < ws->n_shards; i++) {
 		st_shard_tick(ws->shards[i], now_ms);
-	return ws->n_parked ? 1 : 0;
+		busy |= st_shard_busy(ws->shards[i]);    /* a sliced refresh: keep ticking */
+	}
+	return ws->n_parked || busy ? 1 : 0;
 }

@@ -7,7 +7,8 @@
  * (group commit of the WAL, refresh, merges in bounded slices). A write job
  * whose op must be durable before it is acknowledged is parked here and
  * completed by dp_worker_poll once st_shard_durable_seq_no passes its seq_no
- * (or failed when the shard failed). The network core refers to a shard by
+ * (and, for ?refresh=true, st_shard_visible_seq_no passes the seq_no the
+ * sliced refresh makes searchable) or failed when the shard failed. The network core refers to a shard by
  * the st_shard_t pointer the open job returned; only this worker dereferences
  * it. Every function runs on worker core w only.
  */
@@ -40,5 +41,10 @@ void dp_worker_shard_dirty(unsigned w, st_shard_t *sh);
 /* Park job until seq_no is durable on sh; *rc_out receives -errno on shard
  * failure before the job is completed. */
 int dp_worker_park(unsigned w, dp_job_t *job, st_shard_t *sh, int64_t seq_no);
+/* Park job until seq_no is durable and visible_seq_no searchable on sh
+ * (?refresh=true: the reply goes once the sliced refresh published; -1 =
+ * durability only). */
+int dp_worker_park_visible(unsigned w, dp_job_t *job, st_shard_t *sh, int64_t seq_no,
+			   int64_t visible_seq_no);
 
 #endif

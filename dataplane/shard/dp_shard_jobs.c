@@ -118,18 +118,15 @@ dp_job_write_run(dp_job_t *job, unsigned w)
 		dp_core_complete(job);
 		return;
 	}
-	if (j->refresh) {
-		int rc = st_shard_refresh(sh);
+	/* ?refresh: the reply waits for the sliced refresh to publish */
+	int64_t visible = j->refresh ? st_shard_refresh_request(sh) : -1;
 
-		if (rc != 0)
-			job->rc = osp_err_set(&j->err, 500, "refresh_failed_engine_exception",
-					      "refresh failed: %s", strerror(-rc));
-	}
-	if ((j->res.flags & ST_WRITE_DURABLE) || job->rc != 0) {
+	if ((j->res.flags & ST_WRITE_DURABLE) && visible < 0) {
 		dp_core_complete(job);
 		return;
 	}
-	dp_worker_park(w, job, sh, j->res.seq_no);
+	dp_worker_park_visible(w, job, sh, (j->res.flags & ST_WRITE_DURABLE) ? -1 : j->res.seq_no,
+			       visible);
 }
 
 void
@@ -160,13 +157,13 @@ dp_job_bulk_run(dp_job_t *job, unsigned w)
 		if (it->rc == 0 && !(it->res.flags & ST_WRITE_DURABLE) && it->res.seq_no > max_seq)
 			max_seq = it->res.seq_no;
 	}
-	if (sh && j->refresh)
-		st_shard_refresh(sh);
-	if (sh == NULL || max_seq < 0) {
+	int64_t visible = sh && j->refresh ? st_shard_refresh_request(sh) : -1;
+
+	if (sh == NULL || (max_seq < 0 && visible < 0)) {
 		dp_core_complete(job);
 		return;
 	}
-	dp_worker_park(w, job, sh, max_seq);
+	dp_worker_park_visible(w, job, sh, max_seq, visible);
 }
 
 void
@@ -192,7 +189,6 @@ dp_job_admin_run(dp_job_t *job, unsigned w)
 	dp_job_admin_t *j = (dp_job_admin_t *)job;
 	st_shard_t *sh = j->ref->sh;
 
-	(void)w;
 	if (sh == NULL) {
 		job->rc = -ENODEV;
 		dp_core_complete(job);
@@ -200,8 +196,10 @@ dp_job_admin_run(dp_job_t *job, unsigned w)
 	}
 	switch (j->op) {
 	case DP_ADMIN_REFRESH:
-		job->rc = st_shard_refresh(sh);
-		break;
+		/* completes once the sliced refresh published */
+		job->rc = 0;
+		dp_worker_park_visible(w, job, sh, -1, st_shard_refresh_request(sh));
+		return;
 	case DP_ADMIN_FLUSH:
 		job->rc = st_shard_flush(sh);
 		break;

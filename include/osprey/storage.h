@@ -292,7 +292,9 @@ int64_t
 st_shard_refresh_request(st_shard_t *sh);
 
 /* True while a sliced refresh is under way: the caller keeps calling
- * st_shard_tick (instead of sleeping) until it is false. */
+ * st_shard_tick (instead of sleeping) until it is false. False as well
+ * while a failed refresh waits a second for its retry: whoever waits for
+ * visibility then should give up (the write itself is in the WAL). */
 bool
 st_shard_busy(const st_shard_t *sh);
 

@@ -538,7 +538,12 @@ st_shard_refresh_request(st_shard_t *sh)
 bool
 st_shard_busy(const st_shard_t *sh)
 {
-	return !sh->failed && (sh->rf.stage != ST_RF_IDLE || (sh->rf.wanted && sh->dirty));
+	const st_srefresh_t *rf = &sh->rf;
+
+	/* a failed build waiting for its retry is not busy: waiters give up */
+	if (sh->failed || (rf->retry_ms && sh->now_ms < rf->retry_ms))
+		return false;
+	return rf->stage != ST_RF_IDLE || (rf->wanted && sh->dirty);
 }
 
 int
