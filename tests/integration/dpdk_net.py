@@ -157,6 +157,13 @@ class Link:
             'dataplane.idle_sleep_us': '200',
         }
 
+    def kernel_settings(self):
+        """-E settings for a kernel-backend node on the same veth (for
+        comparisons): the address goes on the server end in the namespace."""
+        _run('ip', '-n', _ns_s, 'addr', 'add', self.network_host, 'dev', self.iface_s)
+        return {'dataplane.net': 'kernel', 'network.host': self.host, 'dataplane.eal': '',
+                'dataplane.idle_sleep_us': '-1'}
+
 
 def server_ns():
     """Names of this process's namespaces (server, client)."""

@@ -94,11 +94,12 @@ class Node:
         self.url = None
         self._log = None
         self.host = '127.0.0.1'
+        self.link = None             # dpdk_net.Link under OSPREY_TEST_NET=dpdk
         self._preexec = None
         if dpdk_net.enabled():
-            link = dpdk_net.Link()
-            self.host, self._preexec = link.host, dpdk_net.server_preexec()
-            self.settings = dict(link.settings(), **self.settings)
+            self.link = dpdk_net.Link()
+            self.host, self._preexec = self.link.host, dpdk_net.server_preexec()
+            self.settings = dict(self.link.settings(), **self.settings)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
