@@ -69,6 +69,8 @@ dp_rest_init(const osp_settings_t *s)
 	rest_validate_routes();
 	rest_field_caps_routes();
 	rest_tasks_routes();
+	rest_terms_enum_routes();
+	rest_termvectors_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();

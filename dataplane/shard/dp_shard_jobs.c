@@ -280,3 +280,32 @@ dp_job_view_run(dp_job_t *job, unsigned w)
 	}
 	dp_core_complete(job);
 }
+
+void
+dp_job_terms_run(dp_job_t *job, unsigned w)
+{
+	dp_job_terms_t *j = (dp_job_terms_t *)job;
+
+	(void)w;
+	job->rc = j->ref->sh ? st_shard_terms_enum(j->ref->sh, j->field, j->prefix, j->prefix_len,
+						   j->case_insensitive, j->after, j->size, &j->arena,
+						   &j->terms, &j->n)
+			     : -ENODEV;
+	dp_core_complete(job);
+}
+
+void
+dp_job_tv_run(dp_job_t *job, unsigned w)
+{
+	dp_job_tv_t *j = (dp_job_tv_t *)job;
+
+	(void)w;
+	osp_err_clear(&j->err);
+	if (j->ref->sh == NULL)
+		job->rc = osp_err_set(&j->err, 503, "no_shard_available_action_exception",
+				      "No shard available for [%u]", j->ref->shard);
+	else
+		job->rc = st_shard_termvectors(j->ref->sh, j->id, j->id_len, j->doc, j->doc_len, j->fields,
+					       j->n_fields, &j->arena, &j->res, &j->err);
+	dp_core_complete(job);
+}

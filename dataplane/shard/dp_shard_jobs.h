@@ -148,6 +148,37 @@ typedef struct dp_job_fetch {
 	void *user;
 } dp_job_fetch_t;
 
+/* _terms_enum on one shard (terms in arena). */
+typedef struct dp_job_terms {
+	dp_job_t job;
+	dp_shard_ref_t *ref;
+	const char *field, *prefix, *after;
+	size_t prefix_len;
+	bool case_insensitive;
+	uint32_t size;
+	const char **terms;
+	uint32_t n;
+	osp_arena_t arena;
+	void *user;
+} dp_job_terms_t;
+
+/* Term vectors of one document (or of an artificial one in doc). */
+typedef struct dp_job_tv {
+	dp_job_t job;
+	dp_shard_ref_t *ref;
+	const char *id;
+	size_t id_len;
+	const char *doc;
+	size_t doc_len;
+	const char *const *fields;
+	uint32_t n_fields;
+	st_tv_t res;
+	osp_err_t err;
+	osp_arena_t arena;
+	void *user;
+	uint32_t slot;
+} dp_job_tv_t;
+
 /* Pin the current view of a shard (pin: ref set, view out; rc -ENODEV
  * without a shard), or drop a pinned view (ref NULL, view in). A release
  * runs on the worker that pinned the view even after the shard closed:
@@ -171,6 +202,8 @@ void dp_job_bulk_run(dp_job_t *job, unsigned w);
 void dp_job_get_run(dp_job_t *job, unsigned w);
 void dp_job_admin_run(dp_job_t *job, unsigned w);
 void dp_job_view_run(dp_job_t *job, unsigned w);
+void dp_job_terms_run(dp_job_t *job, unsigned w);
+void dp_job_tv_run(dp_job_t *job, unsigned w);
 
 /* Prepare a job for ref's worker: sets fn/done/worker. */
 static inline void

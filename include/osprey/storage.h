@@ -262,6 +262,51 @@ st_shard_search_view(st_shard_t *sh, st_reader_set_t *view, const st_search_req_
 		     osp_arena_t *a, st_shard_result_t *out, st_reader_set_t **ctx,
 		     osp_err_t *err);
 
+/* _terms_enum: up to size distinct terms of field starting with prefix
+ * (case_insensitive: any case), strictly after `after` (NULL = from the
+ * start), in byte order, over the current view (arena a). */
+int
+st_shard_terms_enum(st_shard_t *sh, const char *field, const char *prefix, size_t prefix_len,
+		    bool case_insensitive, const char *after, uint32_t size, osp_arena_t *a,
+		    const char ***terms, uint32_t *n);
+
+/* Term vectors of one document, re-analyzed from its _source (no vectors
+ * are stored). */
+typedef struct st_tv_token {
+	int32_t position;
+	uint32_t start_offset, end_offset;
+} st_tv_token_t;
+
+typedef struct st_tv_term {
+	const char *term;
+	uint32_t len;
+	uint32_t freq;
+	uint64_t doc_freq, ttf;           /* over the searchable view */
+	st_tv_token_t *tokens;            /* [freq] */
+} st_tv_term_t;
+
+typedef struct st_tv_field {
+	const char *field;
+	uint64_t doc_count, sum_doc_freq, sum_ttf;
+	st_tv_term_t *terms;              /* sorted by term bytes */
+	uint32_t n_terms;
+} st_tv_field_t;
+
+typedef struct st_tv {
+	bool found;
+	int64_t version, seq_no, primary_term;
+	st_tv_field_t *fields;            /* text fields with terms */
+	uint32_t n_fields;
+} st_tv_t;
+
+/* Term vectors of document id (realtime get), or of the artificial
+ * document doc[0..doc_len) when doc is not NULL; fields (n_fields 0 = all
+ * text fields) selects. 0 (out->found tells), or -errno with err. */
+int
+st_shard_termvectors(st_shard_t *sh, const char *id, size_t id_len, const char *doc,
+		     size_t doc_len, const char *const *fields, uint32_t n_fields,
+		     osp_arena_t *a, st_tv_t *out, osp_err_t *err);
+
 /* _count of a query over the current reader set. */
 int
 st_shard_count_query(st_shard_t *sh, const st_query_t *q, int64_t now_ms,

@@ -156,6 +156,29 @@ class SearchApisTest(unittest.TestCase):
         self.assertEqual(st, 400)
         call(self.url, 'DELETE', '/other')
 
+    def test_terms_enum_and_termvectors(self):
+        st, r = call(self.url, 'POST', '/books/_terms_enum', {'field': 'tag', 'string': 't', 'size': 3})
+        self.assertEqual((st, r['terms'], r['complete']), (200, ['t0', 't1', 't2'], True), r)
+        st, r = call(self.url, 'POST', '/books/_terms_enum', {'field': 'tag', 'search_after': 't2'})
+        self.assertEqual(r['terms'], ['t3'])
+        st, r = call(self.url, 'POST', '/books/_terms_enum', {'string': 't'})
+        self.assertEqual(st, 400)
+        call(self.url, 'PUT', '/tv/_doc/1?refresh=true', {'text': 'The quick brown fox is brown.'})
+        st, r = call(self.url, 'GET', '/tv/_termvectors/1?term_statistics=true')
+        self.assertEqual(st, 200, r)
+        brown = r['term_vectors']['text']['terms']['brown']
+        self.assertEqual((brown['term_freq'], brown['doc_freq'], brown['ttf']), (2, 1, 2))
+        self.assertEqual(brown['tokens'][1], {'position': 5, 'start_offset': 23, 'end_offset': 28})
+        self.assertEqual(r['term_vectors']['text']['field_statistics']['doc_count'], 1)
+        st, r = call(self.url, 'POST', '/tv/_termvectors', {'doc': {'text': 'a b a'}})
+        self.assertEqual(r['term_vectors']['text']['terms']['a']['term_freq'], 2)
+        st, r = call(self.url, 'POST', '/_mtermvectors', {'docs': [{'_index': 'tv', '_id': '1'},
+                                                                   {'_index': 'tv', '_id': '404'},
+                                                                   {'_index': 'missing', '_id': '1'}]})
+        self.assertEqual([d.get('found') for d in r['docs']], [True, False, None])
+        self.assertEqual(r['docs'][2]['error']['type'], 'index_not_found_exception')
+        call(self.url, 'DELETE', '/tv')
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
