@@ -21,6 +21,7 @@
 #include "rest/dp_sctx.h"
 #include "server/dp_ctl.h"
 #include "server/dp_server.h"
+#include "snapshot/dp_bgio.h"
 #include "shard/dp_shards.h"
 
 static dp_server_t *dp_main_srv;
@@ -124,6 +125,7 @@ main(int argc, char **argv)
 			events += dp_ctl_poll();
 			events += dp_rest_cluster_poll();
 			events += dp_sctx_poll();
+			events += dp_bgio_poll();
 		}
 		if (dp_idle_should_sleep(idle, events)) {
 			atomic_store(&idle->sleeping, 1);

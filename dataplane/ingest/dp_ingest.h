@@ -21,6 +21,7 @@
 #ifndef DP_INGEST_H
 #define DP_INGEST_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -113,6 +114,11 @@ dp_ingest_proc_cond(const dp_ingest_proc_t *p);
  * "_routing"?,"_source":{..},"_ingest":{..}}. */
 void
 dp_ingest_doc_write(const dp_ingest_doc_t *d, osp_jw_t *w);
+
+/* Java's String.replaceAll over POSIX regex re: every match of s (n
+ * bytes) replaced by repl, where $0..$9 name groups and \\x is x. */
+int
+dp_ingest_regex_replace(const regex_t *re, const char *s, size_t n, const char *repl, osp_buf_t *out);
 
 /* Free what compiling pipelines cached on this thread (regexes). */
 void

@@ -148,9 +148,8 @@ trim_fn(const dp_ingest_proc_t *p, const char *s, size_t n, osp_buf_t *out)
 	return 0;
 }
 
-/* Java's replaceAll: every match replaced, $N / ${N} are groups, \x is x. */
-static int
-gsub_fn(const dp_ingest_proc_t *p, const char *s, size_t n, osp_buf_t *out)
+int
+dp_ingest_regex_replace(const regex_t *re, const char *s, size_t n, const char *repl, osp_buf_t *out)
 {
 	char *str = strndup(s, n);
 	const char *cur;
@@ -160,9 +159,9 @@ gsub_fn(const dp_ingest_proc_t *p, const char *s, size_t n, osp_buf_t *out)
 	if (str == NULL)
 		return -ENOMEM;
 	cur = str;
-	while (*cur && regexec(p->re, cur, 10, m, flags) == 0) {
+	while (*cur && regexec(re, cur, 10, m, flags) == 0) {
 		osp_buf_append(out, cur, (size_t)m[0].rm_so);
-		for (const char *r = p->str; *r; r++) {
+		for (const char *r = repl; *r; r++) {
 			if (*r == '\\' && r[1]) {
 				osp_buf_putc(out, *++r);
 			} else if (*r == '$' && (r[1] >= '0' && r[1] <= '9')) {
@@ -188,6 +187,12 @@ gsub_fn(const dp_ingest_proc_t *p, const char *s, size_t n, osp_buf_t *out)
 	osp_buf_puts(out, cur);
 	free(str);
 	return 0;
+}
+
+static int
+gsub_fn(const dp_ingest_proc_t *p, const char *s, size_t n, osp_buf_t *out)
+{
+	return dp_ingest_regex_replace(p->re, s, n, p->str, out);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include "dp_write.h"
 
 #define FANOUT_MAX_INDICES 4096
+#define FANOUT_MAX_SEGMENTS 1024   /* per shard, for _cat/segments */
 
 static void
 fanout_job_done(dp_job_t *job)
@@ -70,6 +71,12 @@ dp_fanout_start(dp_rest_req_t *r, const char *expr, dp_admin_op_t op,
 			ref = dp_shards_ref(list[i], s, &err);
 			if (ref == NULL)
 				continue;
+			if (op == DP_ADMIN_SEGMENTS) {
+				slot->job.max_segs = FANOUT_MAX_SEGMENTS;
+				slot->job.segs = osp_arena_alloc(a, FANOUT_MAX_SEGMENTS * sizeof(*slot->job.segs));
+				if (slot->job.segs == NULL)
+					return NULL;
+			}
 			slot->ran = true;
 			slot->job.ref = ref;
 			slot->job.op = op;

@@ -15,6 +15,7 @@
 #include "dp_rest.h"
 #include "dp_usage.h"
 #include "dp_script.h"
+#include "dp_snapshot.h"
 #include "dp_sctx.h"
 #include "dp_dstream.h"
 #include "dp_tmpl.h"
@@ -89,6 +90,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_ingest_routes();
 	rest_script_routes();
 	rest_template_routes();
+	dp_snapshot_init(s);
 }
 
 void

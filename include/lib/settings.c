@@ -32,6 +32,7 @@ static const setting_def_t setting_defs[] = {
 	{ "cluster.name", OSP_SET_STRING, "osprey", 0, 0, NULL, "cluster name reported by GET /" },
 	{ "node.name", OSP_SET_STRING, "", 0, 0, NULL, "node name (default: host name)" },
 	{ "path.data", OSP_SET_STRING, "data", 0, 0, NULL, "directory for indices and cluster state" },
+	{ "path.repo", OSP_SET_STRING, "", 0, 0, NULL, "roots allowed for fs snapshot repositories (comma-separated)" },
 	{ "path.logs", OSP_SET_STRING, "", 0, 0, NULL, "directory for log files (default: stderr)" },
 	{ "network.host", OSP_SET_STRING, "127.0.0.1", 0, 0, NULL, "address to serve HTTP on (dpdk: address/prefix)" },
 	{ "network.gateway", OSP_SET_STRING, "", 0, 0, NULL, "default gateway (dpdk backend)" },

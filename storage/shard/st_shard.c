@@ -539,3 +539,24 @@ st_shard_get_stats(const st_shard_t *sh, st_shard_stats_t *out)
 	out->primary_term = sh->term;
 	out->merge_current = sh->merge_active ? 1 : 0;
 }
+
+uint32_t
+st_shard_segments(const st_shard_t *sh, st_segment_info_t *out, uint32_t max)
+{
+	for (uint32_t i = 0; i < sh->nsegs && i < max; i++) {
+		const st_sseg_t *g = sh->segs[i];
+		st_segment_info_t *o = &out[i];
+
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", g->name);
+		o->generation = g->r ? g->r->gen : 0;
+		o->docs_count = g->r ? g->r->num_docs : 0;
+		o->docs_deleted = g->r ? g->r->max_doc - g->r->num_docs : 0;
+		o->size_bytes = g->bytes + g->liv_size;
+		for (uint32_t k = 0; k < sh->commit.nsegs; k++)
+			o->committed = o->committed || strcmp(sh->commit.segs[k].name, g->name) == 0;
+		for (uint32_t k = 0; g->r && k < sh->readers->n; k++)
+			o->searchable = o->searchable || sh->readers->r[k] == g->r;
+	}
+	return sh->nsegs;
+}

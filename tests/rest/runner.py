@@ -25,6 +25,7 @@ with a hint to run --update-expected. Exit 77 (meson's skip) when the
 conformance data is absent, as in a user's clone.
 """
 import argparse
+import atexit
 import base64
 import collections
 import glob
@@ -32,6 +33,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -1195,7 +1197,10 @@ def main(argv=None):
     else:
         import harness
         try:
-            node = harness.Node(name='osprey-rest')
+            # fs snapshot repositories must live under path.repo
+            repo_root = tempfile.mkdtemp(prefix='osprey-rest-repo-')
+            atexit.register(shutil.rmtree, repo_root, True)
+            node = harness.Node(name='osprey-rest', settings={'path.repo': repo_root})
             node.start()
         except harness.NodeError as e:
             print('FAIL: could not start a node: %s' % e)
