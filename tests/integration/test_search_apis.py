@@ -10,7 +10,6 @@ GET /_tasks/<id> shows the final response; _tasks errors; _reindex with a
 query, max_docs and op_type=create conflicts; _validate/query explain and
 _field_caps across two indices with include_unmapped.
 """
-import json
 import os
 import sys
 import time
@@ -18,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from test_search_contexts import call  # noqa: E402
+from test_documents import call  # noqa: E402
 
 
 class SearchApisTest(unittest.TestCase):

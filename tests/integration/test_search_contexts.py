@@ -9,38 +9,16 @@ and after the keep-alive ran out, the search.max_open_scroll_context limit,
 keep-alive bounds, and a point in time paged with search_after and the
 _shard_doc tiebreak while the index changes underneath.
 """
-import json
 import os
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from test_documents import call  # noqa: E402  (one HTTP helper for the suites)
 
 N_DOCS = 203
-
-
-def call(base, method, path, body=None, ndjson=False):
-    data = None
-    headers = {}
-    if body is not None:
-        if ndjson:
-            data = ''.join(json.dumps(x) + '\n' for x in body).encode()
-            headers['Content-Type'] = 'application/x-ndjson'
-        else:
-            data = json.dumps(body).encode()
-            headers['Content-Type'] = 'application/json'
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else None
 
 
 class SearchContextsTest(unittest.TestCase):
