@@ -153,6 +153,7 @@ st_seg_builder_free(st_seg_builder_t *b)
 	free(b->fields_h.slots);
 	free(b->touched.p);
 	free(b->fin.s.order.p);
+	free(b->fin.s.tmp.p);
 	free(b->fin.s.docs.p);
 	free(b->fin.s.freqs.p);
 	free(b->fin.s.pos.p);

@@ -73,23 +73,73 @@ cmp_u32(const void *a, const void *b)
 }
 
 
-/* Close every term's pending doc and sort the terms by bytes. */
+#define SORT_CHUNK 1024u
+
+/* Close every term's pending doc and sort the terms by bytes, in slices:
+ * chunks of SORT_CHUNK are sorted one per unit of budget, then runs are
+ * merged pairwise (one pair per step), so a refresh slice never sorts a
+ * whole field's dictionary at once. 1 when sorted, 0 to come back. */
 static int
-terms_sort(st_seg_builder_t *b, bfield_t *f, bscratch_t *s)
+terms_sort(st_seg_builder_t *b, bfield_t *f, bfinish_t *fn, uint64_t *work, uint64_t budget)
 {
 	bterm_t *terms = f->terms.p;
-	uint32_t *order;
+	uint32_t n = f->terms.n;
+	bscratch_t *s = &fn->s;
 
-	if (st_seg_barr_grow(&s->order, 4, f->terms.n))
-		return -ENOMEM;
-	order = s->order.p;
-	for (uint32_t i = 0; i < f->terms.n; i++) {
-		order[i] = i;
-		if (terms[i].last_doc != terms[i].flushed_doc &&
-		    st_seg_bterm_flush(b, f, &terms[i]))
+	if (fn->sort_phase == 0) {
+		if (st_seg_barr_grow(&s->order, 4, n) || st_seg_barr_grow(&s->tmp, 4, n))
 			return -ENOMEM;
+		for (uint32_t i = 0; i < n; i++) {
+			((uint32_t *)s->order.p)[i] = i;
+			if (terms[i].last_doc != terms[i].flushed_doc &&
+			    st_seg_bterm_flush(b, f, &terms[i]))
+				return -ENOMEM;
+		}
+		fn->sort_phase = 1;
+		fn->sort_at = 0;
+		*work += 1 + n / 64;
 	}
-	qsort_r(order, f->terms.n, 4, cmp_terms, terms);
+	while (fn->sort_phase == 1 && *work < budget) {
+		uint32_t m = n - fn->sort_at < SORT_CHUNK ? n - fn->sort_at : SORT_CHUNK;
+
+		qsort_r((uint32_t *)s->order.p + fn->sort_at, m, 4, cmp_terms, terms);
+		fn->sort_at += m;
+		*work += m;
+		if (fn->sort_at >= n) {
+			fn->sort_phase = 2;
+			fn->sort_at = 0;
+			fn->sort_w = SORT_CHUNK;
+		}
+	}
+	while (fn->sort_phase == 2 && fn->sort_w < n && *work < budget) {
+		const uint32_t *in = s->order.p;
+		uint32_t *out = s->tmp.p;
+		uint32_t lo = fn->sort_at, w = fn->sort_w;
+		uint32_t mid = n - lo < w ? n : lo + w;
+		uint32_t hi = n - mid < w ? n : mid + w;
+		uint32_t i = lo, j = mid, k = lo;
+
+		while (i < mid && j < hi)
+			out[k++] = cmp_terms(&in[j], &in[i], terms) < 0 ? in[j++] : in[i++];
+		while (i < mid)
+			out[k++] = in[i++];
+		while (j < hi)
+			out[k++] = in[j++];
+		*work += hi - lo;
+		fn->sort_at = hi;
+		if (hi >= n) {
+			barr_t t = s->order;
+
+			s->order = s->tmp;
+			s->tmp = t;
+			fn->sort_at = 0;
+			fn->sort_w = w > n / 2 ? n : w * 2;
+		}
+	}
+	if (fn->sort_phase == 2 && fn->sort_w >= n) {
+		fn->sort_phase = 0;
+		return 1;
+	}
 	return 0;
 }
 
@@ -225,10 +275,12 @@ st_seg_builder_finish_step(st_seg_builder_t *b, uint64_t budget)
 		switch (fn->stage) {
 		case 0:
 			if (f->spec.index != ST_SEG_INDEX_NONE && f->terms.n) {
-				rc = terms_sort(b, f, &fn->s);
-				work += 1 + f->terms.n / 8;
-				fn->oi = 0;
-				fn->stage = 1;
+				rc = terms_sort(b, f, fn, &work, budget);
+				if (rc == 1) {
+					rc = 0;
+					fn->oi = 0;
+					fn->stage = 1;
+				}
 			} else {
 				fn->stage = 2;
 			}

@@ -77,6 +77,7 @@ typedef struct bfield {
 /* Scratch arrays reused across terms while finishing. */
 typedef struct bscratch {
 	barr_t order, docs, freqs, pos;
+	barr_t tmp;                   /* merge target of the sliced term sort */
 } bscratch_t;
 
 /* Progress of a (possibly sliced) finish: field fid, stage within it. */
@@ -84,6 +85,8 @@ typedef struct bfinish {
 	uint32_t fid;
 	int stage;                    /* 0 sort terms, 1 terms, 2 norms, 3 doc values */
 	uint32_t oi;                  /* next term (rank in byte order) */
+	int sort_phase;               /* stage 0: 0 start, 1 sort chunks, 2 merge runs */
+	uint32_t sort_at, sort_w;     /* next chunk / pair of runs, run width */
 	bscratch_t s;
 } bfinish_t;
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "osprey/storage.h"
+#include "st_reader.h"
 #include "test_shard_util.h"
 
 #define NDOCS 3000
@@ -137,6 +138,47 @@ test_reads_and_writes_during_refresh(void **state)
 	tsh_close(sh, true);
 }
 
+/* The term dictionary the slices built (sorted in chunks, merged across
+ * steps) is in byte order and complete. */
+static void
+test_sliced_terms_sorted(void **state)
+{
+	st_shard_t *sh = open_sliced();
+	st_term_iter_t it;
+	char prev[64] = "";
+	uint32_t n = 0;
+
+	(void)state;
+	index_n(sh, 0, NDOCS, "alpha");
+	st_shard_refresh_request(sh);
+	finish(sh);
+	st_reader_set_t *set = st_shard_acquire_readers(sh);
+
+	assert_int_equal(set->n, 1);
+	const st_reader_t *r = set->r[0];
+
+	assert_int_equal(r->ops->terms_seek(r, "title", NULL, 0, &it), 0);
+	while (!it.done) {
+		char cur[64];
+
+		assert_true(it.term_len < sizeof(cur));
+		memcpy(cur, it.term, it.term_len);
+		cur[it.term_len] = '\0';
+		assert_true(n == 0 || strcmp(prev, cur) < 0);
+		memcpy(prev, cur, it.term_len + 1);
+		n++;
+		assert_int_equal(r->ops->terms_next(&it), 0);
+	}
+	/* alpha number of many words + NDOCS numbers */
+	assert_int_equal(n, 5 + NDOCS);
+	const st_postings_t *p;
+
+	assert_int_equal(r->ops->postings(r, "title", "2999", 4, &p), 0);
+	assert_int_equal(r->ops->postings(r, "title", "many", 4, &p), 0);
+	st_shard_release_readers(set);
+	tsh_close(sh, true);
+}
+
 static void
 test_blocking_calls_finish_a_sliced_refresh(void **state)
 {
@@ -214,6 +256,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reads_and_writes_during_refresh, tsh_setup, tsh_teardown),
+		cmocka_unit_test_setup_teardown(test_sliced_terms_sorted, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_blocking_calls_finish_a_sliced_refresh, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_close_mid_refresh_loses_nothing, tsh_setup, tsh_teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_of_only_deletes, tsh_setup, tsh_teardown),
