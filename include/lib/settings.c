@@ -49,6 +49,7 @@ static const setting_def_t setting_defs[] = {
 	{ "dataplane.eal", OSP_SET_STRING, "", 0, 0, NULL, "extra DPDK EAL arguments" },
 	{ "dataplane.port", OSP_SET_INT, "0", 0, 1023, NULL, "DPDK ethdev port id" },
 	{ "dataplane.mbufs", OSP_SET_INT, "8191", 1023, 1048575, NULL, "dpdk backend: mbufs in the RX/TX mempool" },
+	{ "storage.refresh_slice_us", OSP_SET_INT, "1000", 0, 1000000, NULL, "longest a worker spends on a shard refresh per tick (0 = whole refresh at once)" },
 	{ "dataplane.idle_sleep_us", OSP_SET_INT, "-1", -1, 1000000, NULL, "idle back-off sleep (0 = busy poll, -1 = backend default)" },
 	{ "dataplane.lcores", OSP_SET_STRING, "", 0, 0, NULL, "EAL lcore list (default: all cores)" },
 	{ "search.max_open_scroll_context", OSP_SET_INT, "500", 0, INT32_MAX, NULL, "open scroll contexts allowed at once" },
