@@ -34,8 +34,9 @@ typedef struct dp_uscript {
 	const osp_json_t *params;    /* object or NULL */
 } dp_uscript_t;
 
-/* From a request's "script" value (a string or {"source","lang","params"}
- * or {"id"} of a stored script). 0 or -EINVAL with err. */
+/* From a request's "script" value: a string or {"source","lang","params"}
+ * (a stored script {"id"} is the caller's to resolve first: the stored
+ * object with the request's params). 0 or -EINVAL with err. */
 int dp_uscript_compile(osp_arena_t *a, const osp_json_t *script, dp_uscript_t *out, osp_err_t *err);
 
 /* Run s on the document src[0..len): *op says what to do; for

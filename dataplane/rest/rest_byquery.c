@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "dp_fanout.h"
+#include "dp_script.h"
 #include "dp_search.h"
 #include "dp_tasks.h"
 #include "dp_uscript.h"
@@ -359,6 +360,31 @@ byq_fail(dp_rest_req_t *r, osp_err_t *err)
 	return false;
 }
 
+/* The "script" of an update: stored ({"id"}) or inline, checked now. */
+static bool
+byq_script(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a, const osp_json_t *m)
+{
+	const osp_json_t *id = osp_json_get(m, "id");
+	osp_err_t err;
+
+	if (osp_json_is(id, OSP_JSON_STRING)) {
+		osp_json_t *stored = dp_script_stored(a, id->u.str);
+
+		if (stored == NULL) {
+			osp_err_set(&err, 404, "resource_not_found_exception",
+				    "unable to find script [%s] in cluster state", id->u.str);
+			return byq_fail(r, &err);
+		}
+		if (osp_json_get(m, "params") && !osp_json_get(stored, "params"))
+			osp_json_append(a, stored, "params", 6, osp_json_clone(a, osp_json_get(m, "params")));
+		m = stored;
+	}
+	if (dp_uscript_compile(a, m, &q->script, &err) != 0)
+		return byq_fail(r, &err);
+	q->has_script = true;
+	return true;
+}
+
 /* _reindex's "source" and "dest" objects. */
 static bool
 byq_reindex_body(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a, const osp_json_t *m,
@@ -442,9 +468,8 @@ byq_parse(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a)
 			} else if (osp_json_key_eq(m, "conflicts") && osp_json_is(m, OSP_JSON_STRING)) {
 				q->abort_on_conflict = strcmp(m->u.str, "proceed") != 0;
 			} else if (osp_json_key_eq(m, "script") && q->update) {
-				if (dp_uscript_compile(a, m, &q->script, &err) != 0)
-					return byq_fail(r, &err);
-				q->has_script = true;
+				if (!byq_script(r, q, a, m))
+					return false;
 			} else if (q->mode == BYQ_REINDEX && (osp_json_key_eq(m, "source") || osp_json_key_eq(m, "dest")) &&
 				   osp_json_is(m, OSP_JSON_OBJECT)) {
 				if (!byq_reindex_body(r, q, a, m, &expr))

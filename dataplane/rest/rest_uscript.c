@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_script.h"
 #include "dp_uscript.h"
 
 /* One run of a script (stack). */
@@ -387,17 +386,9 @@ us_run(us_exec_t *x)
 int
 dp_uscript_compile(osp_arena_t *a, const osp_json_t *script, dp_uscript_t *out, osp_err_t *err)
 {
-	const osp_json_t *src = script, *id = osp_json_get(script, "id");
+	const osp_json_t *src = script;
 	us_exec_t x = { .a = a, .check = true, .err = err };
 
-	if (osp_json_is(id, OSP_JSON_STRING)) {
-		osp_json_t *stored = dp_script_stored(a, id->u.str);
-
-		if (stored == NULL)
-			return osp_err_set(err, 404, "resource_not_found_exception",
-					   "unable to find script [%s] in cluster state", id->u.str);
-		script = stored;
-	}
 	if (osp_json_is(script, OSP_JSON_OBJECT)) {
 		const osp_json_t *lang = osp_json_get(script, "lang");
 
