@@ -85,7 +85,6 @@ typedef struct term_sc {
 	const st_bm25_t *bm;
 	float min;               /* competitive threshold (root only) */
 	uint32_t skip_blk;       /* block index checked last */
-	uint32_t ub_blk;         /* block of the last block_ub call */
 } term_sc_t;
 
 static float
@@ -132,30 +131,6 @@ term_advance(st_scorer_t *s, uint32_t target)
 	return s->doc = t->cur.doc;
 }
 
-/* The block holding the first doc >= doc; doc never goes back. */
-static float
-term_block_ub(st_scorer_t *s, uint32_t doc, uint32_t *last)
-{
-	term_sc_t *t = (term_sc_t *)s;
-	const st_postings_t *p = t->cur.p;
-	uint32_t nb = (p->doc_freq + ST_BLOCK_DOCS - 1) / ST_BLOCK_DOCS, b = t->ub_blk;
-
-	if (!p->blocks) {
-		*last = ST_NO_MORE_DOCS - 1;
-		return s->max_score;
-	}
-	while (b < nb && p->blocks[b].last_doc < doc)
-		b++;
-	t->ub_blk = b;
-	if (b == nb) {
-		*last = ST_NO_MORE_DOCS - 1;
-		return 0;
-	}
-	*last = p->blocks[b].last_doc;
-	return st_bm25_score(t->bm, (float)p->blocks[b].max_freq,
-			     t->norms ? p->blocks[b].min_norm : 1);
-}
-
 static void
 term_set_min(st_scorer_t *s, float min)
 {
@@ -179,7 +154,6 @@ term_scorer(const st_weight_t *w, st_sctx_t *c)
 	t->s.advance = term_advance;
 	t->s.score = term_score;
 	t->s.set_min = term_set_min;
-	t->s.block_ub = term_block_ub;
 	t->s.max_score = st_bm25_score(w->bm25, (float)(p->max_freq ? p->max_freq : 1),
 				       t->norms ? p->min_norm : 1);
 	t->s.cost = p->doc_freq;
@@ -277,18 +251,17 @@ typedef struct conj_sc {
 	st_scorer_t s;
 	st_scorer_t **k;         /* sorted by cost; k[0] leads */
 	uint32_t n;
-	float min;               /* competitive threshold (root only) */
 } conj_sc_t;
 
-/* First doc >= target on which every clause sits. */
 static uint32_t
-conj_align(conj_sc_t *c, uint32_t target)
+conj_advance(st_scorer_t *s, uint32_t target)
 {
+	conj_sc_t *c = (conj_sc_t *)s;
 	uint32_t doc = c->k[0]->advance(c->k[0], target);
 
 again:
 	if (doc == ST_NO_MORE_DOCS)
-		return doc;
+		return s->doc = doc;
 	for (uint32_t i = 1; i < c->n; i++) {
 		uint32_t d = c->k[i]->doc;
 		if (d == UINT32_MAX || d < doc)
@@ -298,42 +271,7 @@ again:
 			goto again;
 		}
 	}
-	return doc;
-}
-
-/* Block-max conjunction (Lucene's BlockMaxConjunctionScorer): once a
- * threshold is published, a doc whose clauses' block maxima sum below it
- * sends every clause past the shortest of those blocks. */
-static uint32_t
-conj_advance(st_scorer_t *s, uint32_t target)
-{
-	conj_sc_t *c = (conj_sc_t *)s;
-
-	for (;;) {
-		uint32_t doc = conj_align(c, target), upto = ST_NO_MORE_DOCS - 1;
-		double ub = 0;
-
-		if (doc == ST_NO_MORE_DOCS || c->min <= 0)
-			return s->doc = doc;
-		for (uint32_t i = 0; i < c->n; i++) {
-			st_scorer_t *k = c->k[i];
-			uint32_t last = ST_NO_MORE_DOCS - 1;
-			ub += k->block_ub ? k->block_ub(k, doc, &last) : k->max_score;
-			if (last < upto)
-				upto = last;
-		}
-		if ((float)ub * UB_SLACK >= c->min)
-			return s->doc = doc;
-		if (upto >= ST_NO_MORE_DOCS - 1)
-			return s->doc = ST_NO_MORE_DOCS;
-		target = upto + 1;
-	}
-}
-
-static void
-conj_set_min(st_scorer_t *s, float min)
-{
-	((conj_sc_t *)s)->min = min;
+	return s->doc = doc;
 }
 
 static float
@@ -373,7 +311,6 @@ conj_scorer(st_scorer_t **k, uint32_t n, st_sctx_t *c)
 	j->s.doc = UINT32_MAX;
 	j->s.advance = conj_advance;
 	j->s.score = conj_score;
-	j->s.set_min = conj_set_min;
 	j->s.max_score = (float)ub;
 	j->s.cost = k[0]->cost;
 	return &j->s;

@@ -226,9 +226,6 @@ struct st_scorer {
 	void (*set_min)(st_scorer_t *s, float min);
 	float max_score;         /* upper bound on this segment */
 	uint32_t cost;           /* estimated matches */
-	/* Upper bound on the scores of docs in [doc, *last] for doc at or
-	 * after the last one asked (block maxima); NULL: max_score. */
-	float (*block_ub)(st_scorer_t *s, uint32_t doc, uint32_t *last);
 };
 
 /* Per-segment scorer state: the arena and the bitmaps scorers borrow,
