@@ -56,6 +56,7 @@ def machine():
         info['loadavg_start'] = open('/proc/loadavg').read().split()[:3]
     except OSError:
         pass
+    info['node_commit'] = os.environ.get('PF_NODE_COMMIT', 'working tree')
     try:
         info['commit'] = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
                                         capture_output=True, text=True).stdout.strip()
