@@ -36,6 +36,7 @@ import re
 import shutil
 import socket
 import sys
+import tempfile
 import time
 import traceback
 import urllib.parse
