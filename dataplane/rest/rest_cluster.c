@@ -6,6 +6,7 @@
  * and "timed_out": true when their timeout passes, as Elasticsearch does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,27 +240,44 @@ nodes_node_head(osp_jw_t *w, const osp_node_t *n)
 	osp_jw_kv_str(w, "http_address", n->http_address[0] ? n->http_address : http);
 }
 
-static void
-nodes_queue_stats(osp_jw_t *w, const dp_net_stats_t *ns)
-{
-	osp_jw_key(w, "queues");
-	osp_jw_arr_begin(w);
-	for (unsigned i = 0; i < ns->n_queues && i < DP_NET_MAX_QUEUES; i++) {
-		const dp_net_queue_stats_t *q = &ns->queue[i];
+/* A counter of a stats struct, by name and offset, for the tables below. */
+typedef struct nodes_counter {
+	const char *key;
+	size_t off;
+} nodes_counter_t;
 
-		osp_jw_obj_begin(w);
-		osp_jw_kv_int(w, "id", i);
-		osp_jw_kv_int(w, "rx_packets", (int64_t)q->rx_packets);
-		osp_jw_kv_int(w, "rx_bytes", (int64_t)q->rx_bytes);
-		osp_jw_kv_int(w, "rx_errors", (int64_t)q->rx_errors);
-		osp_jw_kv_int(w, "rx_dropped", (int64_t)q->rx_dropped);
-		osp_jw_kv_int(w, "tx_packets", (int64_t)q->tx_packets);
-		osp_jw_kv_int(w, "tx_bytes", (int64_t)q->tx_bytes);
-		osp_jw_kv_int(w, "tx_errors", (int64_t)q->tx_errors);
-		osp_jw_kv_int(w, "tx_dropped", (int64_t)q->tx_dropped);
-		osp_jw_obj_end(w);
+#define NC(type, field) { #field, offsetof(type, field) }
+#define NC_AS(key, type, field) { key, offsetof(type, field) }
+
+static const nodes_counter_t nodes_queue_counters[] = {
+	NC(dp_net_queue_stats_t, rx_packets), NC(dp_net_queue_stats_t, rx_bytes),
+	NC(dp_net_queue_stats_t, rx_errors), NC(dp_net_queue_stats_t, rx_dropped),
+	NC(dp_net_queue_stats_t, tx_packets), NC(dp_net_queue_stats_t, tx_bytes),
+	NC(dp_net_queue_stats_t, tx_errors), NC(dp_net_queue_stats_t, tx_dropped),
+};
+
+static const nodes_counter_t nodes_net_counters[] = {
+	NC_AS("current_open", dp_net_stats_t, open), NC_AS("total_opened", dp_net_stats_t, accepted),
+	NC_AS("total_closed", dp_net_stats_t, closed), NC(dp_net_stats_t, requests),
+	NC(dp_net_stats_t, rx_bytes), NC(dp_net_stats_t, tx_bytes),
+	NC(dp_net_stats_t, rx_calls), NC(dp_net_stats_t, tx_calls),
+};
+
+static const nodes_counter_t nodes_cycle_counters[] = {
+	NC(dp_net_stats_t, tsc_hz), NC_AS("busy", dp_net_stats_t, busy_tsc),
+	NC_AS("idle", dp_net_stats_t, idle_tsc), NC_AS("busy_iterations", dp_net_stats_t, busy_polls),
+	NC_AS("idle_iterations", dp_net_stats_t, idle_polls),
+};
+
+static void
+nodes_counters(osp_jw_t *w, const void *base, const nodes_counter_t *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)base + c[i].off, sizeof(v));
+		osp_jw_kv_int(w, c[i].key, (int64_t)v);
 	}
-	osp_jw_arr_end(w);
 }
 
 /* "network": the network core's backend, link, device queues and where its
@@ -279,23 +297,23 @@ nodes_network_stats(osp_jw_t *w, const dp_net_stats_t *ns)
 		osp_jw_kv_int(w, "speed_mbps", ns->link_speed_mbps);
 		osp_jw_obj_end(w);
 	}
-	osp_jw_kv_int(w, "current_open", (int64_t)ns->open);
-	osp_jw_kv_int(w, "total_opened", (int64_t)ns->accepted);
-	osp_jw_kv_int(w, "total_closed", (int64_t)ns->closed);
-	osp_jw_kv_int(w, "requests", (int64_t)ns->requests);
-	osp_jw_kv_int(w, "rx_bytes", (int64_t)ns->rx_bytes);
-	osp_jw_kv_int(w, "tx_bytes", (int64_t)ns->tx_bytes);
-	osp_jw_kv_int(w, "rx_calls", (int64_t)ns->rx_calls);
-	osp_jw_kv_int(w, "tx_calls", (int64_t)ns->tx_calls);
-	if (ns->link != DP_NET_LINK_NONE)
-		nodes_queue_stats(w, ns);
+	nodes_counters(w, ns, nodes_net_counters, sizeof(nodes_net_counters) / sizeof(nodes_net_counters[0]));
+	if (ns->link != DP_NET_LINK_NONE) {
+		osp_jw_key(w, "queues");
+		osp_jw_arr_begin(w);
+		for (unsigned i = 0; i < ns->n_queues && i < DP_NET_MAX_QUEUES; i++) {
+			osp_jw_obj_begin(w);
+			osp_jw_kv_int(w, "id", i);
+			nodes_counters(w, &ns->queue[i], nodes_queue_counters,
+				       sizeof(nodes_queue_counters) / sizeof(nodes_queue_counters[0]));
+			osp_jw_obj_end(w);
+		}
+		osp_jw_arr_end(w);
+	}
 	osp_jw_key(w, "cycles");
 	osp_jw_obj_begin(w);
-	osp_jw_kv_int(w, "tsc_hz", (int64_t)ns->tsc_hz);
-	osp_jw_kv_int(w, "busy", (int64_t)ns->busy_tsc);
-	osp_jw_kv_int(w, "idle", (int64_t)ns->idle_tsc);
-	osp_jw_kv_int(w, "busy_iterations", (int64_t)ns->busy_polls);
-	osp_jw_kv_int(w, "idle_iterations", (int64_t)ns->idle_polls);
+	nodes_counters(w, ns, nodes_cycle_counters,
+		       sizeof(nodes_cycle_counters) / sizeof(nodes_cycle_counters[0]));
 	osp_jw_key(w, "busy_percent");
 	osp_jw_double(w, total ? 100.0 * (double)ns->busy_tsc / (double)total : 0.0);
 	osp_jw_kv_int(w, "busy_per_request", ns->requests ? (int64_t)(ns->busy_tsc / ns->requests) : 0);

@@ -8,7 +8,8 @@ namespace (see dpdk_net.py). Covers GET /, index/document/bulk/search,
 replies and requests larger than lwIP's 64 KB send buffer and window, many
 concurrent keep-alive connections with zero errors, a peer reset, and a
 clean stop by SIGTERM, the published address (no /prefix) and the
-osprey.network counters of _nodes/stats. A second test brings a node up on
+osprey.network counters of _nodes/stats (and those of a kernel-backend node
+on the same veth path). A last test brings a node up on
 net_tap inside the server namespace (skipped with one line without
 /dev/net/tun). dpdk_net.py deletes the namespaces; processes are stopped by
 PID. Skips (exit 77) with one line when namespaces are not permitted.
@@ -202,6 +203,30 @@ class DpdkAfPacketTest(unittest.TestCase):
         self.assertEqual(net['cycles']['busy_per_request'], net['cycles']['busy'] // net['requests'])
         s, body = get(self.node.host, self.node.port, '/_cat/nodes?h=ip,http')
         self.assertEqual(body.decode().split(), [self.node.host, '%s:%d' % (self.node.host, self.node.port)])
+
+
+class KernelOnVethTest(unittest.TestCase):
+    """The kernel backend on the same veth path (what perf/net/bench_net.py compares)."""
+
+    def test_kernel_node_stats(self):
+        node = harness.Node(name='osprey-kernel-veth')
+        node.settings.update(node.link.kernel_settings())
+        node.start()
+        try:
+            for _ in range(20):
+                self.assertEqual(get(node.host, node.port, '/')[0], 200)
+            s, body = get(node.host, node.port, '/_nodes/stats')
+            info = list(json.loads(body)['nodes'].values())[0]
+            net = info['osprey']['network']
+            self.assertEqual(info['http_address'], '%s:%d' % (node.host, node.port))
+            self.assertEqual(net['driver'], 'io_uring')
+            self.assertNotIn('link', net)      # sockets: no device to report
+            self.assertNotIn('queues', net)
+            self.assertGreaterEqual(net['requests'], 20)
+            self.assertGreater(net['cycles']['busy'], 0)
+        finally:
+            self.assertEqual(node.stop(), 0, node.log_text())
+            node.cleanup()
 
 
 class DpdkTapTest(unittest.TestCase):
