@@ -17,6 +17,7 @@
 #include "dp_script.h"
 #include "dp_snapshot.h"
 #include "dp_sctx.h"
+#include "dp_indices_ext.h"
 #include "dp_dstream.h"
 #include "dp_tmpl.h"
 
@@ -77,6 +78,8 @@ dp_rest_init(const osp_settings_t *s)
 	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
+	rest_indices_block_routes();
+	rest_indices_info_routes();
 	rest_ltemplate_routes();
 	rest_itemplate_routes();
 	rest_tmpl_simulate_routes();
