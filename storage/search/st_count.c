@@ -2,7 +2,8 @@
  * st_count.c - counting a weight's live matches in one segment without
  * building its match set, where the answer is cheaper than the set: a term
  * (doc_freq, or its postings' intersection size with the live docs), a
- * numeric range (the points slice, st_range.c), a phrase (its matches
+ * numeric range (the points slice, st_range.c), exists on a numeric field
+ * (the points' doc count), a phrase (its matches
  * walked and counted, no set), match_all, and a
  * conjunction or disjunction of two terms (CRoaring's and/or cardinality,
  * which count container by container without allocating a result).
@@ -109,6 +110,8 @@ st_weight_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
 	case ST_W_FILTER:
 		if (w->fkind == ST_F_NUM_RANGE)
 			return st_range_count(w, r, count);
+		if (w->fkind == ST_F_EXISTS)
+			return st_range_exists_count(w, r, count);
 		if (term_docs(w, r, &b))
 			return -ENOTSUP;
 		*count = live_card(b, r);

@@ -8,7 +8,8 @@
  *     array, dense ones go through a bitset, then one roaring build;
  *   - counts: on a single-valued field the slice's length is the count;
  *     deletes are subtracted by looking up the deleted docs' values (or the
- *     live set, whichever side is smaller), no set is built;
+ *     live set, whichever side is smaller), no set is built; exists on a
+ *     numeric field counts the points' docs the same way;
  *   - top-k: when the slice is dense, a scorer walks doc values in doc order
  *     and stops at the first k hits (constant scores: later docs never beat
  *     earlier ties), instead of building the set;
@@ -214,14 +215,36 @@ st_range_bitmap(const st_weight_t *w, const st_reader_t *r)
 	return slice_bitmap(&pt, a, b, r->max_doc);
 }
 
+/* Take from *n the deleted docs of r with a value of field inside bd (NULL:
+ * any value), looked up in the doc values. */
+static int
+drop_deleted(const st_reader_t *r, const char *field, const bounds_t *bd, uint64_t *n)
+{
+	roaring_bitmap_t *del;
+	roaring_uint32_iterator_t it;
+	st_dv_numeric_t dv;
+
+	if (r->ops->dv_numeric(r, field, &dv))
+		return -ENOTSUP;
+	if (!(del = roaring_bitmap_flip(r->live, 0, r->max_doc)))
+		return -ENOMEM;
+	roaring_init_iterator(del, &it);
+	for (; it.has_value; roaring_advance_uint32_iterator(&it)) {
+		uint32_t d = it.current_value;
+		*n -= bd ? dv_match(&dv, bd, d) : dv.start[d] < dv.start[d + 1];
+	}
+	roaring_bitmap_free(del);
+	return 0;
+}
+
 int
 st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
 {
 	st_points_t pt;
-	st_dv_numeric_t dv;
 	bounds_t bd;
 	uint32_t a, b, deleted;
 	uint64_t n;
+	int rc;
 
 	if (!slice(w, r, &pt, &bd, &a, &b) || !pt.single)
 		return -ENOTSUP;
@@ -232,20 +255,8 @@ st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
 		return 0;
 	}
 	if (deleted < n) {
-		/* subtract the deleted docs whose value is inside */
-		roaring_bitmap_t *del = roaring_bitmap_flip(r->live, 0, r->max_doc);
-		roaring_uint32_iterator_t it;
-
-		if (!del)
-			return -ENOMEM;
-		if (r->ops->dv_numeric(r, w->field, &dv)) {
-			roaring_bitmap_free(del);
-			return -ENOTSUP;
-		}
-		roaring_init_iterator(del, &it);
-		for (; it.has_value; roaring_advance_uint32_iterator(&it))
-			n -= dv_match(&dv, &bd, it.current_value);
-		roaring_bitmap_free(del);
+		if ((rc = drop_deleted(r, w->field, &bd, &n)))
+			return rc;
 	} else {
 		uint64_t live = 0;
 
@@ -253,6 +264,22 @@ st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
 			live += roaring_bitmap_contains(r->live, pt.docs[i]);
 		n = live;
 	}
+	*count = n;
+	return 0;
+}
+
+int
+st_range_exists_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count)
+{
+	st_points_t pt;
+	uint64_t n;
+	int rc;
+
+	if (!r->ops->points || r->ops->points(r, w->field, &pt))
+		return -ENOTSUP;
+	n = pt.doc_count;
+	if (r->live && r->num_docs < r->max_doc && (rc = drop_deleted(r, w->field, NULL, &n)))
+		return rc;
 	*count = n;
 	return 0;
 }

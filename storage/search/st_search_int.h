@@ -117,6 +117,9 @@ st_range_bitmap(const st_weight_t *w, const st_reader_t *r);
  * or -ENOTSUP (no points, or a multi-valued field). */
 int
 st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
+/* Live docs of r with a value in w's numeric field (exists), likewise. */
+int
+st_range_exists_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
 
 /* A postings cursor whose rank (index into freqs/positions) is computed
  * lazily: jumps move only the doc iterator; a second iterator catches up
