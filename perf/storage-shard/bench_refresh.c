@@ -28,15 +28,14 @@
 #include "osprey/io.h"
 #include "osprey/storage.h"
 
-static uint64_t rng = 88172645463325252ULL;
+static uint64_t seed = 42;
 
+/* Knuth's MMIX LCG; the high bits are good enough to pick words. */
 static uint32_t
 rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)((seed >> 33) % n);
 }
 
 static double

@@ -9,28 +9,13 @@ of term/terms/prefix/range, and _analyze with index + analyzer uses the same
 definitions. Analysis settings change only on a closed index; reopening
 builds the shards' analyzers anew.
 """
-import json
 import os
 import sys
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
-
-def call(base, method, path, body=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {'Content-Type': 'application/json'} if body is not None else {}
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else None
+from test_documents import call  # noqa: E402
 
 
 SETTINGS = {
