@@ -210,6 +210,11 @@ dp_job_admin_run(dp_job_t *job, unsigned w)
 		st_shard_get_stats(sh, &j->stats);
 		job->rc = 0;
 		break;
+	case DP_ADMIN_SEGMENTS:
+		st_shard_get_stats(sh, &j->stats);
+		j->n_segs = st_shard_segments(sh, j->segs, j->max_segs);
+		job->rc = 0;
+		break;
 	}
 	dp_core_complete(job);
 }

@@ -101,6 +101,7 @@ typedef enum dp_admin_op {
 	DP_ADMIN_FLUSH,
 	DP_ADMIN_FORCEMERGE,
 	DP_ADMIN_STATS,
+	DP_ADMIN_SEGMENTS,          /* segs[max_segs] filled, n_segs set */
 } dp_admin_op_t;
 
 typedef struct dp_job_admin {
@@ -110,6 +111,8 @@ typedef struct dp_job_admin {
 	uint32_t max_num_segments;
 	bool only_expunge_deletes;
 	st_shard_stats_t stats;
+	st_segment_info_t *segs;     /* SEGMENTS: caller's array (its arena) */
+	uint32_t max_segs, n_segs;
 	void *user;
 	uint32_t slot;               /* position in the caller's fan-out */
 } dp_job_admin_t;

@@ -379,6 +379,22 @@ typedef struct st_shard_stats {
 void
 st_shard_get_stats(const st_shard_t *sh, st_shard_stats_t *out);
 
+/* One segment of a shard (_cat/segments): what the searchable view and the
+ * last commit point say about it. */
+typedef struct st_segment_info {
+	char name[40];
+	uint64_t generation;
+	uint32_t docs_count;          /* live */
+	uint32_t docs_deleted;
+	uint64_t size_bytes;          /* components + live-docs file */
+	bool committed;               /* named by the last commit point */
+	bool searchable;              /* in the published reader set */
+} st_segment_info_t;
+
+/* Fill up to max segments (oldest first); returns how many the shard has. */
+uint32_t
+st_shard_segments(const st_shard_t *sh, st_segment_info_t *out, uint32_t max);
+
 /* Count a search/fetch phase served (the search module does the work). */
 void
 st_shard_note_search(st_shard_t *sh, bool fetch);
