@@ -41,6 +41,16 @@ bool dp_search_shard_wanted(const dp_index_t *idx, uint32_t sh, const char *rout
  * page ends the use). */
 void dp_search_scroll(dp_rest_req_t *r, struct dp_sctx *sc);
 
+/* Page through a search as an internal scroll (by-query APIs): with id ""
+ * the first page pins the shards' views in a new scroll context and writes
+ * its id (DP_SCTX_ID_MAX bytes) to id; later calls with that id return the
+ * next page over the same views. req must sort on _doc last and live as long
+ * as the scroll. The caller clears the context (dp_sctx_clear) when done.
+ * 0, or -errno with err (too many scroll contexts, context gone). */
+int dp_search_scroll_internal(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_t *req,
+			      bool fetch_source, char *id, dp_search_done_t done, void *user,
+			      osp_err_t *err);
+
 /* The fetched document of a hit, or NULL. */
 static inline const st_get_res_t *
 dp_search_doc(const dp_search_result_t *res, const st_hit_t *h)

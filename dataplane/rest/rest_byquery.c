@@ -1,8 +1,10 @@
 /*
  * rest_byquery.c - _delete_by_query, _update_by_query and _reindex.
  *
- * As Elasticsearch's reindex module does it: search the current searchable
- * view in batches (scroll_size, default 1000), then for every hit write a
+ * As Elasticsearch's reindex module does it: scroll through the searchable
+ * view in batches (scroll_size, default 1000; an internal scroll context
+ * pins the view, so refreshes meanwhile neither skip nor repeat documents),
+ * then for every hit write a
  * delete (or a re-index of its own _source, which picks up mapping changes)
  * guarded by if_seq_no/if_primary_term, so a document changed since the
  * search counts as a version conflict instead of being clobbered. Batches
@@ -24,6 +26,7 @@
 
 #include "dp_fanout.h"
 #include "dp_script.h"
+#include "dp_sctx.h"
 #include "dp_search.h"
 #include "dp_tasks.h"
 #include "dp_uscript.h"
@@ -50,9 +53,9 @@ typedef struct byq_ctx {
 	st_search_req_t req;
 	dp_uscript_t script;
 	bool has_script;
+	char scroll_id[DP_SCTX_ID_MAX];  /* internal scroll; "" before the first batch */
 	uint64_t start_ns;
 	/* progress */
-	int32_t from;
 	uint64_t total, done_ops, deleted, updated, created, conflicts, noops, batches;
 	uint32_t pending;
 	bool stop;
@@ -63,6 +66,15 @@ typedef struct byq_ctx {
 } byq_ctx_t;
 
 static void byq_next_batch(byq_ctx_t *q);
+
+/* Drop the internal scroll (end of the run, or a failure). */
+static void
+byq_scroll_clear(byq_ctx_t *q)
+{
+	if (q->scroll_id[0])
+		dp_sctx_clear(q->scroll_id, false);
+	q->scroll_id[0] = '\0';
+}
 
 /* The counters of the response and of a task's status (BulkByScrollTask). */
 static void
@@ -149,6 +161,7 @@ byq_refresh_done(dp_fanout_t *f)
 static void
 byq_finish(byq_ctx_t *q)
 {
+	byq_scroll_clear(q);
 	if (q->refresh && q->n_list > 0) {
 		/* Refresh every searched index, then reply. */
 		char *expr = osp_arena_calloc(q->r->http->arena, (size_t)q->n_list * (OSP_INDEX_NAME_MAX + 1) + 1);
@@ -216,6 +229,7 @@ byq_batch_done(void *user, const dp_search_result_t *res)
 	osp_arena_t *a = q->r->http->arena;
 
 	if (res->merged == NULL) {
+		byq_scroll_clear(q);
 		dp_rest_reply_err(q->r, res->err);
 		return;
 	}
@@ -295,7 +309,6 @@ byq_batch_done(void *user, const dp_search_result_t *res)
 		q->pending++;
 		dp_write_submit(op);
 	}
-	q->from += q->batch;
 	if ((int64_t)m->n_hits < q->batch || (q->max_docs >= 0 && (int64_t)q->done_ops >= q->max_docs))
 		q->stop = true;
 	if (--q->pending == 0) {
@@ -309,16 +322,11 @@ byq_batch_done(void *user, const dp_search_result_t *res)
 static void
 byq_next_batch(byq_ctx_t *q)
 {
-	st_search_req_t req = q->req;
+	osp_err_t err;
 
-	/* Deletes shrink the view only after a refresh, which does not happen
-	 * until the end, so from/size pages stay stable. */
-	req.from = q->from;
-	req.size = q->batch;
-	if (dp_search_start(q->r, q->list, q->n_list, &req, true, byq_batch_done, q) != 0) {
-		osp_err_t err;
-
-		osp_err_set(&err, 500, "out_of_memory_error", "cannot start the search");
+	if (dp_search_scroll_internal(q->r, q->list, q->n_list, &q->req, true, q->scroll_id,
+				      byq_batch_done, q, &err) != 0) {
+		q->scroll_id[0] = '\0';
 		dp_rest_reply_err(q->r, &err);
 	}
 }
@@ -522,6 +530,7 @@ byq_parse(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a)
 	q->req.n_sort = 1;
 	q->req.track_total_hits = ST_TRACK_TOTAL_ALL;
 	q->req.max_result_window = INT32_MAX;
+	q->req.size = q->batch;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	q->req.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	q->list = osp_arena_calloc(a, BYQ_MAX_INDICES * sizeof(*q->list));

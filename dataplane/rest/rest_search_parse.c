@@ -436,8 +436,9 @@ search_run(dp_rest_req_t *r, bool count_only)
 		dp_search_exec(s, list, n);
 }
 
-void
-dp_search_scroll(dp_rest_req_t *r, dp_sctx_t *sc)
+/* A later page of the scroll sc (in use: busy) on r; done NULL = reply. */
+static void
+search_scroll_page(dp_rest_req_t *r, dp_sctx_t *sc, dp_search_done_t done, void *user)
 {
 	search_ctx_t *s = dp_search_new(r);
 	bool ok = true;
@@ -452,7 +453,10 @@ dp_search_scroll(dp_rest_req_t *r, dp_sctx_t *sc)
 	s->req.aggs = NULL;
 	s->source = sc->source;
 	s->n_show_sort = sc->n_user_sort;
-	s->total_as_int = dp_rest_qs_bool(r, "rest_total_hits_as_int", false, &ok);
+	s->done = done;
+	s->user = user;
+	if (done == NULL)
+		s->total_as_int = dp_rest_qs_bool(r, "rest_total_hits_as_int", false, &ok);
 	if (!ok) {
 		dp_search_ctx_end(s, true);
 		return;
@@ -469,6 +473,45 @@ dp_search_scroll(dp_rest_req_t *r, dp_sctx_t *sc)
 		s->shard_req[k].n_search_after = sc->shards[k].after ? sc->shards[k].n_after : 0;
 	}
 	dp_search_exec_ctx(s);
+}
+
+void
+dp_search_scroll(dp_rest_req_t *r, dp_sctx_t *sc)
+{
+	search_scroll_page(r, sc, NULL, NULL);
+}
+
+int
+dp_search_scroll_internal(dp_rest_req_t *r, dp_index_t **list, int n, const st_search_req_t *req,
+			  bool fetch_source, char *id, dp_search_done_t done, void *user, osp_err_t *err)
+{
+	search_ctx_t *s;
+	dp_sctx_t *sc;
+
+	if (*id) {
+		sc = dp_sctx_use(id, false, 0, err);
+		if (sc == NULL)
+			return -ENOENT;
+		search_scroll_page(r, sc, done, user);
+		return 0;
+	}
+	s = dp_search_new(r);
+	if (s == NULL)
+		return osp_err_set(err, 500, "out_of_memory_error", "no memory for the request");
+	s->sc = dp_sctx_new(false, 0, 5 * 60 * 1000, err);
+	if (s->sc == NULL)
+		return -EBUSY;
+	s->sc_first = true;
+	s->req = *req;
+	s->source.fetch = fetch_source;
+	s->done = done;
+	s->user = user;
+	s->req.track_total_hits = ST_TRACK_TOTAL_ALL;
+	s->sc->req = s->req;
+	s->sc->source = s->source;
+	snprintf(id, DP_SCTX_ID_MAX, "%s", s->sc->id);
+	dp_search_exec(s, list, n);
+	return 0;
 }
 
 static void

@@ -92,6 +92,20 @@ class SearchApisTest(unittest.TestCase):
         self.assertEqual(r['_source']['n'], 10)
         call(self.url, 'DELETE', '/ubq')
 
+    def test_delete_by_query_across_refreshes(self):
+        # Batches of 50 over a view refreshed every 10 ms: paging by offset
+        # over the live view would skip documents deleted by earlier batches.
+        call(self.url, 'PUT', '/dbq', {'settings': {'number_of_shards': 2, 'refresh_interval': '10ms'}})
+        lines = []
+        for i in range(600):
+            lines += [{'index': {'_index': 'dbq', '_id': str(i)}}, {'n': i}]
+        call(self.url, 'POST', '/_bulk?refresh=true', lines, ndjson=True)
+        st, r = call(self.url, 'POST', '/dbq/_delete_by_query?scroll_size=50&refresh=true', {})
+        self.assertEqual((st, r['deleted'], r['total'], r['batches']), (200, 600, 600, 12), r)
+        st, r = call(self.url, 'POST', '/dbq/_count')
+        self.assertEqual(r['count'], 0)
+        call(self.url, 'DELETE', '/dbq')
+
     def test_tasks(self):
         call(self.url, 'PUT', '/tsk', {})
         call(self.url, 'PUT', '/tsk/_doc/1?refresh=true', {'a': 1})
