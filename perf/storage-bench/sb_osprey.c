@@ -188,13 +188,13 @@ query_json(osp_buf_t *b, const pf_query_t *q)
 	case PF_CAT_OR_HIGH_HIGH:
 	case PF_CAT_OR_HIGH_MED:
 	case PF_CAT_PHRASE:
-		osp_buf_printf(b, q->cat == PF_CAT_PHRASE ? "{\"match_phrase\":{\"body\":\""
-							  : "{\"match\":{\"body\":{\"query\":\"");
+		osp_buf_puts(b, q->cat == PF_CAT_PHRASE ? "{\"match_phrase\":{\"body\":\""
+							: "{\"match\":{\"body\":{\"query\":\"");
 		osp_json_escape(b, q->w1, strlen(q->w1));
 		osp_buf_append(b, " ", 1);
 		osp_json_escape(b, q->w2, strlen(q->w2));
 		if (q->cat == PF_CAT_PHRASE)
-			osp_buf_printf(b, "\"}}");
+			osp_buf_puts(b, "\"}}");
 		else
 			osp_buf_printf(b, "\",\"operator\":\"%s\"}}}", op);
 		break;
@@ -202,9 +202,9 @@ query_json(osp_buf_t *b, const pf_query_t *q)
 		osp_buf_printf(b, "{\"range\":{\"size\":{\"gte\":%lld,\"lte\":%lld}}}", q->lo, q->hi);
 		break;
 	default:
-		osp_buf_printf(b, "{\"match\":{\"body\":\"");
+		osp_buf_puts(b, "{\"match\":{\"body\":\"");
 		osp_json_escape(b, q->w1, strlen(q->w1));
-		osp_buf_printf(b, "\"}}");
+		osp_buf_puts(b, "\"}}");
 	}
 }
 
@@ -221,14 +221,14 @@ os_query(void *h, const pf_query_t *q, long *hits)
 	int rc = -EINVAL;
 
 	osp_buf_clear(&o->buf);
-	osp_buf_printf(&o->buf, "{\"query\":");
+	osp_buf_puts(&o->buf, "{\"query\":");
 	query_json(&o->buf, q);
 	if (!q->count && q->cat == PF_CAT_TERM_AGG)
-		osp_buf_printf(&o->buf, ",\"size\":0,\"aggs\":{\"sections\":{\"terms\":"
-					"{\"field\":\"section\",\"size\":10}}}");
+		osp_buf_puts(&o->buf, ",\"size\":0,\"aggs\":{\"sections\":{\"terms\":"
+				      "{\"field\":\"section\",\"size\":10}}}");
 	else if (!q->count && q->cat == PF_CAT_TERM_SORT)
-		osp_buf_printf(&o->buf, ",\"sort\":[{\"size\":\"desc\"}],\"size\":10");
-	osp_buf_printf(&o->buf, ",\"track_total_hits\":false}");
+		osp_buf_puts(&o->buf, ",\"sort\":[{\"size\":\"desc\"}],\"size\":10");
+	osp_buf_puts(&o->buf, ",\"track_total_hits\":false}");
 	if (osp_buf_failed(&o->buf))
 		return -ENOMEM;
 	st_search_req_init(&req);

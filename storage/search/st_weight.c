@@ -69,6 +69,26 @@ term_df(wctx_t *c, const char *field, const char *t, uint32_t len)
 	return df;
 }
 
+/* The n pieces p[i] (l[i] bytes each) joined, NUL-terminated, in a: the
+ * descriptions every term and range weight gets, without a printf. */
+static char *
+scat(osp_arena_t *a, const char *const *p, const size_t *l, int n)
+{
+	size_t len = 0, at = 0;
+	char *d;
+
+	for (int i = 0; i < n; i++)
+		len += l[i];
+	if (!(d = osp_arena_alloc(a, len + 1)))
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		memcpy(d + at, p[i], l[i]);
+		at += l[i];
+	}
+	d[len] = '\0';
+	return d;
+}
+
 static char *
 sfmt(osp_arena_t *a, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
@@ -110,7 +130,9 @@ term_weight(wctx_t *c, const char *field, const char *t, uint32_t len, float boo
 	w->dfs[0] = term_df(c, field, t, len);
 	field_stats(c, field, &dc, &sttf);
 	st_bm25_init(w->bm25, boost, st_bm25_idf(w->dfs[0], dc), dc, sttf);
-	w->desc = sfmt(c->a, "%s:%.*s", field, (int)len, t);
+	const char *dp[3] = { field, ":", t };
+	size_t dl[3] = { strlen(field), 1, len };
+	w->desc = scat(c->a, dp, dl, 3);
 	*out = w;
 	return w->terms[0] && w->desc ? 0 : -ENOMEM;
 }
@@ -277,10 +299,12 @@ num_range(wctx_t *c, const char *field, st_qfield_kind_t k, const void *dfmt,
 			w->hi_i = inc_hi ? li : li - 1;
 		}
 	}
-	w->desc = sfmt(c->a, "%s:[%s TO %s]", field, from && from->s ? from->s : "*",
-		       to && to->s ? to->s : "*");
+	const char *lo = from && from->s ? from->s : "*", *hi = to && to->s ? to->s : "*";
+	const char *dp[6] = { field, ":[", lo, " TO ", hi, "]" };
+	size_t dl[6] = { strlen(field), 2, strlen(lo), 4, strlen(hi), 1 };
+	w->desc = scat(c->a, dp, dl, 6);
 	*out = w;
-	return 0;
+	return w->desc ? 0 : -ENOMEM;
 bad:
 	if (lenient)
 		return none(c, out);
