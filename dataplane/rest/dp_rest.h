@@ -107,6 +107,7 @@ void rest_cluster_routes(void);
 void rest_cat_routes(void);
 void rest_cat_node_routes(void);
 void rest_cat_recovery_routes(void);
+void rest_cat_segments_routes(void);
 void rest_cluster_admin_routes(void);
 void rest_cluster_alloc_routes(void);
 void rest_nodes_routes(void);

@@ -86,6 +86,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_dstream_routes();
 	rest_cat_node_routes();
 	rest_cat_recovery_routes();
+	rest_cat_segments_routes();
 	rest_cluster_settings_routes();
 	rest_cluster_admin_routes();
 	rest_cluster_alloc_routes();
