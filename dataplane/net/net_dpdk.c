@@ -49,6 +49,12 @@
 #define DN_WAIT_SLICE   50            /* us: a wait() sleeps in slices this long */
 #define DN_WAIT_MAX     10000         /* us: keep lwIP timers within 10 ms */
 #define DN_OUT_KEEP     (4 * 1024 * 1024)
+/* TCP keepalive: a peer whose FIN or RST was lost (an overflowing af_packet
+ * ring drops frames without counting them) is probed after 30 s idle and
+ * reaped after 3 unanswered probes 5 s apart; a live one just ACKs. */
+#define DN_KEEP_IDLE_MS  30000
+#define DN_KEEP_INTVL_MS 5000
+#define DN_KEEP_CNT      3
 
 enum dn_fate { DN_LIVE, DN_CLOSED, DN_ABORTED };
 
@@ -359,6 +365,10 @@ dn_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	osp_buf_init(&c->out);
 	dn_attach(c);
 	tcp_nagle_disable(pcb);
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = DN_KEEP_IDLE_MS;
+	pcb->keep_intvl = DN_KEEP_INTVL_MS;
+	pcb->keep_cnt = DN_KEEP_CNT;
 	c->next = n->conns;
 	if (n->conns)
 		n->conns->prev = c;
