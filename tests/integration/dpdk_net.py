@@ -156,7 +156,6 @@ class Link:
             'dataplane.net': 'dpdk',
             'network.host': self.network_host,
             'dataplane.eal': '--no-huge --no-pci --no-shconf ' + self.vdev,
-            'dataplane.idle_sleep_us': '200',
         }
 
     def kernel_settings(self):
