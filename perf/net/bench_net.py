@@ -19,7 +19,7 @@ A benchmark, not a test: it asserts nothing about speed. Needs root, ip,
 ethtool and wrk; bounded by --duration x rounds x 4 runs.
 
     perf/net/bench_net.py [--build DIR] [--rounds 3] [--duration 8]
-        [--connections 32] [--threads 1] [--dpdk-idle-us 0] [--json FILE]
+        [--connections 32] [--threads 1] [--dpdk-idle-us -1] [--json FILE]
 """
 import argparse
 import json
@@ -116,7 +116,8 @@ def main():
     ap.add_argument('--duration', type=int, default=8, help='seconds per wrk run')
     ap.add_argument('--connections', type=int, default=32)
     ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--dpdk-idle-us', default='0', help='dataplane.idle_sleep_us of the dpdk node')
+    ap.add_argument('--dpdk-idle-us', default='-1',
+                    help='dataplane.idle_sleep_us of the dpdk node (-1: the default; 0: busy poll)')
     ap.add_argument('--kernel-idle-us', default='-1', help='dataplane.idle_sleep_us of the kernel node')
     ap.add_argument('--json', help='write every run here')
     args = ap.parse_args()
