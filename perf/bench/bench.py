@@ -56,7 +56,7 @@ def machine():
         info['loadavg_start'] = open('/proc/loadavg').read().split()[:3]
     except OSError:
         pass
-    info['node_commit'] = os.environ.get('PF_NODE_COMMIT', 'working tree')
+    info['node_commit'] = os.environ.get('PF_NODE_COMMIT', 'the working tree')
     try:
         info['commit'] = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
                                         capture_output=True, text=True).stdout.strip()
@@ -149,6 +149,9 @@ def main():
                     mapping = f.read()
                 eng.append(engines.OspreyEngine(binary, pf_load, scratch, mapping))
                 res['machine']['osprey'] = binary
+                dp = os.path.join(os.path.dirname(binary), 'dataplane', 'osprey-dataplane')
+                res['machine']['osprey_built'] = datetime.datetime.fromtimestamp(
+                    os.path.getmtime(dp), datetime.timezone.utc).isoformat(timespec='minutes')
             else:
                 res['notes'].append('osprey binary not found (build it, or set OSPREY_BIN)')
         for n in ('sqlite-fts5', 'xapian'):

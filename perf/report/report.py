@@ -258,11 +258,12 @@ def main():
     L = []
     L.append('# Osprey against its peers — %s\n' % res['started'][:10])
     L.append('Machine: %s, %s CPUs, %s GiB, Linux %s; load average %s at start, %s at end; '
-             'repository at commit %s (node: %s, built from %s). Run %s → %s (UTC).\n' % (
+             'repository at commit %s (node: %s, built from %s at %s). Run %s → %s (UTC).\n' % (
                  m.get('cpu', '?'), m.get('cpus'), m.get('mem_gib'), m.get('kernel'),
                  '/'.join(m.get('loadavg_start', [])), '/'.join(m.get('loadavg_end', [])),
                  m.get('commit', '?'), m.get('osprey', '?'),
-                 m.get('node_commit', 'the working tree'), res['started'][11:19],
+                 m.get('node_commit', 'the working tree'), m.get('osprey_built', '?'),
+                 res['started'][11:19],
                  res['finished'][11:19]))
     cfg = res['config']
     L.append('Each figure is one closed-loop run of %ss after %ss warm-up (one connection, '
