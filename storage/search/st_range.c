@@ -12,7 +12,9 @@
  *     numeric field counts the points' docs the same way;
  *   - top-k: when the slice is dense, a scorer walks doc values in doc order
  *     and stops at the first k hits (constant scores: later docs never beat
- *     earlier ties), instead of building the set;
+ *     earlier ties), instead of building the set; if the hits turn out to
+ *     cluster late (values growing with doc ids), it builds the set after
+ *     all, so the scan never costs more than 64 docs per hit;
  *   - readers without points (NULL op) scan doc values as before.
  * Deleted docs are in the sets (the caller intersects with the live docs).
  */
@@ -293,7 +295,18 @@ typedef struct range_sc {
 	uint32_t max_doc;
 	float score;
 	bool done;
+	/* Matches may cluster (values that grow with doc ids, as timestamps
+	 * do): once the scan reads more than SCAN_PER_HIT docs per hit found,
+	 * the slice's set is built and iterated instead. */
+	st_sctx_t *c;
+	st_points_t pt;
+	uint32_t a, b;
+	uint64_t scanned, hits;
+	roaring_bitmap_t *set;
+	roaring_uint32_iterator_t it;
 } range_sc_t;
+
+#define SCAN_PER_HIT 64u
 
 static uint32_t
 range_advance(st_scorer_t *s, uint32_t target)
@@ -302,10 +315,27 @@ range_advance(st_scorer_t *s, uint32_t target)
 
 	if (g->done)
 		return s->doc = ST_NO_MORE_DOCS;
-	for (uint32_t d = target; d < g->max_doc; d++)
-		if (dv_match(&g->dv, &g->bd, d))
-			return s->doc = d;
-	return s->doc = ST_NO_MORE_DOCS;
+	if (!g->set) {
+		for (uint32_t d = target; d < g->max_doc; d++) {
+			if (dv_match(&g->dv, &g->bd, d)) {
+				g->hits++;
+				return s->doc = d;
+			}
+			if (++g->scanned > SCAN_PER_HIT * (g->hits + 1)) {
+				g->set = st_sctx_own(g->c, slice_bitmap(&g->pt, g->a, g->b, g->max_doc));
+				if (!g->set)
+					return s->doc = ST_NO_MORE_DOCS;
+				roaring_init_iterator(g->set, &g->it);
+				target = d + 1;
+				break;
+			}
+		}
+		if (!g->set)
+			return s->doc = ST_NO_MORE_DOCS;
+	}
+	if (g->it.has_value && g->it.current_value < target)
+		roaring_move_uint32_iterator_equalorlarger(&g->it, target);
+	return s->doc = g->it.has_value ? g->it.current_value : ST_NO_MORE_DOCS;
 }
 
 static float
@@ -342,6 +372,10 @@ st_range_scorer(const st_weight_t *w, float score, st_sctx_t *c, st_scorer_t **o
 	}
 	if (r->ops->dv_numeric(r, w->field, &g->dv))
 		return -ENOTSUP;
+	g->c = c;
+	g->pt = pt;
+	g->a = a;
+	g->b = b;
 	g->bd = bd;
 	g->max_doc = r->max_doc;
 	g->score = score;
