@@ -100,6 +100,7 @@ void rest_field_caps_routes(void);
 void rest_tasks_routes(void);
 void rest_terms_enum_routes(void);
 void rest_termvectors_routes(void);
+void rest_async_search_routes(void);
 void rest_byquery_routes(void);
 void rest_mget_routes(void);
 void rest_analyze_routes(void);

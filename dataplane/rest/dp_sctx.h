@@ -93,6 +93,11 @@ uint32_t dp_sctx_clear_all_scrolls(void);
 /* Number of open contexts (scroll or pit). */
 uint32_t dp_sctx_open(bool pit);
 
+/* Opaque ids: base64 of a 4-byte magic and a number (16 characters);
+ * decode is false for anything else. Also used by async search ids. */
+void dp_sctx_id_encode(const char magic[4], uint64_t num, char out[DP_SCTX_ID_MAX]);
+bool dp_sctx_id_decode(const char *id, const char magic[4], uint64_t *num);
+
 /* Free expired contexts; call from the network core's slow loop. */
 unsigned dp_sctx_poll(void);
 

@@ -51,6 +51,11 @@ int dp_search_scroll_internal(dp_rest_req_t *r, dp_index_t **list, int n, const 
 			      bool fetch_source, char *id, dp_search_done_t done, void *user,
 			      osp_err_t *err);
 
+/* A _search on r (body, path and URI parameters as usual) whose answer,
+ * success or error, goes to emit instead of the client (async search). */
+void dp_search_run_emit(dp_rest_req_t *r, void (*emit)(void *user, uint16_t status, osp_buf_t *body),
+			void *user);
+
 /* The fetched document of a hit, or NULL. */
 static inline const st_get_res_t *
 dp_search_doc(const dp_search_result_t *res, const st_hit_t *h)

@@ -42,12 +42,13 @@ typedef struct search_ctx {
 	int32_t shard_doc;           /* sort key shown as _shard_doc, or -1 */
 	uint32_t n_show_sort;        /* sort values shown in a hit */
 	st_search_req_t *shard_req;  /* per slot (cursors), or NULL */
-	/* _msearch items: the response (never pretty) goes to emit instead of
-	 * the client; index_expr replaces the {index} path parameter and URI
-	 * parameters are not read. */
+	/* _msearch items, async search: the response (never pretty) goes to
+	 * emit instead of the client; with no_uri, index_expr replaces the
+	 * {index} path parameter and URI parameters are not read. */
 	void (*emit)(void *user, uint16_t status, osp_buf_t *body);
 	void *emit_user;
 	const char *index_expr;
+	bool no_uri;                 /* _msearch items: no URI parameters */
 	bool ignore_unavailable, allow_no_indices;
 } search_ctx_t;
 

@@ -73,6 +73,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_tasks_routes();
 	rest_terms_enum_routes();
 	rest_termvectors_routes();
+	rest_async_search_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();

@@ -133,6 +133,7 @@ msearch_start(msearch_t *m, msearch_item_t *it)
 	}
 	s->emit = msearch_item_done;
 	s->emit_user = it;
+	s->no_uri = true;
 	s->index_expr = it->index;
 	s->ignore_unavailable = it->ignore_unavailable;
 	s->allow_no_indices = it->allow_no_indices;

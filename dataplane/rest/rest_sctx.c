@@ -85,15 +85,15 @@ dp_sctx_keep_alive(const char *v, const char *what, int64_t *ms, osp_err_t *err)
 	return 0;
 }
 
-static void
-sctx_encode(dp_sctx_t *c)
+void
+dp_sctx_id_encode(const char magic[4], uint64_t num, char out[DP_SCTX_ID_MAX])
 {
 	uint8_t raw[12];
-	char *o = c->id;
+	char *o = out;
 
-	memcpy(raw, c->pit ? SCTX_MAGIC_PIT : SCTX_MAGIC_SCROLL, 4);
+	memcpy(raw, magic, 4);
 	for (int i = 0; i < 8; i++)
-		raw[4 + i] = (uint8_t)(c->num >> (56 - 8 * i));
+		raw[4 + i] = (uint8_t)(num >> (56 - 8 * i));
 	for (int i = 0; i < 12; i += 3) {
 		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
 
@@ -105,9 +105,8 @@ sctx_encode(dp_sctx_t *c)
 	*o = '\0';
 }
 
-/* The number an id names, or false when it is not one of ours. */
-static bool
-sctx_decode(const char *id, bool pit, uint64_t *num)
+bool
+dp_sctx_id_decode(const char *id, const char magic[4], uint64_t *num)
 {
 	uint8_t raw[12];
 
@@ -127,7 +126,7 @@ sctx_decode(const char *id, bool pit, uint64_t *num)
 		raw[i / 4 * 3 + 1] = (uint8_t)(v >> 8);
 		raw[i / 4 * 3 + 2] = (uint8_t)v;
 	}
-	if (memcmp(raw, pit ? SCTX_MAGIC_PIT : SCTX_MAGIC_SCROLL, 4) != 0)
+	if (memcmp(raw, magic, 4) != 0)
 		return false;
 	*num = 0;
 	for (int i = 0; i < 8; i++)
@@ -182,7 +181,7 @@ dp_sctx_new(bool pit, uint32_t n, int64_t keep_alive_ms, osp_err_t *err)
 	c->keep_alive_ms = keep_alive_ms;
 	c->expires_ns = dp_now_ns() + (uint64_t)keep_alive_ms * 1000000ull;
 	c->busy = 1;
-	sctx_encode(c);
+	dp_sctx_id_encode(c->pit ? SCTX_MAGIC_PIT : SCTX_MAGIC_SCROLL, c->num, c->id);
 	sctx_all[sctx_n++] = c;
 	return c;
 nomem:
@@ -256,7 +255,7 @@ dp_sctx_use(const char *id, bool pit, int64_t keep_alive_ms, osp_err_t *err)
 	uint64_t num;
 	int i;
 
-	if (!sctx_decode(id, pit, &num)) {
+	if (!dp_sctx_id_decode(id, pit ? SCTX_MAGIC_PIT : SCTX_MAGIC_SCROLL, &num)) {
 		if (pit)
 			osp_err_set(err, 400, "illegal_argument_exception", "invalid id: [%s]", id);
 		else
@@ -296,7 +295,7 @@ dp_sctx_clear(const char *id, bool pit)
 	uint64_t num;
 	int i;
 
-	if (!sctx_decode(id, pit, &num) || (i = sctx_find(num)) < 0)
+	if (!dp_sctx_id_decode(id, pit ? SCTX_MAGIC_PIT : SCTX_MAGIC_SCROLL, &num) || (i = sctx_find(num)) < 0)
 		return false;
 	sctx_close_at((uint32_t)i);
 	return true;

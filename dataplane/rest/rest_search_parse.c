@@ -191,7 +191,7 @@ search_pit_open(search_ctx_t *s, osp_json_t **body)
 	if (s->sc)
 		return search_fail(s, 400, "action_request_validation_exception",
 				   "Validation Failed: 1: using [point in time] is not allowed in a scroll context;");
-	if (s->emit ? s->index_expr != NULL : dp_rest_param(s->r, "index") != NULL)
+	if (s->no_uri ? s->index_expr != NULL : dp_rest_param(s->r, "index") != NULL)
 		return search_fail(s, 400, "action_request_validation_exception",
 				   "Validation Failed: 1: [indices] cannot be used with point in time. "
 				   "Do not specify any index with point in time.;");
@@ -347,7 +347,7 @@ dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_l
 			return false;
 		}
 	}
-	if (s->emit == NULL && !search_uri_params(r, s, body && osp_json_get(body, "query")))
+	if (!s->no_uri && !search_uri_params(r, s, body && osp_json_get(body, "query")))
 		return false;
 	if (s->req.query == NULL) {
 		st_query_t *all = osp_arena_calloc(a, sizeof(*all));
@@ -364,7 +364,7 @@ dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_l
 		return search_pit_sort(s);
 	if (s->sc_first && !search_scroll_first(s))
 		return false;
-	if (s->emit) {
+	if (s->no_uri) {
 		*n_list = dp_shards_resolve(s->index_expr, s->ignore_unavailable, s->allow_no_indices,
 					    list, SEARCH_MAX_INDICES, &err);
 		if (*n_list < 0) {
@@ -403,7 +403,8 @@ dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_l
 }
 
 static void
-search_run(dp_rest_req_t *r, bool count_only)
+search_run_emit(dp_rest_req_t *r, bool count_only, void (*emit)(void *, uint16_t, osp_buf_t *),
+		void *emit_user)
 {
 	static dp_index_t *list[SEARCH_MAX_INDICES];
 	search_ctx_t *s = dp_search_new(r);
@@ -415,6 +416,8 @@ search_run(dp_rest_req_t *r, bool count_only)
 	if (s == NULL || !dp_rest_body_json(r, &body))
 		return;
 	s->count_only = count_only;
+	s->emit = emit;
+	s->emit_user = emit_user;
 	if (scroll) {
 		int64_t ka;
 
@@ -473,6 +476,19 @@ search_scroll_page(dp_rest_req_t *r, dp_sctx_t *sc, dp_search_done_t done, void 
 		s->shard_req[k].n_search_after = sc->shards[k].after ? sc->shards[k].n_after : 0;
 	}
 	dp_search_exec_ctx(s);
+}
+
+static void
+search_run(dp_rest_req_t *r, bool count_only)
+{
+	search_run_emit(r, count_only, NULL, NULL);
+}
+
+void
+dp_search_run_emit(dp_rest_req_t *r, void (*emit)(void *user, uint16_t status, osp_buf_t *body),
+		   void *user)
+{
+	search_run_emit(r, false, emit, user);
 }
 
 void

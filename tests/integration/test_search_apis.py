@@ -106,6 +106,19 @@ class SearchApisTest(unittest.TestCase):
         self.assertEqual(r['count'], 0)
         call(self.url, 'DELETE', '/dbq')
 
+    def test_async_search(self):
+        st, r = call(self.url, 'POST', '/books/_async_search?size=1', {'query': {'term': {'tag': 't3'}}})
+        self.assertEqual((st, r['is_running'], r['response']['hits']['total']['value']), (200, False, 10), r)
+        self.assertNotIn('id', r)
+        st, r = call(self.url, 'POST', '/books/_async_search?keep_on_completion=true', {'query': {'nope': {}}})
+        self.assertEqual((st, r['error']['type']), (400, 'parsing_exception'), r)
+        st, r = call(self.url, 'GET', '/_async_search/%s' % r['id'])
+        self.assertEqual((st, r['is_partial']), (400, True))
+        st, r = call(self.url, 'GET', '/_async_search/garbage')
+        self.assertEqual(st, 400)
+        st, r = call(self.url, 'GET', '/_async_search/T1NQUQAAAAAAAAPn')
+        self.assertEqual((st, r['error']['type']), (404, 'resource_not_found_exception'))
+
     def test_tasks(self):
         call(self.url, 'PUT', '/tsk', {})
         call(self.url, 'PUT', '/tsk/_doc/1?refresh=true', {'a': 1})
