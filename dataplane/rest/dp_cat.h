@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "osprey/cluster.h"
 #include "dp_rest.h"
 
 /* One column. */
@@ -44,6 +45,9 @@ const char *dp_cat_int(dp_cat_t *t, int64_t v);
 const char *dp_cat_bytes(dp_cat_t *t, int64_t v);
 /* Durations as ES prints them ("1.2s", "350ms"), or in ?time= units. */
 const char *dp_cat_time(dp_cat_t *t, int64_t ms);
+/* This node in the published state (rest_cat_node.c), or NULL before the
+ * first state. */
+const osp_node_t *dp_cat_local_node(void);
 /* The dataplane's thread pools (rest_cat_node.c): jobs waiting on the
  * to-worker rings (queued) and being run (active, at most one per worker). */
 void dp_cat_pool_counts(uint64_t *active, uint64_t *queued);

@@ -22,6 +22,8 @@ uint64_t dp_usage_requests(void);
 /* CLOCK_REALTIME ms and monotonic ns at which the current request was dispatched. */
 int64_t dp_usage_current_start_ms(void);
 uint64_t dp_usage_current_start_ns(void);
+/* CLOCK_REALTIME now, epoch ms. */
+int64_t dp_usage_now_ms(void);
 /* When counting started (node start), epoch ms. */
 int64_t dp_usage_since_ms(void);
 /* Write {"<action>":count,...} for handlers used at least once. */

@@ -23,9 +23,8 @@
 
 #define NCOLS(a) (uint32_t)(sizeof(a) / sizeof((a)[0]))
 
-/* This node in the published state, or NULL before the first state. */
-static const osp_node_t *
-cat_local_node(void)
+const osp_node_t *
+dp_cat_local_node(void)
 {
 	const osp_cluster_t *cs = dp_shards_state();
 	const char *id = dp_shards_node_id();
@@ -52,7 +51,7 @@ static const dp_cat_col_t cat_nodeattrs_cols[] = {
 static void
 rest_cat_nodeattrs(dp_rest_req_t *r)
 {
-	const osp_node_t *n = cat_local_node();
+	const osp_node_t *n = dp_cat_local_node();
 	const char *port;
 	dp_cat_t t;
 
@@ -158,7 +157,7 @@ static void
 rest_cat_thread_pool(dp_rest_req_t *r)
 {
 	const char *want = dp_rest_param(r, "thread_pools");
-	const osp_node_t *n = cat_local_node();
+	const osp_node_t *n = dp_cat_local_node();
 	uint64_t active, queued;
 	dp_cat_t t;
 
@@ -213,7 +212,7 @@ static const dp_cat_col_t cat_tasks_cols[] = {
 static void
 rest_cat_tasks(dp_rest_req_t *r)
 {
-	const osp_node_t *n = cat_local_node();
+	const osp_node_t *n = dp_cat_local_node();
 	int64_t start = dp_usage_current_start_ms();
 	uint64_t ran = dp_now_ns() - dp_usage_current_start_ns();
 	time_t secs = (time_t)(start / 1000);

@@ -20,15 +20,7 @@
 #include "dp_cat.h"
 #include "dp_csettings.h"
 #include "dp_fanout.h"
-
-static int64_t
-admin_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "dp_usage.h"
 
 static const char *
 admin_status(const osp_cluster_t *cs, osp_health_t *h)
@@ -192,7 +184,7 @@ admin_cluster_stats_done(dp_fanout_t *f)
 	admin_nodes_header(&w, cs ? cs->n_nodes : 0);
 	osp_jw_kv_str(&w, "cluster_name", dp_node_info.cluster_name);
 	osp_jw_kv_str(&w, "cluster_uuid", cs ? cs->cluster_uuid : "_na_");
-	osp_jw_kv_int(&w, "timestamp", admin_now_ms());
+	osp_jw_kv_int(&w, "timestamp", dp_usage_now_ms());
 	osp_jw_kv_str(&w, "status", status);
 	admin_stats_indices(&w, f, cs);
 	admin_stats_nodes(&w, cs);
@@ -206,33 +198,36 @@ rest_cluster_stats(dp_rest_req_t *r)
 	dp_fanout_start(r, NULL, DP_ADMIN_STATS, admin_cluster_stats_done, NULL);
 }
 
-/* Control applies each change before it takes the next: no queue. */
+/* {} or {"<key>":[]}: the answer of APIs with nothing to list. */
 static void
-rest_cluster_pending_tasks(dp_rest_req_t *r)
+admin_reply_empty(dp_rest_req_t *r, const char *key)
 {
 	osp_buf_t out;
 	osp_jw_t w;
 
 	dp_rest_jw(r, &w, &out);
 	osp_jw_obj_begin(&w);
-	osp_jw_key(&w, "tasks");
-	osp_jw_arr_begin(&w);
-	osp_jw_arr_end(&w);
+	if (key) {
+		osp_jw_key(&w, key);
+		osp_jw_arr_begin(&w);
+		osp_jw_arr_end(&w);
+	}
 	osp_jw_obj_end(&w);
 	dp_rest_reply(r, 200, &out);
+}
+
+/* Control applies each change before it takes the next: no queue. */
+static void
+rest_cluster_pending_tasks(dp_rest_req_t *r)
+{
+	admin_reply_empty(r, "tasks");
 }
 
 /* No remote clusters can be configured yet. */
 static void
 rest_remote_info(dp_rest_req_t *r)
 {
-	osp_buf_t out;
-	osp_jw_t w;
-
-	dp_rest_jw(r, &w, &out);
-	osp_jw_obj_begin(&w);
-	osp_jw_obj_end(&w);
-	dp_rest_reply(r, 200, &out);
+	admin_reply_empty(r, NULL);
 }
 
 static void
@@ -349,16 +344,7 @@ rest_info_target(dp_rest_req_t *r)
 static void
 rest_features(dp_rest_req_t *r)
 {
-	osp_buf_t out;
-	osp_jw_t w;
-
-	dp_rest_jw(r, &w, &out);
-	osp_jw_obj_begin(&w);
-	osp_jw_key(&w, "features");
-	osp_jw_arr_begin(&w);
-	osp_jw_arr_end(&w);
-	osp_jw_obj_end(&w);
-	dp_rest_reply(r, 200, &out);
+	admin_reply_empty(r, "features");
 }
 
 /* ---- _health_report ---- */

@@ -17,21 +17,8 @@
 
 #include "osprey/cluster.h"
 #include "../shard/dp_shards.h"
-#include "dp_rest.h"
+#include "dp_cat.h"
 #include "dp_usage.h"
-
-/* This node, or NULL before the first state. */
-static const osp_node_t *
-nodes_local(void)
-{
-	const osp_cluster_t *cs = dp_shards_state();
-	const char *id = dp_shards_node_id();
-
-	for (uint32_t i = 0; cs && i < cs->n_nodes; i++)
-		if (id && strcmp(cs->nodes[i].id, id) == 0)
-			return &cs->nodes[i];
-	return cs && cs->n_nodes ? &cs->nodes[0] : NULL;
-}
 
 /* Does the {node_id} filter select node n? */
 static bool
@@ -60,7 +47,7 @@ nodes_selected(const char *filter, const osp_node_t *n)
 static const osp_node_t *
 nodes_begin(dp_rest_req_t *r, osp_jw_t *w, osp_buf_t *out)
 {
-	const osp_node_t *n = nodes_local();
+	const osp_node_t *n = dp_cat_local_node();
 	bool sel = nodes_selected(dp_rest_param(r, "node_id"), n);
 
 	dp_rest_jw(r, w, out);
@@ -83,15 +70,6 @@ nodes_end(dp_rest_req_t *r, osp_jw_t *w, osp_buf_t *out)
 	osp_jw_obj_end(w);
 	osp_jw_obj_end(w);
 	dp_rest_reply(r, 200, out);
-}
-
-static int64_t
-nodes_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* GET _nodes/usage[/{metric}]: metric _all, rest_actions, aggregations. */
@@ -128,7 +106,7 @@ rest_nodes_usage(dp_rest_req_t *r)
 	if (n) {
 		osp_jw_key(&w, n->id);
 		osp_jw_obj_begin(&w);
-		osp_jw_kv_int(&w, "timestamp", nodes_now_ms());
+		osp_jw_kv_int(&w, "timestamp", dp_usage_now_ms());
 		osp_jw_kv_int(&w, "since", dp_usage_since_ms());
 		if (rest) {
 			osp_jw_key(&w, "rest_actions");
@@ -210,12 +188,12 @@ hot_read(hot_thread_t *t, int max)
 static void
 rest_nodes_hot_threads(dp_rest_req_t *r)
 {
-	const osp_node_t *n = nodes_local();
+	const osp_node_t *n = dp_cat_local_node();
 	bool ok = true;
 	int64_t want = dp_rest_qs_int(r, "threads", 3, &ok);
 	hot_thread_t th[128];
 	long hz = sysconf(_SC_CLK_TCK);
-	int64_t up_ms = nodes_now_ms() - dp_node_info.start_ms;
+	int64_t up_ms = dp_usage_now_ms() - dp_node_info.start_ms;
 	osp_buf_t out;
 	char ts[32];
 	time_t now = time(NULL);

@@ -31,8 +31,8 @@ static uint64_t usage_requests;
 static int64_t usage_start_ms, usage_since_ms;
 static uint64_t usage_start_ns;
 
-static int64_t
-usage_now_ms(void)
+int64_t
+dp_usage_now_ms(void)
 {
 	struct timespec ts;
 
@@ -46,7 +46,7 @@ dp_usage_route(int id, dp_http_method_t m, const char *pattern, dp_rest_handler_
 	if (id < 0 || id >= USAGE_MAX_ROUTES)
 		return;
 	if (usage_since_ms == 0)
-		usage_since_ms = usage_now_ms();
+		usage_since_ms = dp_usage_now_ms();
 	usage_routes[id] = (usage_route_t){ m, pattern, h, id, 0 };
 	for (int i = 0; i < usage_n && i < id; i++) {
 		if (usage_routes[i].h == h) {
@@ -62,7 +62,7 @@ void
 dp_usage_count(int id)
 {
 	usage_requests++;
-	usage_start_ms = usage_now_ms();
+	usage_start_ms = dp_usage_now_ms();
 	usage_start_ns = dp_now_ns();
 	if (id >= 0 && id < usage_n)
 		usage_routes[usage_routes[id].owner].count++;

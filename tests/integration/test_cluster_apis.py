@@ -6,31 +6,13 @@ ones do not (Elasticsearch drops transient settings on a full restart);
 validation errors; action.auto_create_index takes effect. _nodes/usage:
 every dispatched request is counted once under the handler's first route.
 """
-import json
 import os
 import sys
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
-
-def call(base, method, path, body=None):
-    data = None
-    headers = {}
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers['Content-Type'] = 'application/json'
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else None
+from test_documents import call  # noqa: E402  (one HTTP helper for the suites)
 
 
 class ClusterSettingsTest(unittest.TestCase):
