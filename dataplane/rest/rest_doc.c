@@ -95,8 +95,11 @@ doc_index_finish(dp_write_op_t *op)
 	osp_jw_t w;
 
 	if (op->failed) {
+		/* op lives in the request's arena, which the reply releases. */
+		osp_arena_t job_arena = op->job.arena;
+
 		dp_rest_reply_err(r, &op->err);
-		osp_arena_free(&op->job.arena);
+		osp_arena_free(&job_arena);
 		return;
 	}
 	dp_rest_jw(r, &w, &out);
@@ -311,6 +314,9 @@ doc_get_done(dp_job_t *job)
 	doc_get_t *g = (doc_get_t *)job;
 	dp_rest_req_t *r = g->r;
 	const st_get_res_t *res = &g->job.res;
+	/* g lives in the request's arena, which the reply releases: free the
+	 * worker's arena (res's strings) through a copy of its handle. */
+	osp_arena_t job_arena = g->job.arena;
 	osp_buf_t out;
 	osp_jw_t w;
 	osp_err_t err;
@@ -360,7 +366,7 @@ doc_get_done(dp_job_t *job)
 	osp_jw_obj_end(&w);
 	dp_rest_reply(r, res->found ? 200 : 404, &out);
 cleanup:
-	osp_arena_free(&g->job.arena);
+	osp_arena_free(&job_arena);
 }
 
 static void
