@@ -36,6 +36,10 @@ dp_customs_put(dp_rest_req_t *r, const char *type, const char *name, const osp_j
 void
 dp_customs_delete(dp_rest_req_t *r, const char *type, const osp_custom_t *const *list, uint32_t n);
 
+/* Reply {"name": body, ...} for list with status. */
+void
+dp_customs_reply_map(dp_rest_req_t *r, const osp_custom_t *const *list, uint32_t n, uint16_t status);
+
 /* Parse a custom's body into a (NULL when it is not valid JSON). */
 osp_json_t *
 dp_customs_body(osp_arena_t *a, const osp_custom_t *c);

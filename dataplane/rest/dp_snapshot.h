@@ -57,6 +57,17 @@ extern dp_snap_running_t dp_snap_running[DP_SNAP_MAX_RUNNING];
  * invalid_snapshot_name_exception. */
 int dp_snap_check_name(const char *repo, const char *name, osp_err_t *err);
 
+/* Submit a background task; -errno with err filled when the thread
+ * cannot start. */
+int dp_snap_submit(dp_bgio_task_t *t, osp_err_t *err);
+
+/* An "indices" value (string or list of strings) as a comma list in a, or
+ * NULL when absent. */
+const char *dp_snap_expr(osp_arena_t *a, const osp_json_t *v);
+
+/* {"accepted":true}: the answer of wait_for_completion=false. */
+void dp_snap_reply_accepted(dp_rest_req_t *r);
+
 /* A fresh 22-character base64url uuid. */
 void dp_snap_uuid(char out[32]);
 

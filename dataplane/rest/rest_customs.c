@@ -89,6 +89,22 @@ dp_customs_body(osp_arena_t *a, const osp_custom_t *c)
 	return v;
 }
 
+void
+dp_customs_reply_map(dp_rest_req_t *r, const osp_custom_t *const *list, uint32_t n, uint16_t status)
+{
+	osp_buf_t out;
+	osp_jw_t w;
+
+	dp_rest_jw(r, &w, &out);
+	osp_jw_obj_begin(&w);
+	for (uint32_t i = 0; i < n; i++) {
+		osp_jw_key(&w, list[i]->name);
+		osp_jw_raw(&w, list[i]->body, list[i]->body_len);
+	}
+	osp_jw_obj_end(&w);
+	dp_rest_reply(r, status, &out);
+}
+
 static void
 customs_ack(void *user, const osp_err_t *err, const char *payload, size_t len)
 {

@@ -69,22 +69,13 @@ rest_pipeline_get(dp_rest_req_t *r)
 	const char *expr = dp_rest_param(r, "id"), *missing;
 	const osp_custom_t **list;
 	uint32_t n;
-	osp_buf_t out;
-	osp_jw_t w;
 
 	if (dp_customs_select(r->http->arena, DP_PIPELINE_CUSTOM, expr, &list, &n, &missing) != 0) {
 		reply_oom(r);
 		return;
 	}
-	dp_rest_jw(r, &w, &out);
-	osp_jw_obj_begin(&w);
-	for (uint32_t i = 0; i < n; i++) {
-		osp_jw_key(&w, list[i]->name);
-		osp_jw_raw(&w, list[i]->body, list[i]->body_len);
-	}
-	osp_jw_obj_end(&w);
-	dp_rest_reply(r, n == 0 && expr != NULL && strcmp(expr, "*") != 0 && strcmp(expr, "_all") != 0
-			 ? 404 : 200, &out);
+	dp_customs_reply_map(r, list, n, n == 0 && expr != NULL && strcmp(expr, "*") != 0 &&
+			     strcmp(expr, "_all") != 0 ? 404 : 200);
 }
 
 /* DELETE /_ingest/pipeline/{id} */

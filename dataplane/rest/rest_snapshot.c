@@ -161,6 +161,51 @@ dp_snap_write_info(osp_jw_t *w, const osp_json_t *e, const char *repo, bool verb
 	osp_jw_obj_end(w);
 }
 
+int
+dp_snap_submit(dp_bgio_task_t *t, osp_err_t *err)
+{
+	int rc = dp_bgio_submit(t);
+
+	if (rc != 0)
+		osp_err_set(err, 500, "exception", "cannot start the I/O thread: %s", strerror(-rc));
+	return rc;
+}
+
+const char *
+dp_snap_expr(osp_arena_t *a, const osp_json_t *v)
+{
+	osp_buf_t b;
+	const char *s;
+
+	if (osp_json_is(v, OSP_JSON_STRING))
+		return osp_arena_strndup(a, v->u.str, v->len);
+	if (!osp_json_is(v, OSP_JSON_ARRAY))
+		return NULL;
+	osp_buf_init(&b);
+	OSP_JSON_FOREACH(e, v) {
+		if (b.len)
+			osp_buf_putc(&b, ',');
+		if (osp_json_is(e, OSP_JSON_STRING))
+			osp_buf_append(&b, e->u.str, e->len);
+	}
+	s = osp_arena_strndup(a, b.data ? b.data : "", b.len);
+	osp_buf_free(&b);
+	return s;
+}
+
+void
+dp_snap_reply_accepted(dp_rest_req_t *r)
+{
+	osp_buf_t out;
+	osp_jw_t w;
+
+	dp_rest_jw(r, &w, &out);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_bool(&w, "accepted", true);
+	osp_jw_obj_end(&w);
+	dp_rest_reply(r, 200, &out);
+}
+
 /* ---- repositories ---- */
 
 typedef struct repo_task {
@@ -255,12 +300,8 @@ repo_task_new(dp_rest_req_t *r, const char *repo, int kind)
 static void
 repo_task_submit(repo_task_t *rt)
 {
-	int rc = dp_bgio_submit(&rt->task);
-
-	if (rc != 0) {
-		osp_err_set(&rt->err, 500, "exception", "cannot start the I/O thread: %s", strerror(-rc));
+	if (dp_snap_submit(&rt->task, &rt->err) != 0)
 		dp_rest_reply_err(rt->r, &rt->err);
-	}
 }
 
 /* PUT|POST /_snapshot/{repository} */
@@ -312,8 +353,6 @@ rest_repo_get(dp_rest_req_t *r)
 	const osp_custom_t **list;
 	uint32_t n;
 	osp_err_t err;
-	osp_buf_t out;
-	osp_jw_t w;
 
 	if (expr && strcmp(expr, "_all") == 0)
 		expr = NULL;
@@ -324,14 +363,7 @@ rest_repo_get(dp_rest_req_t *r)
 		dp_rest_reply_err(r, &err);
 		return;
 	}
-	dp_rest_jw(r, &w, &out);
-	osp_jw_obj_begin(&w);
-	for (uint32_t i = 0; i < n; i++) {
-		osp_jw_key(&w, list[i]->name);
-		osp_jw_raw(&w, list[i]->body, list[i]->body_len);
-	}
-	osp_jw_obj_end(&w);
-	dp_rest_reply(r, 200, &out);
+	dp_customs_reply_map(r, list, n, 200);
 }
 
 /* DELETE /_snapshot/{repository} */

@@ -297,15 +297,11 @@ static void sc_done(dp_bgio_task_t *t);
 static void
 sc_submit(snap_create_t *sc, int phase)
 {
-	int rc;
-
 	sc->phase = phase;
 	sc->task.run = sc_run;
 	sc->task.done = sc_done;
-	if ((rc = dp_bgio_submit(&sc->task)) != 0) {
-		osp_err_set(&sc->err, 500, "exception", "cannot start the I/O thread: %s", strerror(-rc));
+	if (dp_snap_submit(&sc->task, &sc->err) != 0)
 		sc_fail(sc, &sc->err);
-	}
 }
 
 /* Worker: stage one shard. */
@@ -389,14 +385,7 @@ sc_done(dp_bgio_task_t *t)
 	}
 	if (sc->phase == 2) {
 		if (sc->r && !dp_rest_qs_bool(sc->r, "wait_for_completion", false, &(bool){ true })) {
-			osp_buf_t out;
-			osp_jw_t w;
-
-			dp_rest_jw(sc->r, &w, &out);
-			osp_jw_obj_begin(&w);
-			osp_jw_kv_bool(&w, "accepted", true);
-			osp_jw_obj_end(&w);
-			dp_rest_reply(sc->r, 200, &out);
+			dp_snap_reply_accepted(sc->r);
 			sc->r = NULL;
 		}
 		sc_stage(sc);
@@ -472,23 +461,8 @@ rest_snapshot_create(dp_rest_req_t *r)
 	if (dp_snap_check_name(repo, name, &err) != 0 ||
 	    dp_snap_repo_root(repo, sc->root, sizeof(sc->root), &err) != 0)
 		goto fail;
-	if ((v = osp_json_get(body, "indices")) != NULL) {
-		if (osp_json_is(v, OSP_JSON_STRING)) {
-			expr = v->u.str;
-		} else if (osp_json_is(v, OSP_JSON_ARRAY)) {
-			osp_buf_t b;
-
-			osp_buf_init(&b);
-			OSP_JSON_FOREACH(e, v) {
-				if (b.len)
-					osp_buf_putc(&b, ',');
-				if (osp_json_is(e, OSP_JSON_STRING))
-					osp_buf_append(&b, e->u.str, e->len);
-			}
-			expr = osp_arena_strndup(r->http->arena, b.data ? b.data : "", b.len);
-			osp_buf_free(&b);
-		}
-	}
+	if ((v = osp_json_get(body, "indices")) != NULL && (expr = dp_snap_expr(r->http->arena, v)) == NULL)
+		expr = "_all";
 	v = osp_json_get(body, "ignore_unavailable");
 	ignore_unavailable = osp_json_is(v, OSP_JSON_BOOL) && v->boolean;
 	v = osp_json_get(body, "include_global_state");

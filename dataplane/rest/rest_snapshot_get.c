@@ -403,7 +403,6 @@ sg_start(dp_rest_req_t *r, int kind, const char *repo, const char *expr)
 {
 	snap_get_t *g = osp_arena_calloc(r->http->arena, sizeof(*g));
 	osp_err_t err;
-	int rc;
 
 	if (g == NULL) {
 		osp_err_set(&err, 500, "out_of_memory_error", "no memory for the request");
@@ -423,9 +422,8 @@ sg_start(dp_rest_req_t *r, int kind, const char *repo, const char *expr)
 	}
 	g->task.run = sg_run;
 	g->task.done = sg_done;
-	if ((rc = dp_bgio_submit(&g->task)) != 0) {
+	if (dp_snap_submit(&g->task, &err) != 0) {
 		osp_arena_free(&g->arena);
-		osp_err_set(&err, 500, "exception", "cannot start the I/O thread: %s", strerror(-rc));
 		dp_rest_reply_err(r, &err);
 	}
 }

@@ -231,15 +231,11 @@ static void rs_done(dp_bgio_task_t *t);
 static void
 rs_submit(snap_restore_t *s, int phase)
 {
-	int rc;
-
 	s->phase = phase;
 	s->task.run = rs_run;
 	s->task.done = rs_done;
-	if ((rc = dp_bgio_submit(&s->task)) != 0) {
-		osp_err_set(&s->err, 500, "exception", "cannot start the I/O thread: %s", strerror(-rc));
+	if (dp_snap_submit(&s->task, &s->err) != 0)
 		rs_finish(s, &s->err);
-	}
 }
 
 /* Control request {"index": name} with cb. */
@@ -412,6 +408,16 @@ rs_deleted(void *user, const osp_err_t *err, const char *payload, size_t len)
 	rs_create(s);
 }
 
+/* Elasticsearch's refusal to restore over an open index. */
+static int
+rs_open_exists(snap_restore_t *s, const char *index)
+{
+	return osp_err_set(&s->err, 500, "snapshot_restore_exception",
+			   "[%s:%s] cannot restore index [%s] because an open index with same name already exists in the cluster. "
+			   "Either close or delete the existing index or restore the index under a different name by providing a rename pattern and replacement name",
+			   s->repo, s->name, index);
+}
+
 /* Step 2 for index s->cur, or the answer after the last one. */
 static void
 rs_next(snap_restore_t *s)
@@ -430,10 +436,7 @@ rs_next(snap_restore_t *s)
 		return;
 	}
 	if (!cur->closed) {
-		osp_err_set(&s->err, 500, "snapshot_restore_exception",
-			    "[%s:%s] cannot restore index [%s] because an open index with same name already exists in the cluster. "
-			    "Either close or delete the existing index or restore the index under a different name by providing a rename pattern and replacement name",
-			    s->repo, s->name, x->to);
+		rs_open_exists(s, x->to);
 		rs_finish(s, &s->err);
 		return;
 	}
@@ -481,10 +484,7 @@ rs_plan(snap_restore_t *s)
 		dp_index_t *cur = dp_shards_index(x->to);
 
 		if (cur && !cur->closed) {
-			rc = osp_err_set(&s->err, 500, "snapshot_restore_exception",
-					 "[%s:%s] cannot restore index [%s] because an open index with same name already exists in the cluster. "
-					 "Either close or delete the existing index or restore the index under a different name by providing a rename pattern and replacement name",
-					 s->repo, s->name, x->to);
+			rc = rs_open_exists(s, x->to);
 			break;
 		}
 	}
@@ -513,14 +513,7 @@ rs_done(dp_bgio_task_t *t)
 			return;
 		}
 		if (s->r && !dp_rest_qs_bool(s->r, "wait_for_completion", false, &(bool){ true })) {
-			osp_buf_t out;
-			osp_jw_t w;
-
-			dp_rest_jw(s->r, &w, &out);
-			osp_jw_obj_begin(&w);
-			osp_jw_kv_bool(&w, "accepted", true);
-			osp_jw_obj_end(&w);
-			dp_rest_reply(s->r, 200, &out);
+			dp_snap_reply_accepted(s->r);
 			s->r = NULL;
 		}
 		rs_next(s);
@@ -556,22 +549,7 @@ rest_snapshot_restore(dp_rest_req_t *r)
 		rs_finish(s, &err);
 		return;
 	}
-	v = osp_json_get(body, "indices");
-	if (osp_json_is(v, OSP_JSON_STRING)) {
-		s->indices = osp_arena_strndup(&s->arena, v->u.str, v->len);
-	} else if (osp_json_is(v, OSP_JSON_ARRAY)) {
-		osp_buf_t b;
-
-		osp_buf_init(&b);
-		OSP_JSON_FOREACH(e, v) {
-			if (b.len)
-				osp_buf_putc(&b, ',');
-			if (osp_json_is(e, OSP_JSON_STRING))
-				osp_buf_append(&b, e->u.str, e->len);
-		}
-		s->indices = osp_arena_strndup(&s->arena, b.data ? b.data : "", b.len);
-		osp_buf_free(&b);
-	}
+	s->indices = dp_snap_expr(&s->arena, osp_json_get(body, "indices"));
 	v = osp_json_get(body, "rename_pattern");
 	if (osp_json_is(v, OSP_JSON_STRING))
 		s->rename_pattern = osp_arena_strndup(&s->arena, v->u.str, v->len);

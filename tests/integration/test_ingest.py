@@ -11,31 +11,10 @@ import json
 import os
 import sys
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
-
-def call(base, method, path, body=None, ndjson=False):
-    data = None
-    headers = {}
-    if body is not None:
-        if ndjson:
-            data = ''.join(json.dumps(x) + '\n' for x in body).encode()
-            headers['Content-Type'] = 'application/x-ndjson'
-        else:
-            data = json.dumps(body).encode()
-            headers['Content-Type'] = 'application/json'
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else None
+from test_documents import call  # noqa: E402
 
 
 class IngestTest(unittest.TestCase):
