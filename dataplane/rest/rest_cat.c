@@ -1,6 +1,6 @@
 /*
  * rest_cat.c - the _cat APIs: health, indices, shards, nodes, count,
- * allocation. State-only tables are built at once; tables with document
+ * allocation (disk figures from statvfs of path.data). State-only tables are built at once; tables with document
  * counts and sizes run a stats fan-out over the shards first.
  */
 #include <stdio.h>
@@ -325,11 +325,18 @@ cat_alloc_done(dp_fanout_t *f)
 	dp_cat_init(&t, f->r, cat_alloc_cols, NCOLS(cat_alloc_cols));
 	for (uint32_t i = 0; cs && i < cs->n_nodes; i++) {
 		const char **row = dp_cat_row(&t);
+		uint64_t total, avail;
 
 		if (row == NULL)
 			return;
 		row[0] = dp_cat_int(&t, shards);
 		row[1] = dp_cat_bytes(&t, bytes);
+		if (dp_cat_disk(&total, &avail)) {
+			row[2] = dp_cat_bytes(&t, (int64_t)(total - avail));
+			row[3] = dp_cat_bytes(&t, (int64_t)avail);
+			row[4] = dp_cat_bytes(&t, (int64_t)total);
+			row[5] = dp_cat_int(&t, total ? (int64_t)((total - avail) * 100 / total) : 0);
+		}
 		row[6] = dp_cat_str(&t, dp_node_info.host);
 		row[7] = row[6];
 		row[8] = dp_cat_str(&t, cs->nodes[i].name);
