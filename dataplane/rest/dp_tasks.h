@@ -62,4 +62,7 @@ dp_task_t *dp_task_new(const char *action, const char *description);
 void dp_task_bind(dp_task_t *t, const dp_task_ops_t *ops, void *user);
 /* Answer the client's request with {"task":"<node>:<id>"}. */
 void dp_task_reply_started(dp_rest_req_t *r, const dp_task_t *t);
+/* The registered tasks (running, and finished ones kept): i < count. */
+uint32_t dp_tasks_count(void);
+const dp_task_t *dp_tasks_at(uint32_t i);
 #endif

@@ -19,6 +19,7 @@
 #include "../core/dp_core.h"
 #include "../shard/dp_shards.h"
 #include "dp_cat.h"
+#include "dp_tasks.h"
 #include "dp_usage.h"
 
 #define NCOLS(a) (uint32_t)(sizeof(a) / sizeof((a)[0]))
@@ -205,44 +206,70 @@ static const dp_cat_col_t cat_tasks_cols[] = {
 	{ "node", "n", "node name", false, false },
 	{ "version", "v", "es version", false, true },
 	{ "x_opaque_id", "x", "X-Opaque-ID header", false, true },
+	{ "description", "desc", "task description", false, false },
 };
 
-/* The task listing itself: Osprey keeps no registry of other requests yet,
- * so the one task it can vouch for is this one. */
+/* One task row: id, action, start (epoch ms, monotonic ns). */
+static bool
+cat_task_row(dp_cat_t *t, const osp_node_t *n, uint64_t id, const char *action, int64_t start_ms,
+	     uint64_t start_ns, const char *desc)
+{
+	uint64_t ran = dp_now_ns() - start_ns;
+	time_t secs = (time_t)(start_ms / 1000);
+	const char **row = dp_cat_row(t);
+	char b[96], hms[16];
+	struct tm tm;
+
+	if (row == NULL)
+		return false;
+	snprintf(b, sizeof(b), "%s:%llu", n ? n->id : "_na_", (unsigned long long)id);
+	gmtime_r(&secs, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	row[0] = dp_cat_int(t, (int64_t)id);
+	row[1] = dp_cat_str(t, action);
+	row[2] = dp_cat_str(t, b);
+	row[3] = "-";
+	row[4] = "transport";
+	row[5] = dp_cat_int(t, start_ms);
+	row[6] = dp_cat_str(t, hms);
+	row[7] = dp_cat_int(t, (int64_t)ran);
+	snprintf(b, sizeof(b), "%.1fmicros", (double)ran / 1000.0);
+	row[8] = ran >= 1000000 ? dp_cat_time(t, (int64_t)(ran / 1000000)) : dp_cat_str(t, b);
+	row[9] = n ? dp_cat_str(t, n->id) : "";
+	row[10] = dp_cat_str(t, dp_node_info.host);
+	row[12] = dp_cat_str(t, n ? n->name : dp_node_info.name);
+	row[13] = DP_ES_VERSION;
+	row[14] = "-";
+	row[15] = desc ? dp_cat_str(t, desc) : "";
+	return true;
+}
+
+/* The running tasks: detached ones (wait_for_completion=false, from
+ * rest_tasks.c) and this listing itself, numbered by its dispatch count
+ * (other in-flight requests are not registered as tasks). */
 static void
 rest_cat_tasks(dp_rest_req_t *r)
 {
 	const osp_node_t *n = dp_cat_local_node();
-	int64_t start = dp_usage_current_start_ms();
-	uint64_t ran = dp_now_ns() - dp_usage_current_start_ns();
-	time_t secs = (time_t)(start / 1000);
-	const char **row;
-	char b[96], hms[16];
-	struct tm tm;
+	bool ok = true, detailed = dp_rest_qs_bool(r, "detailed", false, &ok);
 	dp_cat_t t;
 
-	dp_cat_init(&t, r, cat_tasks_cols, NCOLS(cat_tasks_cols));
-	row = dp_cat_row(&t);
-	if (row == NULL)
+	if (!ok)
 		return;
-	snprintf(b, sizeof(b), "%s:%llu", n ? n->id : "_na_", (unsigned long long)dp_usage_requests());
-	gmtime_r(&secs, &tm);
-	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	row[0] = dp_cat_int(&t, (int64_t)dp_usage_requests());
-	row[1] = "cluster:monitor/tasks/lists";
-	row[2] = dp_cat_str(&t, b);
-	row[3] = "-";
-	row[4] = "transport";
-	row[5] = dp_cat_int(&t, start);
-	row[6] = dp_cat_str(&t, hms);
-	row[7] = dp_cat_int(&t, (int64_t)ran);
-	snprintf(b, sizeof(b), "%.1fmicros", (double)ran / 1000.0);
-	row[8] = ran >= 1000000 ? dp_cat_time(&t, (int64_t)(ran / 1000000)) : dp_cat_str(&t, b);
-	row[9] = n ? dp_cat_str(&t, n->id) : "";
-	row[10] = dp_cat_str(&t, dp_node_info.host);
-	row[12] = dp_cat_str(&t, n ? n->name : dp_node_info.name);
-	row[13] = DP_ES_VERSION;
-	row[14] = "-";
+	dp_cat_init(&t, r, cat_tasks_cols, NCOLS(cat_tasks_cols));
+	if (!detailed)
+		t.hide_mask = 1ull << 15; /* description */
+	for (uint32_t i = 0; i < dp_tasks_count(); i++) {
+		const dp_task_t *k = dp_tasks_at(i);
+
+		if (k->completed)
+			continue;
+		if (!cat_task_row(&t, n, k->id, k->action, k->start_ms, k->start_ns, k->description))
+			return;
+	}
+	if (!cat_task_row(&t, n, dp_usage_requests(), "cluster:monitor/tasks/lists",
+			  dp_usage_current_start_ms(), dp_usage_current_start_ns(), "_cat/tasks"))
+		return;
 	dp_cat_reply(&t);
 }
 

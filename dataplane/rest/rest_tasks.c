@@ -23,6 +23,18 @@ static dp_task_t **tasks_all;
 static uint32_t tasks_n, tasks_cap;
 static uint64_t tasks_next = 1;
 
+uint32_t
+dp_tasks_count(void)
+{
+	return tasks_n;
+}
+
+const dp_task_t *
+dp_tasks_at(uint32_t i)
+{
+	return i < tasks_n ? tasks_all[i] : NULL;
+}
+
 /* Free the arenas of finished tasks and drop the oldest finished ones past
  * DP_TASKS_KEEP_DONE (not from inside a reply: see dp_tasks.h). */
 static void
