@@ -101,6 +101,7 @@ void rest_tasks_routes(void);
 void rest_terms_enum_routes(void);
 void rest_termvectors_routes(void);
 void rest_async_search_routes(void);
+void rest_rank_eval_routes(void);
 void rest_byquery_routes(void);
 void rest_mget_routes(void);
 void rest_analyze_routes(void);

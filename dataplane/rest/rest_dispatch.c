@@ -74,6 +74,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_terms_enum_routes();
 	rest_termvectors_routes();
 	rest_async_search_routes();
+	rest_rank_eval_routes();
 	rest_byquery_routes();
 	rest_mget_routes();
 	rest_analyze_routes();

@@ -119,6 +119,24 @@ class SearchApisTest(unittest.TestCase):
         st, r = call(self.url, 'GET', '/_async_search/T1NQUQAAAAAAAAPn')
         self.assertEqual((st, r['error']['type']), (404, 'resource_not_found_exception'))
 
+    def test_rank_eval(self):
+        ratings = [{'_index': 'books', '_id': '3', 'rating': 3}, {'_index': 'books', '_id': '7', 'rating': 0},
+                   {'_index': 'books', '_id': '11', 'rating': 1}]
+        body = {'requests': [{'id': 'q', 'request': {'query': {'term': {'tag': 't3'}}, 'sort': ['year']},
+                              'ratings': ratings},
+                             {'id': 'bad', 'request': {'query': {'nope': {}}}, 'ratings': []}],
+                'metric': {'precision': {'k': 4}}}
+        st, r = call(self.url, 'POST', '/books/_rank_eval', body)
+        self.assertEqual(st, 200, r)
+        d = r['details']['q']
+        self.assertEqual(d['metric_details']['precision'], {'relevant_docs_retrieved': 2, 'docs_retrieved': 4})
+        self.assertEqual([h['rating'] for h in d['hits']], [3, 0, 1, None])
+        self.assertEqual(r['metric_score'], 0.5)
+        self.assertEqual(r['failures']['bad']['type'], 'parsing_exception')
+        body['metric'] = {'mean_reciprocal_rank': {'k': 4, 'relevant_rating_threshold': 2}}
+        st, r = call(self.url, 'POST', '/books/_rank_eval', body)
+        self.assertEqual(r['details']['q']['metric_score'], 1.0)
+
     def test_tasks(self):
         call(self.url, 'PUT', '/tsk', {})
         call(self.url, 'PUT', '/tsk/_doc/1?refresh=true', {'a': 1})
