@@ -382,7 +382,8 @@ doc_get(dp_rest_req_t *r, int kind)
 		return;
 	g->r = r;
 	g->kind = kind;
-	g->idx = dp_shards_index(dp_rest_param(r, "index"));
+	/* an alias with one index (or a write index) reads like its index */
+	g->idx = dp_shards_write_index(dp_rest_param(r, "index"), false, &err);
 	if (g->idx == NULL) {
 		if (kind == GET_EXISTS) {
 			osp_buf_t out;
@@ -391,7 +392,6 @@ doc_get(dp_rest_req_t *r, int kind)
 			dp_server_respond(r, 404, DP_MEDIA_JSON, &out);
 			return;
 		}
-		osp_err_index_not_found(&err, dp_rest_param(r, "index"));
 		dp_rest_reply_err(r, &err);
 		return;
 	}
