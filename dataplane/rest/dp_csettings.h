@@ -12,6 +12,7 @@
 #define DP_CSETTINGS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "osprey/err.h"
 #include "../server/dp_ctl.h"
@@ -19,6 +20,9 @@
 /* The effective value of a dynamic cluster setting (transient, then
  * persistent), in the request's arena a; NULL when unset. */
 const char *dp_csettings_get(osp_arena_t *a, const char *key);
+
+/* An integer cluster setting's effective value, or def when unset. */
+int64_t dp_csettings_int(const char *key, int64_t def);
 
 /* action.auto_create_index allows creating index? 0, or -EPERM with err
  * set to Elasticsearch's index_not_found_exception. */

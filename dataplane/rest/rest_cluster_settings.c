@@ -8,7 +8,8 @@
  * control as the "cluster_settings" customs, persistent first. The reply
  * comes after control applied both, so a GET on any core sees the change.
  * Settings marked honoured take effect (action.auto_create_index in
- * dp_write_autocreate); the others are validated, stored and shown.
+ * dp_write_autocreate, search.max_open_scroll_context in rest_sctx.c); the
+ * others are validated, stored and shown.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -67,6 +68,23 @@ int
 dp_csettings_autocreate_check(osp_arena_t *a, const char *index, osp_err_t *err)
 {
 	return dp_cset_autocreate(dp_csettings_get(a, "action.auto_create_index"), index, err);
+}
+
+int64_t
+dp_csettings_int(const char *key, int64_t def)
+{
+	osp_arena_t a;
+	const char *v;
+	char *end;
+	long long x;
+
+	osp_arena_init(&a, 4096, 0);
+	v = dp_csettings_get(&a, key);
+	x = v ? strtoll(v, &end, 10) : def;
+	if (v && (end == v || *end))
+		x = def; /* validated when stored; never reached */
+	osp_arena_free(&a);
+	return x;
 }
 
 bool

@@ -28,7 +28,7 @@ typedef struct cset_def {
 
 static const cset_def_t cset_defs[] = {
 	{ "action.auto_create_index", CSET_STR, "true", NULL, 0 },
-	{ "action.destructive_requires_name", CSET_BOOL, "true", NULL, 0 },
+	{ "action.destructive_requires_name", CSET_BOOL, "false", NULL, 0 },  /* Osprey deletes wildcards */
 	{ "cluster.blocks.read_only", CSET_BOOL, "false", NULL, 0 },
 	{ "cluster.blocks.read_only_allow_delete", CSET_BOOL, "false", NULL, 0 },
 	{ "cluster.indices.close.enable", CSET_BOOL, "true", NULL, 0 },

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../core/dp_core.h"
+#include "dp_csettings.h"
 #include "dp_sctx.h"
 
 #define SCTX_MAGIC_SCROLL "OSPS"
@@ -148,12 +149,13 @@ dp_sctx_t *
 dp_sctx_new(bool pit, uint32_t n, int64_t keep_alive_ms, osp_err_t *err)
 {
 	dp_sctx_t *c;
+	int64_t max = dp_csettings_int("search.max_open_scroll_context", sctx_max_scroll);
 
-	if (!pit && (int64_t)dp_sctx_open(false) >= sctx_max_scroll) {
+	if (!pit && (int64_t)dp_sctx_open(false) >= max) {
 		osp_err_set(err, 429, "too_many_scroll_contexts_exception",
 			    "Trying to create too many scroll contexts. Must be less than or equal to: [%lld]. "
 			    "This limit can be set by changing the [search.max_open_scroll_context] setting.",
-			    (long long)sctx_max_scroll);
+			    (long long)max);
 		return NULL;
 	}
 	if (sctx_n == sctx_cap) {

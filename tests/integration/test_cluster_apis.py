@@ -3,7 +3,8 @@
 
 _cluster/settings: persistent settings survive a node restart and transient
 ones do not (Elasticsearch drops transient settings on a full restart);
-validation errors; action.auto_create_index takes effect. _nodes/usage:
+validation errors; action.auto_create_index and
+search.max_open_scroll_context take effect. _nodes/usage:
 every dispatched request is counted once under the handler's first route.
 """
 import os
@@ -76,6 +77,25 @@ class ClusterSettingsTest(unittest.TestCase):
             self.assertEqual(st, 400, body)
             st, body = call(n.url, 'GET', '/_cluster/settings')
             self.assertEqual(body, {'persistent': {}, 'transient': {}})
+        finally:
+            n.stop()
+            n.cleanup()
+
+
+class ScrollLimitTest(unittest.TestCase):
+    def test_max_open_scroll_context(self):
+        n = harness.Node(name='osprey-csettings-scroll').start()
+        try:
+            self.assertEqual(call(n.url, 'PUT', '/sc/_doc/1?refresh=true', {'a': 1})[0], 201)
+            st, body = call(n.url, 'PUT', '/_cluster/settings',
+                            {'transient': {'search.max_open_scroll_context': 1}})
+            self.assertEqual(st, 200, body)
+            st, body = call(n.url, 'POST', '/sc/_search?scroll=1m', {'size': 1})
+            self.assertEqual(st, 200, body)
+            st, body = call(n.url, 'POST', '/sc/_search?scroll=1m', {'size': 1})
+            self.assertEqual(st, 429, body)
+            self.assertEqual(body['error']['type'], 'too_many_scroll_contexts_exception')
+            self.assertIn('less than or equal to: [1]', body['error']['reason'])
         finally:
             n.stop()
             n.cleanup()
