@@ -50,6 +50,7 @@ typedef struct snap_restore {
 	const char *indices;         /* expression, NULL = all */
 	const char *rename_pattern, *rename_replacement;
 	bool ignore_unavailable;
+	bool include_aliases;        /* restore the indices' aliases (default) */
 	osp_json_t *meta;
 	rs_index_t *ix;
 	uint32_t n_ix, cur;
@@ -388,6 +389,10 @@ rs_create(snap_restore_t *s)
 	osp_jw_obj_end(&w);
 	osp_jw_key(&w, "mappings");
 	osp_jw_value(&w, osp_json_get(x->meta, "mappings"));
+	if (s->include_aliases && osp_json_is(osp_json_get(x->meta, "aliases"), OSP_JSON_OBJECT)) {
+		osp_jw_key(&w, "aliases");
+		osp_jw_value(&w, osp_json_get(x->meta, "aliases"));
+	}
 	osp_jw_obj_end(&w);
 	osp_jw_obj_end(&w);
 	dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, rs_created, s);
@@ -558,6 +563,8 @@ rest_snapshot_restore(dp_rest_req_t *r)
 		s->rename_replacement = osp_arena_strndup(&s->arena, v->u.str, v->len);
 	v = osp_json_get(body, "ignore_unavailable");
 	s->ignore_unavailable = osp_json_is(v, OSP_JSON_BOOL) && v->boolean;
+	v = osp_json_get(body, "include_aliases");
+	s->include_aliases = !osp_json_is(v, OSP_JSON_BOOL) || v->boolean;
 	rs_submit(s, 1);
 }
 

@@ -54,7 +54,8 @@ class SnapshotTest(unittest.TestCase):
     def test_snapshot_restore_incremental_corrupt(self):
         st, b = self.c('PUT', '/_snapshot/r1', {'type': 'fs', 'settings': {'location': 'r1'}})
         self.assertEqual((st, b), (200, {'acknowledged': True}))
-        self.assertEqual(self.c('PUT', '/docs', {'settings': {'number_of_shards': 2}})[0], 200)
+        self.assertEqual(self.c('PUT', '/docs', {'settings': {'number_of_shards': 2},
+                                                 'aliases': {'docs_alias': {}}})[0], 200)
         lines = []
         for i in range(40):
             lines += [{'index': {'_index': 'docs', '_id': str(i)}}, {'n': i, 't': 'doc %d' % i}]
@@ -85,13 +86,14 @@ class SnapshotTest(unittest.TestCase):
         st, b = self.c('POST', '/_snapshot/r1/s1/_restore?wait_for_completion=true', {'indices': 'docs'})
         self.assertEqual(st, 200, b)
         self.assertEqual(self.ids('docs'), before)
+        self.assertEqual(self.c('GET', '/docs_alias/_count')[1]['count'], 40)
         # restoring onto the open index is refused
         st, b = self.c('POST', '/_snapshot/r1/s1/_restore?wait_for_completion=true', {})
         self.assertEqual(st, 500)
         self.assertEqual(b['error']['type'], 'snapshot_restore_exception')
         # under another name, and writes keep working there
         st, b = self.c('POST', '/_snapshot/r1/s2/_restore?wait_for_completion=true',
-                       {'rename_pattern': '(.+)', 'rename_replacement': 'copy_$1'})
+                       {'rename_pattern': '(.+)', 'rename_replacement': 'copy_$1', 'include_aliases': False})
         self.assertEqual(st, 200, b)
         self.assertEqual(self.ids('copy_docs'), before)
         st, _ = self.c('PUT', '/copy_docs/_doc/new?refresh=true', {'n': 100})
@@ -112,7 +114,7 @@ class SnapshotTest(unittest.TestCase):
             f.seek(-1, 1)
             f.write(bytes([byte[0] ^ 0xff]))
         st, b = self.c('POST', '/_snapshot/r1/s2/_restore?wait_for_completion=true',
-                       {'rename_pattern': 'docs', 'rename_replacement': 'bad'})
+                       {'rename_pattern': 'docs', 'rename_replacement': 'bad', 'include_aliases': False})
         self.assertEqual(st, 500, b)
         self.assertEqual(b['error']['type'], 'snapshot_restore_exception')
         self.assertIn('corrupt', b['error']['reason'])
