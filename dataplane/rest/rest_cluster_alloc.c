@@ -400,8 +400,12 @@ rest_reroute(dp_rest_req_t *r)
 			k++;
 		if (cmd == NULL || k == 5 || cmd->type != OSP_JSON_OBJECT) {
 			osp_buf_free(&out);
-			osp_err_set(&err, 400, "x_content_parse_exception", "unknown allocation command [%s]",
-				    cmd ? cmd->key : "");
+			if (cmd == NULL)
+				osp_err_set(&err, 400, "x_content_parse_exception",
+					    "[cluster_reroute] each command must be an object naming one of [move, cancel, allocate_replica, allocate_empty_primary, allocate_stale_primary]");
+			else
+				osp_err_set(&err, 400, "x_content_parse_exception", "unknown allocation command [%s]",
+					    cmd->key);
 			dp_rest_reply_err(r, &err);
 			return;
 		}
