@@ -25,6 +25,7 @@ static struct {
 	uint32_t n, cap;
 	char node_id[OSP_UUID_LEN + 1];
 	int64_t refresh_slice_us;   /* storage.refresh_slice_us */
+	int64_t postings_cache;     /* storage.postings_cache_bytes */
 } dir;
 
 int
@@ -33,6 +34,7 @@ dp_shards_init(const osp_settings_t *s)
 	memset(&dir, 0, sizeof(dir));
 	snprintf(dir.data, sizeof(dir.data), "%s", osp_settings_str(s, "path.data"));
 	dir.refresh_slice_us = osp_settings_int(s, "storage.refresh_slice_us");
+	dir.postings_cache = osp_settings_bytes(s, "storage.postings_cache_bytes");
 	return 0;
 }
 
@@ -130,6 +132,8 @@ shards_settings(const osp_index_t *meta, st_shard_settings_t *st)
 	st->refresh_interval_ms = shards_setting_ms(meta, "index.refresh_interval", st->refresh_interval_ms);
 	st->sync_interval_ms = shards_setting_ms(meta, "index.translog.sync_interval", st->sync_interval_ms);
 	st->refresh_slice_us = dir.refresh_slice_us;
+	if (dir.postings_cache > 0)
+		st->postings_cache_bytes = (uint64_t)dir.postings_cache;
 	osp_arena_init(&a, 1024, 0);
 	const char *d = osp_index_setting(meta, &a, "index.translog.durability");
 

@@ -70,6 +70,8 @@ typedef struct st_shard_settings {
 	uint32_t merge_slice_docs;        /* docs merged per tick slice (4096) */
 	int64_t refresh_slice_us;         /* 1000: longest a tick spends on a
 					   * refresh; 0 = whole refresh in one tick */
+	uint64_t postings_cache_bytes;    /* 256 MB: decoded postings the worker
+					   * keeps (LRU, trimmed every tick) */
 	bool merge_enabled;               /* true */
 } st_shard_settings_t;
 

@@ -510,8 +510,28 @@ typedef struct st_seg_core {
 	uint32_t *by_name;            /* field numbers sorted by name */
 	st_seg_src_r_t src;
 	st_seg_met_r_t met;
-	size_t roaring_bytes;         /* decoded bitmaps' serialized size */
+	size_t pcache_bytes;          /* its entries in the postings cache */
 } st_seg_core_t;
+
+/* A decoded postings list in the per-thread LRU cache (seg_pcache.c): one
+ * malloc block holding the st_postings_t (first, so the pointer readers get
+ * is the entry) and its arrays; slot is the term block's pointer to it. */
+typedef struct st_seg_pent {
+	st_postings_t p;
+	struct st_seg_pent *prev, *next;
+	const st_postings_t **slot;
+	st_seg_core_t *core;
+	size_t bytes;
+} st_seg_pent_t;
+
+/* Put a new entry at the front / move a hit there / evict one (clears its
+ * slot, frees it). */
+void
+st_seg_pcache_add(st_seg_pent_t *e);
+void
+st_seg_pcache_touch(st_seg_pent_t *e);
+void
+st_seg_pcache_drop(st_seg_pent_t *e);
 
 /* Reader-side component parsers. */
 int

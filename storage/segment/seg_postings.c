@@ -113,6 +113,7 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 	const osp_buf_t *doc = &c->files[ST_SEG_C_DOC];
 	const st_seg_tblock_t *tb;
 	st_postings_t *p;
+	st_seg_pent_t *ent = NULL;
 	roaring_bitmap_t *bm = NULL;
 	st_seg_rd_t r;
 	uint32_t n, bi, nblocks;
@@ -126,6 +127,7 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 		return rc;
 	bi = ord % ST_SEG_TERMS_PER_BLOCK;
 	if (tb->post[bi]) {
+		st_seg_pcache_touch((st_seg_pent_t *)(void *)tb->post[bi]);
 		*out = tb->post[bi];
 		return 0;
 	}
@@ -147,20 +149,29 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 		goto cleanup;
 	rc = -ENOMEM;
 	nblocks = (n + ST_BLOCK_DOCS - 1) / ST_BLOCK_DOCS;
-	p = osp_arena_calloc(&c->arena, sizeof(*p));
-	st_block_max_t *blocks = osp_arena_alloc(&c->arena, nblocks * sizeof(st_block_max_t));
+	/* one block: entry, block maxima, freqs, position starts, positions */
+	bool has_freqs = f->fi.index >= ST_SEG_INDEX_FREQS;
+	bool has_pos = f->fi.index >= ST_SEG_INDEX_POSITIONS;
+	size_t o_blocks = (sizeof(st_seg_pent_t) + 15) & ~(size_t)15;
+	size_t o_freqs = o_blocks + (((size_t)nblocks * sizeof(st_block_max_t) + 15) & ~(size_t)15);
+	size_t o_ps = o_freqs + (has_freqs ? (size_t)n * 4 : 0);
+	size_t o_pos = o_ps + (has_pos ? ((size_t)n + 1) * 4 : 0);
+	size_t total = o_pos + (has_pos ? (ttf ? ttf : 1) * 4 : 0);
 
-	if (p == NULL || blocks == NULL)
+	if (has_pos && ttf > UINT32_MAX)
 		goto cleanup;
+	ent = calloc(1, total);
+	if (ent == NULL)
+		goto cleanup;
+	p = &ent->p;
+	st_block_max_t *blocks = (st_block_max_t *)(void *)((char *)ent + o_blocks);
 	p->docs = bm;
 	p->doc_freq = n;
 	p->total_term_freq = ttf;
-	if (f->fi.index >= ST_SEG_INDEX_FREQS) {
-		uint32_t *freqs = osp_arena_alloc(&c->arena, (size_t)n * 4);
+	if (has_freqs) {
+		uint32_t *freqs = (uint32_t *)(void *)((char *)ent + o_freqs);
 		uint64_t sum = 0;
 
-		if (freqs == NULL)
-			goto cleanup;
 		rc = -EBADMSG;
 		if (st_seg_blk_read(&r, freqs, n) != 0)
 			goto cleanup;
@@ -177,13 +188,10 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 		rc = -EBADMSG;
 		goto cleanup;
 	}
-	if (f->fi.index >= ST_SEG_INDEX_POSITIONS) {
-		uint32_t *ps = osp_arena_alloc(&c->arena, ((size_t)n + 1) * 4);
-		uint32_t *pos = osp_arena_alloc(&c->arena, (ttf ? ttf : 1) * 4);
+	if (has_pos) {
+		uint32_t *ps = (uint32_t *)(void *)((char *)ent + o_ps);
+		uint32_t *pos = (uint32_t *)(void *)((char *)ent + o_pos);
 
-		rc = -ENOMEM;
-		if (ps == NULL || pos == NULL || ttf > UINT32_MAX)
-			goto cleanup;
 		rc = st_seg_pos_r_decode(&c->files[ST_SEG_C_POS], tb->pos_off[bi], n,
 					 p->freqs, ttf, ps, pos);
 		if (rc)
@@ -195,11 +203,15 @@ st_seg_doc_r_decode(st_seg_core_t *c, st_seg_rfield_t *f, uint32_t ord,
 	rc = postings_block_max(p, f->norms, blocks, c->max_doc);
 	if (rc)
 		goto cleanup;
-	c->roaring_bytes += blen;
+	ent->slot = &tb->post[bi];
+	ent->core = c;
+	ent->bytes = total + blen;
 	tb->post[bi] = p;
+	st_seg_pcache_add(ent);
 	*out = p;
 	return 0;
 cleanup:
+	free(ent);
 	st_seg_bm_free(bm);
 	return rc;
 }

@@ -4,9 +4,10 @@
  * st_segment_open checks every component's frame (length, CRC32C, segment
  * id) and structure before anything is served, then keeps the buffers in a
  * refcounted core: .nrm and dv term bytes are used in place; the term index,
- * doc meta and stored-field index are decoded at open; term blocks,
- * postings and doc values are decoded on first use into the core's arena and
- * kept (the reader contract promises stable pointers). A view is an
+ * doc meta and stored-field index are decoded at open; term blocks and doc
+ * values are decoded on first use into the core's arena and kept; postings
+ * are decoded on first use into the per-thread LRU cache (seg_pcache.c),
+ * stable until the owner's next st_segment_cache_trim. A view is an
  * st_reader_t plus a live-docs bitmap; deletes make a new view over the same
  * core (copy-on-write), so a search holding the old view is unaffected.
  *
@@ -39,7 +40,7 @@ core_unref(st_seg_core_t *c)
 		for (uint32_t b = 0; f->tblocks && b < f->nblocks; b++)
 			for (uint32_t t = 0; f->tblocks[b] && t < f->tblocks[b]->n; t++)
 				if (f->tblocks[b]->post[t])
-					st_seg_bm_free(f->tblocks[b]->post[t]->docs);
+					st_seg_pcache_drop((st_seg_pent_t *)(void *)f->tblocks[b]->post[t]);
 	}
 	st_seg_src_r_free(&c->src);
 	st_seg_met_r_free(&c->met);
@@ -411,7 +412,7 @@ st_segment_stats(const st_reader_t *r, st_seg_stats_t *out)
 		out->total_bytes += c->files[i].len;
 	}
 	out->ncomp = ST_SEG_C_N;
-	out->decoded_bytes = c->arena.used + c->roaring_bytes;
+	out->decoded_bytes = c->arena.used + c->pcache_bytes;
 	return 0;
 }
 

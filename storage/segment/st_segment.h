@@ -271,6 +271,21 @@ typedef struct st_seg_stats {
 int
 st_segment_stats(const st_reader_t *r, st_seg_stats_t *out);
 
+/* ---- decoded postings cache ---- */
+
+/* Postings decoded for queries live in a per-thread LRU cache (each worker
+ * thread has its own; the default budget is 256 MB). A pointer from the
+ * postings ops stays valid until this thread's next st_segment_cache_trim,
+ * which the owner calls only between jobs (no query in flight): it evicts
+ * least recently used postings until the thread's total is within budget
+ * and returns the bytes freed. */
+void
+st_segment_cache_set_budget(size_t bytes);
+size_t
+st_segment_cache_bytes(void);
+size_t
+st_segment_cache_trim(void);
+
 /* ---- merge ---- */
 
 typedef struct st_seg_merge st_seg_merge_t;

@@ -35,6 +35,7 @@ st_shard_settings_default(st_shard_settings_t *s)
 	s->floor_segment_bytes = 2ull << 20;
 	s->merge_slice_docs = 4096;
 	s->refresh_slice_us = 1000;
+	s->postings_cache_bytes = 256ull << 20;
 	s->merge_enabled = true;
 }
 
@@ -505,6 +506,9 @@ st_shard_tick(st_shard_t *sh, int64_t now_ms)
 			sh->last_flush_fail_ms = rc < 0 ? now_ms : 0;
 		}
 	}
+	/* between jobs: no query holds decoded postings */
+	st_segment_cache_set_budget((size_t)sh->set.postings_cache_bytes);
+	st_segment_cache_trim();
 	if (now_ms - sh->last_gc_ms >= 1000) {
 		st_vmap_prune(&sh->vmap, keep_recent, sh);
 		sh->last_gc_ms = now_ms;
