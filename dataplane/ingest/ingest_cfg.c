@@ -41,9 +41,9 @@ ingest_cfg_get(ingest_cfg_t *c, const char *key)
 	return NULL;
 }
 
-/* Text of a scalar, as ConfigurationUtils.readStringProperty accepts it. */
-static const char *
-scalar_text(osp_arena_t *a, const osp_json_t *v)
+/* Numbers and booleans are taken as text, as ConfigurationUtils.readStringProperty does. */
+const char *
+ingest_scalar_text(osp_arena_t *a, const osp_json_t *v)
 {
 	if (v->type == OSP_JSON_STRING)
 		return v->u.str;
@@ -75,7 +75,7 @@ ingest_cfg_str(ingest_cfg_t *c, const char *key, bool required, const char **out
 			return ingest_cfg_fail(c, key, "[%s] required property is missing", key);
 		return 0;
 	}
-	*out = scalar_text(c->a, v);
+	*out = ingest_scalar_text(c->a, v);
 	if (*out == NULL)
 		return ingest_cfg_fail(c, key, "[%s] property isn't a string, but of type [%s]", key,
 				       ingest_java_type(v));
@@ -116,7 +116,7 @@ ingest_cfg_strs(ingest_cfg_t *c, const char *key, bool required, const char ***o
 		return 0;
 	}
 	if (v->type != OSP_JSON_ARRAY) {
-		const char *s = scalar_text(c->a, v);
+		const char *s = ingest_scalar_text(c->a, v);
 
 		if (s == NULL)
 			return ingest_cfg_fail(c, key, "[%s] property isn't a list, but of type [%s]", key,
@@ -132,7 +132,7 @@ ingest_cfg_strs(ingest_cfg_t *c, const char *key, bool required, const char ***o
 	if (*out == NULL)
 		return -ENOMEM;
 	OSP_JSON_FOREACH(e, v) {
-		const char *s = scalar_text(c->a, e);
+		const char *s = ingest_scalar_text(c->a, e);
 
 		if (s == NULL)
 			return ingest_cfg_fail(c, key, "[%s] property isn't a string, but of type [%s]", key,

@@ -77,6 +77,10 @@ ingest_kind_find(const char *name);
 /* Member of the configuration, marked used; NULL when absent. */
 const osp_json_t *
 ingest_cfg_get(ingest_cfg_t *c, const char *key);
+/* Text of a string, number or boolean as Java's toString gives it (in a),
+ * NULL for null, lists and objects. */
+const char *
+ingest_scalar_text(osp_arena_t *a, const osp_json_t *v);
 /* String property; numbers and booleans are taken as their text, as
  * Elasticsearch's ConfigurationUtils does. Missing and required: -EINVAL
  * "[key] required property is missing". *out NULL when absent. */

@@ -37,26 +37,6 @@ convert_compile(ingest_cfg_t *c, dp_ingest_proc_t *p)
 	return ingest_cfg_fail(c, "type", "[type] type [%s] not supported, cannot convert field.", p->str);
 }
 
-/* Text of a scalar as Java's toString. */
-static const char *
-scalar_string(osp_arena_t *a, const osp_json_t *v)
-{
-	osp_buf_t b;
-	osp_jw_t w;
-	const char *s;
-
-	if (v->type == OSP_JSON_STRING)
-		return v->u.str;
-	if (v->type == OSP_JSON_BOOL)
-		return v->boolean ? "true" : "false";
-	osp_buf_init(&b);
-	osp_jw_init(&w, &b, 0);
-	osp_jw_value(&w, v);
-	s = osp_arena_strndup(a, b.data ? b.data : "", b.len);
-	osp_buf_free(&b);
-	return s;
-}
-
 static bool
 parse_long(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -95,14 +75,14 @@ convert_one(const dp_ingest_proc_t *p, dp_ingest_doc_t *d, const osp_json_t *v, 
 	    osp_err_t *err)
 {
 	const char *t = p->str;
-	const char *s = scalar_string(d->a, v);
+	const char *s = "null";
 	int64_t i;
 	double x;
 
-	if (s == NULL)
-		return -ENOMEM;
 	if (v->type == OSP_JSON_ARRAY || v->type == OSP_JSON_OBJECT || v->type == OSP_JSON_NULL)
 		goto bad;
+	if ((s = ingest_scalar_text(d->a, v)) == NULL)
+		return -ENOMEM;
 	if (strcmp(t, "integer") == 0 || strcmp(t, "long") == 0) {
 		bool is_int = t[0] == 'i';
 
@@ -144,7 +124,8 @@ convert_one(const dp_ingest_proc_t *p, dp_ingest_doc_t *d, const osp_json_t *v, 
 	return *out ? 0 : -ENOMEM;
 bad:
 	return osp_err_set(err, 400, "illegal_argument_exception", "unable to convert [%s] to %s",
-			   v->type == OSP_JSON_NULL ? "null" : s, t);
+			   v->type == OSP_JSON_STRING || v->type == OSP_JSON_NUMBER || v->type == OSP_JSON_BOOL ? s
+										  : ingest_java_type(v), t);
 }
 
 static int
@@ -244,8 +225,9 @@ date_run(dp_ingest_run_t *run, const dp_ingest_proc_t *p, dp_ingest_doc_t *d, os
 	(void)run;
 	if ((rc = ingest_doc_need(d, p->field, &v, err)) != 0)
 		return rc;
-	if ((s = scalar_string(d->a, v)) == NULL)
-		return -ENOMEM;
+	if ((s = ingest_scalar_text(d->a, v)) == NULL)
+		return osp_err_set(err, 400, "illegal_argument_exception", "unable to parse date [%s]",
+				   ingest_java_type(v));
 	if (p->str2 && (rc = ingest_doc_render(d, p->str2, &tz, err)) != 0)
 		return rc;
 	if (tz && st_date_tz_parse(tz, strlen(tz), &off) != 0)

@@ -42,7 +42,9 @@ typedef struct rs_index {
 	char uuid[OSP_UUID_LEN + 1]; /* the created index */
 } rs_index_t;
 
-typedef struct snap_restore {
+typedef struct snap_restore snap_restore_t;
+
+struct snap_restore {
 	dp_bgio_task_t task;
 	dp_rest_req_t *r;            /* NULL once answered */
 	osp_arena_t arena;
@@ -56,10 +58,11 @@ typedef struct snap_restore {
 	uint32_t n_ix, cur;
 	int phase;                   /* 1 verify, 3 install */
 	int waits;                   /* barrier jobs out */
+	void (*then)(struct snap_restore *s);  /* after the control reply */
 	int rc;
 	osp_err_t err;
 	uint32_t shards;
-} snap_restore_t;
+};
 
 static void rs_next(snap_restore_t *s);
 
@@ -239,24 +242,10 @@ rs_submit(snap_restore_t *s, int phase)
 		rs_finish(s, &s->err);
 }
 
-/* Control request {"index": name} with cb. */
+/* Every control request of a restore answers here: an error ends the
+ * restore, success runs the step saved in s->then. */
 static void
-rs_ctl(snap_restore_t *s, uint16_t type, const char *index, dp_ctl_cb_t cb)
-{
-	osp_buf_t b;
-	osp_jw_t w;
-
-	osp_buf_init(&b);
-	osp_jw_init(&w, &b, 0);
-	osp_jw_obj_begin(&w);
-	osp_jw_kv_str(&w, "index", index);
-	osp_jw_obj_end(&w);
-	dp_ctl_request(type, b.data, b.len, cb, s);
-	osp_buf_free(&b);
-}
-
-static void
-rs_opened(void *user, const osp_err_t *err, const char *payload, size_t len)
+rs_ctl_done(void *user, const osp_err_t *err, const char *payload, size_t len)
 {
 	snap_restore_t *s = user;
 
@@ -266,6 +255,29 @@ rs_opened(void *user, const osp_err_t *err, const char *payload, size_t len)
 		rs_finish(s, err);
 		return;
 	}
+	s->then(s);
+}
+
+/* Control request {"index": name}, then step then. */
+static void
+rs_ctl(snap_restore_t *s, uint16_t type, const char *index, void (*then)(snap_restore_t *s))
+{
+	osp_buf_t b;
+	osp_jw_t w;
+
+	osp_buf_init(&b);
+	osp_jw_init(&w, &b, 0);
+	osp_jw_obj_begin(&w);
+	osp_jw_kv_str(&w, "index", index);
+	osp_jw_obj_end(&w);
+	s->then = then;
+	dp_ctl_request(type, b.data, b.len, rs_ctl_done, s);
+	osp_buf_free(&b);
+}
+
+static void
+rs_opened(snap_restore_t *s)
+{
 	s->cur++;
 	rs_next(s);
 }
@@ -295,16 +307,8 @@ rs_barrier_done(dp_job_t *job)
 }
 
 static void
-rs_closed_cb(void *user, const osp_err_t *err, const char *payload, size_t len)
+rs_closed(snap_restore_t *s)
 {
-	snap_restore_t *s = user;
-
-	(void)payload;
-	(void)len;
-	if (err) {
-		rs_finish(s, err);
-		return;
-	}
 	unsigned n = dp_core.n_workers ? dp_core.n_workers : 1;
 	rs_barrier_t *b = osp_arena_calloc(&s->arena, n * sizeof(*b));
 
@@ -324,17 +328,10 @@ rs_closed_cb(void *user, const osp_err_t *err, const char *payload, size_t len)
 }
 
 static void
-rs_created(void *user, const osp_err_t *err, const char *payload, size_t len)
+rs_created(snap_restore_t *s)
 {
-	snap_restore_t *s = user;
 	dp_index_t *idx;
 
-	(void)payload;
-	(void)len;
-	if (err) {
-		rs_finish(s, err);
-		return;
-	}
 	idx = dp_shards_index(s->ix[s->cur].to);
 	if (idx == NULL) {
 		osp_err_set(&s->err, 500, "snapshot_restore_exception", "index [%s] vanished during restore",
@@ -343,7 +340,7 @@ rs_created(void *user, const osp_err_t *err, const char *payload, size_t len)
 		return;
 	}
 	snprintf(s->ix[s->cur].uuid, sizeof(s->ix[s->cur].uuid), "%s", idx->uuid);
-	rs_ctl(s, OSP_CHAN_CLOSE_INDEX, s->ix[s->cur].to, rs_closed_cb);
+	rs_ctl(s, OSP_CHAN_CLOSE_INDEX, s->ix[s->cur].to, rs_closed);
 }
 
 /* Settings Elasticsearch does not copy into a restored index. */
@@ -395,22 +392,9 @@ rs_create(snap_restore_t *s)
 	}
 	osp_jw_obj_end(&w);
 	osp_jw_obj_end(&w);
-	dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, rs_created, s);
+	s->then = rs_created;
+	dp_ctl_request(OSP_CHAN_CREATE_INDEX, b.data, b.len, rs_ctl_done, s);
 	osp_buf_free(&b);
-}
-
-static void
-rs_deleted(void *user, const osp_err_t *err, const char *payload, size_t len)
-{
-	snap_restore_t *s = user;
-
-	(void)payload;
-	(void)len;
-	if (err) {
-		rs_finish(s, err);
-		return;
-	}
-	rs_create(s);
 }
 
 /* Elasticsearch's refusal to restore over an open index. */
@@ -445,7 +429,7 @@ rs_next(snap_restore_t *s)
 		rs_finish(s, &s->err);
 		return;
 	}
-	rs_ctl(s, OSP_CHAN_DELETE_INDEX, x->to, rs_deleted);
+	rs_ctl(s, OSP_CHAN_DELETE_INDEX, x->to, rs_create);
 }
 
 /* After phase 1: pick indices and names, refuse open targets up front. */

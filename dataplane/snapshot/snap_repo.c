@@ -165,6 +165,22 @@ read_file(const char *path, osp_buf_t *out)
 	return out->failed ? -ENOMEM : 0;
 }
 
+/* Read and parse a JSON file into a; 0 or -errno (-EUCLEAN: not JSON). */
+static int
+read_json(const char *path, osp_arena_t *a, osp_json_t **out)
+{
+	osp_json_error_t jerr;
+	osp_buf_t b;
+	int rc;
+
+	osp_buf_init(&b);
+	rc = read_file(path, &b);
+	if (rc == 0 && osp_json_parse(a, b.data ? b.data : "", b.len, NULL, out, &jerr) != 0)
+		rc = -EUCLEAN;
+	osp_buf_free(&b);
+	return rc;
+}
+
 int
 snap_repo_verify(const char *root, const char *repo, osp_err_t *err)
 {
@@ -347,13 +363,9 @@ snap_repo_read_index(const char *root, osp_arena_t *a, osp_json_t **out, uint64_
 				   rc ? strerror(-rc) : "bad length");
 	}
 	memcpy(gen, b.data, 8);
-	osp_buf_clear(&b);
-	snprintf(path, sizeof(path), "%s/index-%" PRIu64, root, *gen);
-	rc = read_file(path, &b);
-	if (rc == 0 && osp_json_parse(a, b.data ? b.data : "", b.len, NULL, out, &jerr) != 0)
-		rc = -EUCLEAN;
 	osp_buf_free(&b);
-	if (rc != 0)
+	snprintf(path, sizeof(path), "%s/index-%" PRIu64, root, *gen);
+	if ((rc = read_json(path, a, out)) != 0)
 		return osp_err_set(err, 500, "repository_exception", "cannot read the repository index [%s]: %s",
 				   path, strerror(-rc));
 	return 0;
@@ -400,17 +412,10 @@ snap_repo_read_meta(const char *root, const char *uuid, osp_arena_t *a, osp_json
 		    osp_err_t *err)
 {
 	char path[4200];
-	osp_buf_t b;
-	osp_json_error_t jerr;
 	int rc;
 
-	osp_buf_init(&b);
 	snprintf(path, sizeof(path), "%s/snap-%s.json", root, uuid);
-	rc = read_file(path, &b);
-	if (rc == 0 && osp_json_parse(a, b.data ? b.data : "", b.len, NULL, out, &jerr) != 0)
-		rc = -EUCLEAN;
-	osp_buf_free(&b);
-	if (rc != 0)
+	if ((rc = read_json(path, a, out)) != 0)
 		return osp_err_set(err, 500, "snapshot_exception", "cannot read snapshot metadata [%s]: %s",
 				   path, strerror(-rc));
 	return 0;
