@@ -80,6 +80,7 @@ dp_rest_init(const osp_settings_t *s)
 	rest_analyze_routes();
 	rest_cluster_routes();
 	rest_cat_routes();
+	rest_segments_routes();
 	rest_rollover_routes();
 	rest_indices_block_routes();
 	rest_indices_info_routes();
