@@ -146,7 +146,26 @@ class TemplatesTest(unittest.TestCase):
         self.assertEqual(st, 400)
         self.assertIn('creates data streams only', b['error']['reason'])
 
-    def test_5_restart_keeps_everything(self):
+    def test_5_rollover_data_stream(self):
+        self.ok('PUT', '/_index_template/roll_t', {'index_patterns': ['roll-*'], 'priority': 4,
+                                                    'data_stream': {}})
+        self.ok('PUT', '/_data_stream/roll-a', None)
+        self.ok('POST', '/roll-a/_doc?refresh=true', {'@timestamp': '2026-01-01T00:00:00Z'})
+        b = self.ok('POST', '/roll-a/_rollover', {'conditions': {'max_docs': 5}})
+        self.assertFalse(b['rolled_over'])
+        self.assertEqual(b['conditions'], {'[max_docs: 5]': False})
+        b = self.ok('POST', '/roll-a/_rollover', {'conditions': {'max_docs': 1}})
+        self.assertTrue(b['rolled_over'])
+        self.assertTrue(b['new_index'].endswith('-000002'), b)
+        ds = self.ok('GET', '/_data_stream/roll-a')['data_streams'][0]
+        self.assertEqual(ds['generation'], 2)
+        self.assertEqual([i['index_name'] for i in ds['indices']], [b['old_index'], b['new_index']])
+        r = self.ok('POST', '/roll-a/_doc?refresh=true', {'@timestamp': '2026-01-02T00:00:00Z'})
+        self.assertEqual(r['_index'], b['new_index'])
+        self.assertEqual(self.ok('GET', '/roll-a/_count')['count'], 2)
+        self.ok('DELETE', '/_data_stream/roll-a')
+
+    def test_6_restart_keeps_everything(self):
         self.ok('PUT', '/_template/keep_lg', {'index_patterns': ['keep-*'], 'order': 2})
         self.ok('PUT', '/_component_template/keep_ct', {'template': {'settings': {}}})
         self.ok('PUT', '/_index_template/keep_it', {'index_patterns': ['kp-*'],
