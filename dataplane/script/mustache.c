@@ -22,6 +22,7 @@ typedef struct mu {
 	size_t tpl_len;
 	const osp_json_t *stack[MU_MAX_STACK];
 	int depth;
+	int nesting;                  /* sections being rendered, pushed or not */
 	dp_mustache_escape_t esc;
 	osp_err_t *err;
 	osp_buf_t *out;
@@ -311,8 +312,25 @@ mu_name_is(const mu_tag_t *t, const char *fn)
 	       (t->name_len == n || t->name[n] == ' ');
 }
 
+static int mu_section_body(mu_t *m, const mu_tag_t *t, const char *inner, const char *inner_end);
+
+/* Sections nest at most MU_MAX_STACK deep, inverted ones included, so a
+ * hostile template cannot exhaust the stack. */
 static int
 mu_section(mu_t *m, const mu_tag_t *t, const char *inner, const char *inner_end)
+{
+	int rc;
+
+	if (m->nesting == MU_MAX_STACK)
+		return mu_fail(m, "sections nested too deeply", (size_t)(t->start - m->tpl));
+	m->nesting++;
+	rc = mu_section_body(m, t, inner, inner_end);
+	m->nesting--;
+	return rc;
+}
+
+static int
+mu_section_body(mu_t *m, const mu_tag_t *t, const char *inner, const char *inner_end)
 {
 	const osp_json_t *v;
 	int rc = 0;

@@ -93,6 +93,14 @@ test_errors(void **state)
 	check("x{{/a}}", "{}", DP_MUSTACHE_ESCAPE_JSON, NULL);
 	check("{{a", "{}", DP_MUSTACHE_ESCAPE_JSON, NULL);
 	check("{{> partial}}", "{}", DP_MUSTACHE_ESCAPE_JSON, NULL);
+	/* 100 nested inverted sections: refused, not a deep recursion */
+	char deep[2000] = "";
+
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "{{^a}}");
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "{{/a}}");
+	check(deep, "{}", DP_MUSTACHE_ESCAPE_JSON, NULL);
 	assert_true(dp_mustache_has_tags("a{{b}}", 6));
 	assert_false(dp_mustache_has_tags("a{b}", 4));
 }
