@@ -82,8 +82,8 @@ void dp_tmpl_write_resolved(osp_jw_t *w, const dp_tmpl_resolved_t *res);
 /* dp_ctl callback that answers {"acknowledged":true} or the error. */
 void dp_tmpl_ctl_ack(void *user, const osp_err_t *err, const char *payload, size_t len);
 /* Store the body written into b (freed here) as (type, name); replies. */
-void dp_tmpl_put(dp_rest_req_t *r, const char *type, const char *name, osp_jw_t *w,
-		 osp_buf_t *b, bool create);
+void dp_tmpl_put(dp_rest_req_t *r, const char *type, const char *name, osp_buf_t *b,
+		 bool create);
 /* Write "index_patterns":[..] from a string ("a,b") or array; false
  * when the array holds a non-string. */
 bool dp_tmpl_write_patterns(osp_jw_t *w, const osp_json_t *v);
@@ -94,6 +94,9 @@ bool dp_tmpl_is_wildcard(const char *expr);
  * settings, composed_of always present). 0, or -1/-errno with err. */
 int dp_tmpl_write_v2(const char *name, const osp_json_t *body, osp_arena_t *a, osp_jw_t *w,
 		     osp_err_t *err);
+/* dp_tmpl_write_v2 into b, then *norm = b parsed (in a). 0 or -1 with err. */
+int dp_tmpl_normalize_v2(const char *name, const osp_json_t *body, osp_arena_t *a, osp_buf_t *b,
+			 osp_json_t **norm, osp_err_t *err);
 /* Write a stored body with template.settings nested (or flat). */
 void dp_tmpl_write_stored(osp_jw_t *w, const osp_json_t *body, bool flat);
 

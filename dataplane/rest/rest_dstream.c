@@ -224,19 +224,6 @@ dp_tmpl_autocreate(const char *index, dp_ctl_cb_t cb, void *user)
 
 /* ---- REST ---- */
 
-static void
-ds_ack(void *user, const osp_err_t *err, const char *payload, size_t len)
-{
-	dp_rest_req_t *r = user;
-
-	(void)payload;
-	(void)len;
-	if (err)
-		dp_rest_reply_err(r, err);
-	else
-		dp_rest_reply_ack(r, true);
-}
-
 /* PUT /_data_stream/{name} */
 static void
 rest_ds_create(dp_rest_req_t *r)
@@ -252,7 +239,7 @@ rest_ds_create(dp_rest_req_t *r)
 		dp_rest_reply_err(r, &err);
 		return;
 	}
-	dp_dstream_create(name, ds_ack, r);
+	dp_dstream_create(name, dp_tmpl_ctl_ack, r);
 }
 
 /* Streams matching a comma-separated expression (wildcards); replies 404

@@ -215,6 +215,21 @@ dp_tmpl_write_v2(const char *name, const osp_json_t *body, osp_arena_t *a, osp_j
 	return 0;
 }
 
+int
+dp_tmpl_normalize_v2(const char *name, const osp_json_t *body, osp_arena_t *a, osp_buf_t *b,
+		     osp_json_t **norm, osp_err_t *err)
+{
+	osp_json_error_t jerr;
+	osp_jw_t w;
+
+	osp_jw_init(&w, b, 0);
+	if (dp_tmpl_write_v2(name, body, a, &w, err) != 0)
+		return -1;
+	if (osp_buf_failed(b) || osp_json_parse(a, b->data, b->len, NULL, norm, &jerr) != 0)
+		return osp_err_set(err, 500, "exception", "out of memory");
+	return 0;
+}
+
 /* PUT|POST /_index_template/{name} */
 static void
 rest_itemplate_put(dp_rest_req_t *r)
@@ -222,28 +237,21 @@ rest_itemplate_put(dp_rest_req_t *r)
 	const char *name = dp_rest_param(r, "name");
 	osp_arena_t *a = r->http->arena;
 	osp_json_t *body, *norm = NULL;
-	osp_json_error_t jerr;
 	osp_err_t err;
 	osp_buf_t b = OSP_BUF_INIT;
-	osp_jw_t w;
 	bool ok = true, create = dp_rest_qs_bool(r, "create", false, &ok);
 
 	if (!ok || !dp_rest_body_json(r, &body))
 		return;
-	osp_jw_init(&w, &b, 0);
-	if (dp_tmpl_write_v2(name, body, a, &w, &err) != 0)
+	if (dp_tmpl_normalize_v2(name, body, a, &b, &norm, &err) != 0)
 		goto fail;
 	if (create && dp_tmpl_get(DP_TMPL_INDEX, name) != NULL) {
 		osp_err_illegal_argument(&err, "index template [%s] already exists", name);
 		goto fail;
 	}
-	if (osp_buf_failed(&b) || osp_json_parse(a, b.data, b.len, NULL, &norm, &jerr) != 0) {
-		osp_err_set(&err, 500, "exception", "out of memory");
-		goto fail;
-	}
 	if (itmpl_check_components(name, norm, &err) || itmpl_check_overlap(name, norm, a, &err))
 		goto fail;
-	dp_tmpl_put(r, DP_TMPL_INDEX, name, &w, &b, create);
+	dp_tmpl_put(r, DP_TMPL_INDEX, name, &b, create);
 	return;
 fail:
 	osp_buf_free(&b);
@@ -289,7 +297,7 @@ rest_ctemplate_put(dp_rest_req_t *r)
 		}
 	}
 	osp_jw_obj_end(&w);
-	dp_tmpl_put(r, DP_TMPL_COMPONENT, name, &w, &b, create);
+	dp_tmpl_put(r, DP_TMPL_COMPONENT, name, &b, create);
 	return;
 fail:
 	osp_buf_free(&b);

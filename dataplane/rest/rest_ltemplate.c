@@ -119,7 +119,7 @@ rest_ltemplate_put(dp_rest_req_t *r)
 	ltmpl_write_obj(&w, "mappings", osp_json_get(body, "mappings"));
 	ltmpl_write_obj(&w, "aliases", osp_json_get(body, "aliases"));
 	osp_jw_obj_end(&w);
-	dp_tmpl_put(r, DP_TMPL_LEGACY, name, &w, &b, create);
+	dp_tmpl_put(r, DP_TMPL_LEGACY, name, &b, create);
 	return;
 fail:
 	osp_buf_free(&b);

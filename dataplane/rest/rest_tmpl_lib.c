@@ -383,12 +383,10 @@ dp_tmpl_ctl_ack(void *user, const osp_err_t *err, const char *payload, size_t le
 }
 
 void
-dp_tmpl_put(dp_rest_req_t *r, const char *type, const char *name, osp_jw_t *w, osp_buf_t *b,
-	    bool create)
+dp_tmpl_put(dp_rest_req_t *r, const char *type, const char *name, osp_buf_t *b, bool create)
 {
 	osp_err_t err;
 
-	(void)w;
 	if (osp_buf_failed(b)) {
 		osp_buf_free(b);
 		osp_err_set(&err, 500, "exception", "out of memory");

@@ -94,10 +94,8 @@ rest_simulate_template(dp_rest_req_t *r)
 	const char *name = dp_rest_param(r, "name");
 	osp_arena_t *a = r->http->arena;
 	osp_json_t *body, *norm = NULL;
-	osp_json_error_t jerr;
 	dp_tmpl_resolved_t res;
 	osp_buf_t b = OSP_BUF_INIT;
-	osp_jw_t w;
 	osp_err_t err;
 
 	if (!dp_rest_body_json(r, &body))
@@ -114,14 +112,8 @@ rest_simulate_template(dp_rest_req_t *r)
 			goto fail;
 		}
 		norm = dp_tmpl_parse(t, a);
-	} else {
-		osp_jw_init(&w, &b, 0);
-		if (dp_tmpl_write_v2(name ? name : "simulate", body, a, &w, &err) != 0)
-			goto fail;
-		if (osp_buf_failed(&b) || osp_json_parse(a, b.data, b.len, NULL, &norm, &jerr) != 0) {
-			osp_err_set(&err, 500, "exception", "out of memory");
-			goto fail;
-		}
+	} else if (dp_tmpl_normalize_v2(name ? name : "simulate", body, a, &b, &norm, &err) != 0) {
+		goto fail;
 	}
 	if (dp_tmpl_compose(norm, a, &res, &err) != 0)
 		goto fail;
