@@ -34,6 +34,12 @@ typedef struct snap_get {
 	const char *missing;
 	int rc;
 	osp_err_t err;
+	/* SG_CAT over every repository: the table grows one repository at a
+	 * time (one background read each) in the request's arena */
+	dp_cat_t cat;
+	bool cat_started;
+	const char **repos;
+	uint32_t n_repos, next_repo;
 } snap_get_t;
 
 static bool
@@ -279,38 +285,39 @@ sg_cat(snap_get_t *g)
 		{ "total_shards", "ts,total_shards", "number of total shards", true, false },
 		{ "reason", "r,reason", "reason for failures", false, true },
 	};
-	dp_cat_t t;
+	dp_cat_t *t = &g->cat;
 
-	dp_cat_init(&t, g->r, cols, sizeof(cols) / sizeof(cols[0]));
+	if (!g->cat_started)
+		dp_cat_init(t, g->r, cols, sizeof(cols) / sizeof(cols[0]));
+	g->cat_started = true;
 	for (uint32_t i = 0; i < g->n_sel; i++) {
 		const osp_json_t *e = g->sel[i];
-		const char **row = dp_cat_row(&t);
+		const char **row = dp_cat_row(t);
 		int64_t st = jint(e, "start_time_in_millis"), en = jint(e, "end_time_in_millis");
 		char buf[64];
 
 		if (row == NULL)
 			break;
-		row[0] = dp_cat_str(&t, osp_json_get(e, "name")->u.str);
-		row[1] = dp_cat_str(&t, g->repo);
-		row[2] = dp_cat_str(&t, osp_json_is(osp_json_get(e, "state"), OSP_JSON_STRING)
+		row[0] = dp_cat_str(t, osp_json_get(e, "name")->u.str);
+		row[1] = dp_cat_str(t, g->repo);
+		row[2] = dp_cat_str(t, osp_json_is(osp_json_get(e, "state"), OSP_JSON_STRING)
 					    ? osp_json_get(e, "state")->u.str : "");
-		row[3] = dp_cat_int(&t, st / 1000);
+		row[3] = dp_cat_int(t, st / 1000);
 		snprintf(buf, sizeof(buf), "%02d:%02d:%02d", (int)(st / 3600000 % 24), (int)(st / 60000 % 60),
 			 (int)(st / 1000 % 60));
-		row[4] = dp_cat_str(&t, buf);
-		row[5] = dp_cat_int(&t, en / 1000);
+		row[4] = dp_cat_str(t, buf);
+		row[5] = dp_cat_int(t, en / 1000);
 		snprintf(buf, sizeof(buf), "%02d:%02d:%02d", (int)(en / 3600000 % 24), (int)(en / 60000 % 60),
 			 (int)(en / 1000 % 60));
-		row[6] = dp_cat_str(&t, buf);
+		row[6] = dp_cat_str(t, buf);
 		snprintf(buf, sizeof(buf), "%lldms", (long long)(en - st));
-		row[7] = dp_cat_str(&t, buf);
-		row[8] = dp_cat_int(&t, osp_json_get(e, "indices") ? osp_json_get(e, "indices")->len : 0);
-		row[9] = dp_cat_int(&t, jint(e, "shards.successful"));
-		row[10] = dp_cat_int(&t, jint(e, "shards.failed"));
-		row[11] = dp_cat_int(&t, jint(e, "shards.total"));
-		row[12] = dp_cat_str(&t, "");
+		row[7] = dp_cat_str(t, buf);
+		row[8] = dp_cat_int(t, osp_json_get(e, "indices") ? osp_json_get(e, "indices")->len : 0);
+		row[9] = dp_cat_int(t, jint(e, "shards.successful"));
+		row[10] = dp_cat_int(t, jint(e, "shards.failed"));
+		row[11] = dp_cat_int(t, jint(e, "shards.total"));
+		row[12] = dp_cat_str(t, "");
 	}
-	dp_cat_reply(&t);
 }
 
 static void
@@ -327,6 +334,10 @@ sg_done(dp_bgio_task_t *t)
 	if (g->rc == 0 && g->kind == SG_CLONE && g->n_sel == 0)
 		g->rc = osp_err_set(&g->err, 404, "snapshot_missing_exception", "[%s:%s] is missing", g->repo,
 				    g->expr);
+	if (g->rc != 0 && g->kind == SG_CAT && g->n_repos > 0) {
+		g->rc = 0;          /* an unreadable repository lists nothing */
+		g->n_sel = 0;
+	}
 	if (g->rc != 0) {
 		if (g->err.status == 0)
 			osp_err_set(&g->err, 500, "repository_exception", "[%s] %s", g->repo, strerror(-g->rc));
@@ -335,6 +346,20 @@ sg_done(dp_bgio_task_t *t)
 	}
 	if (g->kind == SG_CAT) {
 		sg_cat(g);
+		while (g->next_repo < g->n_repos) {
+			/* the next repository into a fresh arena */
+			const char *repo = g->repos[g->next_repo++];
+
+			snprintf(g->repo, sizeof(g->repo), "%s", repo);
+			if (dp_snap_repo_root(repo, g->root, sizeof(g->root), &g->err) != 0)
+				continue;
+			osp_arena_free(&g->arena);
+			osp_arena_init(&g->arena, 16384, 0);
+			g->n_sel = 0;
+			if (dp_snap_submit(&g->task, &g->err) == 0)
+				return;
+		}
+		dp_cat_reply(&g->cat);
 		goto cleanup;
 	}
 	if (g->kind == SG_DELETE || g->kind == SG_CLONE) {
@@ -398,7 +423,7 @@ reply_current(dp_rest_req_t *r, const char *repo, bool status)
 	dp_rest_reply(r, 200, &out);
 }
 
-static void
+static snap_get_t *
 sg_start(dp_rest_req_t *r, int kind, const char *repo, const char *expr)
 {
 	snap_get_t *g = osp_arena_calloc(r->http->arena, sizeof(*g));
@@ -407,7 +432,7 @@ sg_start(dp_rest_req_t *r, int kind, const char *repo, const char *expr)
 	if (g == NULL) {
 		osp_err_set(&err, 500, "out_of_memory_error", "no memory for the request");
 		dp_rest_reply_err(r, &err);
-		return;
+		return NULL;
 	}
 	g->r = r;
 	g->kind = kind;
@@ -418,14 +443,16 @@ sg_start(dp_rest_req_t *r, int kind, const char *repo, const char *expr)
 	if (dp_snap_repo_root(repo, g->root, sizeof(g->root), &err) != 0) {
 		osp_arena_free(&g->arena);
 		dp_rest_reply_err(r, &err);
-		return;
+		return NULL;
 	}
 	g->task.run = sg_run;
 	g->task.done = sg_done;
 	if (dp_snap_submit(&g->task, &err) != 0) {
 		osp_arena_free(&g->arena);
 		dp_rest_reply_err(r, &err);
+		return NULL;
 	}
+	return g;
 }
 
 /* GET /_snapshot/{repository}/{snapshot} */
@@ -479,30 +506,40 @@ rest_snapshot_clone(dp_rest_req_t *r)
 	sg_start(r, SG_CLONE, dp_rest_param(r, "repository"), dp_rest_param(r, "snapshot"));
 }
 
-/* GET /_cat/snapshots[/{repository}] */
+/* GET /_cat/snapshots[/{repository}]: every repository when none is named. */
 static void
 rest_cat_snapshots(dp_rest_req_t *r)
 {
 	const char *repo = dp_rest_param(r, "repository");
+	const osp_custom_t *first;
+	snap_get_t *g;
+	uint32_t n;
 
-	if (repo == NULL) {
-		const osp_custom_t *first;
-		uint32_t n;
-
-		/* all repositories: Osprey answers for the first one (the usual
-		 * single-repository setup) or with an empty table */
-		dp_ctl_customs(DP_REPO_CUSTOM, &first, &n);
-		if (n == 0) {
-			static const dp_cat_col_t none[] = { { "id", "id,snapshot", "unique snapshot", false, false } };
-			dp_cat_t t;
-
-			dp_cat_init(&t, r, none, 1);
-			dp_cat_reply(&t);
-			return;
-		}
-		repo = first[0].name;
+	if (repo != NULL) {
+		sg_start(r, SG_CAT, repo, "_all");
+		return;
 	}
-	sg_start(r, SG_CAT, repo, "_all");
+	dp_ctl_customs(DP_REPO_CUSTOM, &first, &n);
+	if (n == 0) {
+		static const dp_cat_col_t none[] = { { "id", "id,snapshot", "unique snapshot", false, false } };
+		dp_cat_t t;
+
+		dp_cat_init(&t, r, none, 1);
+		dp_cat_reply(&t);
+		return;
+	}
+	g = sg_start(r, SG_CAT, first[0].name, "_all");
+	if (g == NULL || n == 1)
+		return;
+	g->repos = osp_arena_calloc(r->http->arena, n * sizeof(*g->repos));
+	if (g->repos == NULL)
+		return;         /* the first repository still answers */
+	for (uint32_t i = 1; i < n; i++) {
+		const char *name = osp_arena_strndup(r->http->arena, first[i].name, strlen(first[i].name));
+
+		if (name != NULL)
+			g->repos[g->n_repos++] = name;
+	}
 }
 
 void

@@ -77,6 +77,15 @@ class SnapshotTest(unittest.TestCase):
         self.assertLessEqual(stats['incremental']['file_count'], 2)   # one commit point per shard
         st, b = self.c('GET', '/_snapshot/r1/_all')
         self.assertEqual([s['snapshot'] for s in b['snapshots']], ['s1', 's2'])
+        # _cat/snapshots without a repository lists every repository
+        self.assertEqual(self.c('PUT', '/_snapshot/r2', {'type': 'fs', 'settings': {'location': 'r2'}})[0], 200)
+        st, b = self.c('PUT', '/_snapshot/r2/s9?wait_for_completion=true', {'indices': 'docs'})
+        self.assertEqual(st, 200, b)
+        st, b = self.c('GET', '/_cat/snapshots?format=json')
+        self.assertEqual(sorted((x['repository'], x['id'], x['status']) for x in b),
+                         [('r1', 's1', 'SUCCESS'), ('r1', 's2', 'SUCCESS'), ('r2', 's9', 'SUCCESS')])
+        self.assertEqual(self.c('DELETE', '/_snapshot/r2/s9')[0], 200)
+        self.assertEqual(self.c('DELETE', '/_snapshot/r2')[0], 200)
         st, b = self.c('PUT', '/_snapshot/r1/s1', {})
         self.assertEqual(st, 400)
         self.assertEqual(b['error']['type'], 'invalid_snapshot_name_exception')
