@@ -495,9 +495,14 @@ rest_snapshot_create(dp_rest_req_t *r)
 	n = dp_shards_resolve(expr, ignore_unavailable, true, list, max, &err);
 	if (n < 0)
 		goto fail;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		/* wildcards pass over closed indices (their shards are not open
+		 * to stage); a closed index named outright fails its shards */
+		if (list[i]->closed && (strcmp(expr, "_all") == 0 || strchr(expr, '*') != NULL))
+			continue;
 		if (list[i]->meta && sc_add_index(sc, list[i]) != 0)
 			goto oom;
+	}
 	dp_snap_running_t *run = &dp_snap_running[sc->slot];
 
 	memset(run, 0, sizeof(*run));

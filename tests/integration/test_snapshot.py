@@ -129,6 +129,15 @@ class SnapshotTest(unittest.TestCase):
         self.assertIn('corrupt', b['error']['reason'])
         self.assertEqual(self.c('GET', '/bad')[0], 404)
 
+        # a snapshot of everything passes over closed indices
+        self.assertEqual(self.c('PUT', '/shut', {'settings': {'number_of_shards': 1}})[0], 200)
+        self.assertEqual(self.c('POST', '/shut/_close')[0], 200)
+        st, b = self.c('PUT', '/_snapshot/r1/everything?wait_for_completion=true')
+        self.assertEqual(st, 200, b)
+        self.assertEqual(b['snapshot']['state'], 'SUCCESS')
+        self.assertNotIn('shut', b['snapshot']['indices'])
+        self.assertIn('docs', b['snapshot']['indices'])
+
 
 if __name__ == '__main__':
     unittest.main()
