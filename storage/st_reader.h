@@ -66,12 +66,19 @@ typedef struct st_postings {
 	uint8_t min_norm;              /* over the whole term */
 } st_postings_t;
 
-/* A cursor over st_postings_t; lives on the caller's stack or arena. */
+/* A cursor over st_postings_t; lives on the caller's stack or arena. The
+ * rank of the current doc (index into freqs/positions) is computed lazily:
+ * next/advance move only the doc iterator; st_postings_cur_idx catches a
+ * second iterator up, hopping whole 128-doc blocks through the block maxima
+ * (last_doc) and stepping at most one block doc by doc. (roaring rank walks
+ * the container's runs on every call, which dominated conjunctions.) */
 typedef struct st_postings_cur {
 	const st_postings_t *p;
 	roaring_uint32_iterator_t it;
-	uint32_t idx;                  /* rank of doc within p->docs */
 	uint32_t doc;                  /* current doc or ST_NO_MORE_DOCS */
+	roaring_uint32_iterator_t iti; /* sits on idx_doc */
+	uint32_t idx;                  /* rank of idx_doc: read st_postings_cur_idx */
+	uint32_t idx_doc;
 } st_postings_cur_t;
 
 /* Numeric doc values: values of doc d are vals[start[d] .. start[d+1]),
@@ -201,8 +208,10 @@ st_postings_cur_init(st_postings_cur_t *c, const st_postings_t *p)
 {
 	c->p = p;
 	roaring_init_iterator(p->docs, &c->it);
-	c->idx = 0;
+	c->iti = c->it;
 	c->doc = c->it.has_value ? c->it.current_value : ST_NO_MORE_DOCS;
+	c->idx = 0;
+	c->idx_doc = c->doc;
 }
 
 static inline uint32_t
@@ -211,9 +220,7 @@ st_postings_cur_next(st_postings_cur_t *c)
 	if (c->doc == ST_NO_MORE_DOCS)
 		return c->doc;
 	roaring_advance_uint32_iterator(&c->it);
-	c->idx++;
-	c->doc = c->it.has_value ? c->it.current_value : ST_NO_MORE_DOCS;
-	return c->doc;
+	return c->doc = c->it.has_value ? c->it.current_value : ST_NO_MORE_DOCS;
 }
 
 /* Move to the first doc >= target. */
@@ -222,19 +229,41 @@ st_postings_cur_advance(st_postings_cur_t *c, uint32_t target)
 {
 	if (c->doc == ST_NO_MORE_DOCS || c->doc >= target)
 		return c->doc;
-	if (!roaring_move_uint32_iterator_equalorlarger(&c->it, target)) {
-		c->doc = ST_NO_MORE_DOCS;
-		return c->doc;
+	if (!roaring_move_uint32_iterator_equalorlarger(&c->it, target))
+		return c->doc = ST_NO_MORE_DOCS;
+	return c->doc = c->it.current_value;
+}
+
+/* Rank of the current doc within p->docs (index into freqs/pos_start). */
+static inline uint32_t
+st_postings_cur_idx(st_postings_cur_t *c)
+{
+	const st_block_max_t *bl = c->p->blocks;
+
+	if (c->idx_doc == c->doc)
+		return c->idx;
+	if (bl) {
+		uint32_t b = c->idx / ST_BLOCK_DOCS, nb = c->p->doc_freq ?
+			(c->p->doc_freq - 1) / ST_BLOCK_DOCS : 0;
+		if (bl[b].last_doc < c->doc) {
+			while (b < nb && bl[b].last_doc < c->doc)
+				b++;
+			roaring_move_uint32_iterator_equalorlarger(&c->iti, bl[b - 1].last_doc + 1);
+			c->idx = b * ST_BLOCK_DOCS;
+		}
 	}
-	c->doc = c->it.current_value;
-	c->idx = (uint32_t)roaring_bitmap_rank(c->p->docs, c->doc) - 1;
-	return c->doc;
+	while (c->iti.current_value < c->doc) {
+		roaring_advance_uint32_iterator(&c->iti);
+		c->idx++;
+	}
+	c->idx_doc = c->doc;
+	return c->idx;
 }
 
 static inline uint32_t
-st_postings_cur_freq(const st_postings_cur_t *c)
+st_postings_cur_freq(st_postings_cur_t *c)
 {
-	return c->p->freqs ? c->p->freqs[c->idx] : 1;
+	return c->p->freqs ? c->p->freqs[st_postings_cur_idx(c)] : 1;
 }
 
 #endif

@@ -121,80 +121,39 @@ st_range_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
 int
 st_range_exists_count(const st_weight_t *w, const st_reader_t *r, uint64_t *count);
 
-/* A postings cursor whose rank (index into freqs/positions) is computed
- * lazily: jumps move only the doc iterator; a second iterator catches up
- * when a freq or positions are needed, hopping whole 128-doc blocks through
- * the block maxima (last_doc) and stepping at most one block doc by doc.
- * (roaring rank / range cardinality walk the container's runs on every
- * call, which dominated conjunctions and phrases.) */
-typedef struct st_fcur {
-	const st_postings_t *p;
-	roaring_uint32_iterator_t it;
-	uint32_t doc;
-	roaring_uint32_iterator_t iti; /* sits on idx_doc */
-	uint32_t idx;            /* rank of idx_doc */
-	uint32_t idx_doc;
-} st_fcur_t;
+/* The postings cursor is st_reader.h's lazy-rank cursor (jumps move only
+ * the doc iterator; the rank is caught up when a freq or positions are
+ * needed); the st_fcur names are the search module's. */
+typedef st_postings_cur_t st_fcur_t;
 
 static inline void
 st_fcur_init(st_fcur_t *c, const st_postings_t *p)
 {
-	c->p = p;
-	roaring_init_iterator(p->docs, &c->it);
-	c->iti = c->it;
-	c->doc = c->it.has_value ? c->it.current_value : ST_NO_MORE_DOCS;
-	c->idx = 0;
-	c->idx_doc = c->doc;
+	st_postings_cur_init(c, p);
 }
 
 static inline uint32_t
 st_fcur_next(st_fcur_t *c)
 {
-	if (c->doc == ST_NO_MORE_DOCS)
-		return c->doc;
-	roaring_advance_uint32_iterator(&c->it);
-	return c->doc = c->it.has_value ? c->it.current_value : ST_NO_MORE_DOCS;
+	return st_postings_cur_next(c);
 }
 
 static inline uint32_t
 st_fcur_advance(st_fcur_t *c, uint32_t target)
 {
-	if (c->doc == ST_NO_MORE_DOCS || c->doc >= target)
-		return c->doc;
-	if (!roaring_move_uint32_iterator_equalorlarger(&c->it, target))
-		return c->doc = ST_NO_MORE_DOCS;
-	return c->doc = c->it.current_value;
+	return st_postings_cur_advance(c, target);
 }
 
 static inline uint32_t
 st_fcur_idx(st_fcur_t *c)
 {
-	const st_block_max_t *bl = c->p->blocks;
-
-	if (c->idx_doc == c->doc)
-		return c->idx;
-	if (bl) {
-		uint32_t b = c->idx / ST_BLOCK_DOCS, nb = c->p->doc_freq ?
-			(c->p->doc_freq - 1) / ST_BLOCK_DOCS : 0;
-		if (bl[b].last_doc < c->doc) {
-			while (b < nb && bl[b].last_doc < c->doc)
-				b++;
-			roaring_move_uint32_iterator_equalorlarger(&c->iti, bl[b - 1].last_doc + 1);
-			c->idx = b * ST_BLOCK_DOCS;
-		}
-	}
-	while (c->iti.current_value < c->doc) {
-		roaring_advance_uint32_iterator(&c->iti);
-		c->idx++;
-	}
-	c->idx_doc = c->doc;
-	return c->idx;
+	return st_postings_cur_idx(c);
 }
 
 static inline uint32_t
 st_fcur_freq(st_fcur_t *c)
 {
-	return c->p->freqs ? c->p->freqs[st_fcur_idx(c)] : 1;
+	return st_postings_cur_freq(c);
 }
 
 /* ---- BM25 (st_bm25.c) ---- */

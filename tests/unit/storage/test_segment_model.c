@@ -451,7 +451,7 @@ check_field(const st_reader_t *r, int field, const ev_t *e, size_t ne,
 			uint32_t freq = (uint32_t)(q2 - q);
 
 			assert_int_equal(c.doc, e[q].doc);
-			assert_int_equal(c.idx, k);
+			assert_int_equal(st_postings_cur_idx(&c), k);
 			if (sp->index >= ST_SEG_INDEX_FREQS)
 				assert_int_equal(st_postings_cur_freq(&c), freq);
 			else
@@ -501,7 +501,7 @@ check_field(const st_reader_t *r, int field, const ev_t *e, size_t ne,
 			uint32_t target = e[j - 1].doc;
 
 			assert_int_equal(st_postings_cur_advance(&c, target), target);
-			assert_int_equal(c.idx, df - 1);
+			assert_int_equal(st_postings_cur_idx(&c), df - 1);
 		}
 		sum_df += df;
 		sum_ttf += ttf;
