@@ -18,6 +18,7 @@ usage: report.py RESULTS_DIR
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -215,7 +216,8 @@ def http_section(res, L):
              'and against nginx (%d worker process = Osprey\'s network cores, keep-alive, '
              'access_log off) serving the very bytes Osprey answered (%d B for `GET /`, %d B '
              'for the search). The search is a term query (GET with a JSON body, top 10 ids) '
-             'on a %d-document index.\n' % (h.get('wrk_cmd', 'wrk'), h['rounds'],
+             'on a %d-document index.\n' % (re.sub(r'-s \S*/', '-s ', h.get('wrk_cmd', 'wrk')),
+                                             h['rounds'],
                                              h['nginx_workers'], h['bytes']['root'],
                                              h['bytes']['search'], h.get('synth_docs', 10000)))
     L.append('| request | Osprey req/s | nginx req/s | Osprey ÷ nginx (target ≥ 1.0) |')
