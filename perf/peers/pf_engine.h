@@ -61,6 +61,10 @@ const char *pf_cat_name(pf_cat_t c);
 int pf_cat_parse(const char *name, pf_cat_t *out);
 /* sqlite (or sqlite-fts5), xapian, pg; NULL for anything else. */
 const pf_engine_ops_t *pf_engine_by_name(const char *name);
+/* Read up to max (0 = all) queries of category cat from a parameter file
+ * (w1 [TAB w2]; ranges: lo TAB hi) into *out (free it). 0, -errno, or
+ * -EINVAL when the file holds none. */
+int pf_query_load(const char *path, pf_cat_t cat, size_t max, pf_query_t **out, size_t *nout);
 
 #ifdef __cplusplus
 }

@@ -85,51 +85,6 @@ cleanup:
     return rc;
 }
 
-static int
-load_params(const char *path, pf_cat_t cat, pf_query_t **out, size_t *nout)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -errno;
-    char line[512];
-    pf_query_t *v = NULL;
-    size_t n = 0;
-    int rc = 0;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (!line[0])
-            continue;
-        pf_query_t *nv = realloc(v, (n + 1) * sizeof(*nv));
-        if (!nv) {
-            rc = -ENOMEM;
-            goto cleanup;
-        }
-        v = nv;
-        pf_query_t *q = &v[n++];
-        memset(q, 0, sizeof(*q));
-        q->cat = cat;
-        char *tab = strchr(line, '\t');
-        if (tab)
-            *tab = 0;
-        snprintf(q->w1, sizeof(q->w1), "%.127s", line);
-        if (tab)
-            snprintf(q->w2, sizeof(q->w2), "%.127s", tab + 1);
-        q->lo = atoll(q->w1);
-        q->hi = atoll(q->w2);
-    }
-    if (n == 0)
-        rc = -EINVAL;
-cleanup:
-    fclose(f);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *nout = n;
-    return 0;
-}
-
 static void
 sleep_until(uint64_t t)
 {
@@ -146,7 +101,7 @@ do_run(const pf_engine_ops_t *e, const char *db, pf_cat_t cat, const char *param
     size_t nq = 0;
     void *h = NULL;
     pf_hist_t *hist = pf_hist_new();
-    int rc = load_params(params, cat, &qs, &nq);
+    int rc = pf_query_load(params, cat, 0, &qs, &nq);
     if (rc || !hist)
         goto cleanup;
     rc = e->open(&h, db, 0);

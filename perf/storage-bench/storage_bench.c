@@ -114,41 +114,15 @@ build(eng_t *e, const char *tsv, long long *ndocs)
 	return rc;
 }
 
-/* queries/<Cat>.tsv: w1 [TAB w2]; ranges are lo TAB hi. */
+/* queries/<Cat>.tsv of the corpus (none: 0). */
 static size_t
 load_queries(const char *dir, pf_cat_t c, size_t max, pf_query_t **out)
 {
-	char path[1200], line[512];
-	pf_query_t *v = NULL;
+	char path[1200];
 	size_t n = 0;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/queries/%s.tsv", dir, pf_cat_name(c));
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		pf_query_t *nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv)
-			break;
-		v = nv;
-		pf_query_t *q = &v[n++];
-		memset(q, 0, sizeof(*q));
-		q->cat = c;
-		char *tab = strchr(line, '\t');
-		if (tab)
-			*tab = '\0';
-		snprintf(q->w1, sizeof(q->w1), "%.127s", line);
-		if (tab)
-			snprintf(q->w2, sizeof(q->w2), "%.127s", tab + 1);
-		q->lo = atoll(q->w1);
-		q->hi = atoll(q->w2);
-	}
-	fclose(f);
-	*out = v;
-	return n;
+	return pf_query_load(path, c, max, out, &n) ? 0 : n;
 }
 
 /* One category in one mode: a warm-up round (COUNT answers compared), then
