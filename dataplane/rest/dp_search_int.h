@@ -42,6 +42,7 @@ typedef struct search_ctx {
 	int32_t shard_doc;           /* sort key shown as _shard_doc, or -1 */
 	uint32_t n_show_sort;        /* sort values shown in a hit */
 	st_search_req_t *shard_req;  /* per slot (cursors), or NULL */
+	dp_sctx_t **sc_track;        /* while parsing: where a context taken is noted */
 	/* _msearch items, async search: the response (never pretty) goes to
 	 * emit instead of the client; with no_uri, index_expr replaces the
 	 * {index} path parameter and URI parameters are not read. */
@@ -58,9 +59,10 @@ search_ctx_t *dp_search_new(dp_rest_req_t *r);
  * page), or over a context's pinned views; the rest follows from the jobs. */
 void dp_search_exec(search_ctx_t *s, dp_index_t **list, int n);
 void dp_search_exec_ctx(search_ctx_t *s);
-/* Parse body (and, without emit, URI parameters) into s and resolve the
- * indices into list. Answers (reply or emit) and returns false on a bad
- * request. */
+/* Parse body (and, without no_uri, URI parameters) into s and resolve the
+ * indices into list. On a bad request it answers (reply or emit), ends any
+ * scroll / point-in-time context s held, and returns false: the caller must
+ * not touch s then (a reply frees the request's arena). */
 bool dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list);
 /* Answer the search: to the client, or to s->emit. body is moved. */
 void dp_search_send(search_ctx_t *s, uint16_t status, osp_buf_t *body);

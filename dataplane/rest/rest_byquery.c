@@ -463,6 +463,12 @@ byq_parse(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a)
 
 	if (!dp_rest_body_json(r, &body))
 		return false;
+	/* dest, script source and params are kept: into a (a task's arena
+	 * outlives the client's request) */
+	if (body && a != r->http->arena && (body = osp_json_clone(a, body)) == NULL) {
+		osp_err_set(&err, 500, "out_of_memory_error", "no memory for the request");
+		return byq_fail(r, &err);
+	}
 	q->batch = (int32_t)dp_rest_qs_int(r, "scroll_size", 1000, &ok);
 	if (!ok)
 		return false;

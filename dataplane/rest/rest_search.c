@@ -204,8 +204,25 @@ search_reply(search_ctx_t *s)
 		dp_search_result_t res = { &s->merged, NULL, s->slot_index, s->f, s->failed, NULL };
 
 		res.first_err = s->failed ? &s->first_err : NULL;
+		/* done() may answer the request, which frees s with its arena:
+		 * the job arenas (hits, documents) are moved out first and freed
+		 * after it returns. */
+		uint32_t n = s->n;
+		osp_arena_t *keep = calloc(2 * (size_t)n + 1, sizeof(*keep));
+
+		if (keep == NULL) {
+			s->done(s->user, &res);
+			return;   /* leaks the job arenas rather than touching s */
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			keep[2 * i] = s->q[i].arena;
+			if (s->f)
+				keep[2 * i + 1] = s->f[i].arena;
+		}
 		s->done(s->user, &res);
-		search_free_arenas(s);
+		for (uint32_t i = 0; i < 2 * n; i++)
+			osp_arena_free(&keep[i]);
+		free(keep);
 		return;
 	}
 

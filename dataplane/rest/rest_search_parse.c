@@ -208,6 +208,8 @@ search_pit_open(search_ctx_t *s, osp_json_t **body)
 	if (*body == NULL)
 		return search_fail(s, 500, "out_of_memory_error", "no memory for the request");
 	s->sc = dp_sctx_use(id->u.str, true, ka_ms, &err);
+	if (s->sc_track)
+		*s->sc_track = s->sc;
 	if (s->sc == NULL) {
 		dp_search_send_err(s, &err);
 		return false;
@@ -308,8 +310,8 @@ search_scroll_first(search_ctx_t *s)
 
 /* Parse body and URI parameters into s and resolve the indices. Replies
  * and returns false on a bad request. */
-bool
-dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list)
+static bool
+search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list)
 {
 	dp_rest_req_t *r = s->r;
 	osp_arena_t *a = s->pa;
@@ -402,6 +404,25 @@ dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_l
 	return true;
 }
 
+bool
+dp_search_prepare(search_ctx_t *s, osp_json_t *body, dp_index_t **list, int *n_list)
+{
+	dp_sctx_t *held = s->sc;
+	bool first = s->sc_first;
+
+	/* s lives in the request's arena, gone once an error is answered:
+	 * the context it holds is tracked outside it. */
+	s->sc_track = &held;
+	if (search_prepare(s, body, list, n_list)) {
+		s->sc_track = NULL;
+		return true;
+	}
+	if (held && first)
+		dp_sctx_close(held);
+	dp_sctx_done(held);
+	return false;
+}
+
 static void
 search_run_emit(dp_rest_req_t *r, bool count_only, void (*emit)(void *, uint16_t, osp_buf_t *),
 		void *emit_user)
@@ -429,10 +450,8 @@ search_run_emit(dp_rest_req_t *r, bool count_only, void (*emit)(void *, uint16_t
 		s->sc_first = true;
 		s->pa = &s->sc->arena;
 	}
-	if (!dp_search_prepare(s, body, list, &n)) {
-		dp_search_ctx_end(s, false);
-		return;
-	}
+	if (!dp_search_prepare(s, body, list, &n))
+		return;   /* answered; s is gone */
 	if (s->sc && !s->sc_first)
 		dp_search_exec_ctx(s);
 	else
@@ -461,7 +480,7 @@ search_scroll_page(dp_rest_req_t *r, dp_sctx_t *sc, dp_search_done_t done, void 
 	if (done == NULL)
 		s->total_as_int = dp_rest_qs_bool(r, "rest_total_hits_as_int", false, &ok);
 	if (!ok) {
-		dp_search_ctx_end(s, true);
+		dp_sctx_done(sc);   /* answered: s is gone with the request */
 		return;
 	}
 	s->shard_req = osp_arena_calloc(r->http->arena, (sc->n ? sc->n : 1) * sizeof(*s->shard_req));
