@@ -181,6 +181,18 @@ bulk_group_done(dp_job_t *job)
 		osp_buf_t msg;
 		osp_jw_t w;
 
+		if (idx == NULL) {
+			/* the index was deleted or closed while the job ran */
+			const dp_bulk_op_t *op = (const dp_bulk_op_t *)(const void *)it;
+
+			osp_err_set(&err, 404, "index_not_found_exception", "no such index [%s]",
+				    op->index);
+			for (uint32_t i = 0; i < g->job.n; i++)   /* its dp_index_t is gone */
+				((dp_bulk_op_t *)(void *)g->job.items[i])->idx = NULL;
+			bulk_group_fail(g, &err, false);
+			bulk_group_end(g);
+			return;
+		}
 		if (g->retries++ >= BULK_MAX_RETRIES) {
 			osp_err_set(&err, 500, "illegal_state_exception",
 				    "mapping updates for [%s] did not settle", idx->name);

@@ -48,8 +48,13 @@ typedef struct byq_ctx {
 	bool refresh;
 	int64_t max_docs;            /* -1 = all */
 	int32_t batch;
-	dp_index_t **list;
+	dp_index_t **list;           /* re-resolved before each batch (byq_relist) */
 	int n_list;
+	/* What list held when the request started: a dp_index_t does not
+	 * outlive the cluster state that deletes its index, and a by-query
+	 * spans many states. */
+	char (*names)[OSP_INDEX_NAME_MAX + 1];
+	char (*uuids)[OSP_UUID_LEN + 1];
 	st_search_req_t req;
 	dp_uscript_t script;
 	bool has_script;
@@ -174,7 +179,7 @@ byq_finish(byq_ctx_t *q)
 			for (int i = 0; i < q->n_list; i++) {
 				if (i)
 					strcat(expr, ",");
-				strcat(expr, q->list[i]->name);
+				strcat(expr, q->names[i]);
 			}
 			/* Replies through byq_refresh_done, or itself on an error. */
 			dp_fanout_start(q->r, expr, DP_ADMIN_REFRESH, byq_refresh_done, q);
@@ -319,11 +324,32 @@ byq_batch_done(void *user, const dp_search_result_t *res)
 	}
 }
 
+/* Point list at the current state's indices again; an index deleted (or
+ * deleted and recreated) since the request started ends it. */
+static int
+byq_relist(byq_ctx_t *q, osp_err_t *err)
+{
+	for (int i = 0; i < q->n_list; i++) {
+		dp_index_t *ix = dp_shards_index(q->names[i]);
+
+		if (ix == NULL || strcmp(ix->uuid, q->uuids[i]) != 0)
+			return osp_err_set(err, 404, "index_not_found_exception", "no such index [%s]",
+					   q->names[i]);
+		q->list[i] = ix;
+	}
+	return 0;
+}
+
 static void
 byq_next_batch(byq_ctx_t *q)
 {
 	osp_err_t err;
 
+	if (byq_relist(q, &err) != 0) {
+		byq_scroll_clear(q);
+		dp_rest_reply_err(q->r, &err);
+		return;
+	}
 	if (dp_search_scroll_internal(q->r, q->list, q->n_list, &q->req, true, q->scroll_id,
 				      byq_batch_done, q, &err) != 0) {
 		q->scroll_id[0] = '\0';
@@ -545,6 +571,16 @@ byq_parse(dp_rest_req_t *r, byq_ctx_t *q, osp_arena_t *a)
 	q->n_list = dp_shards_resolve(expr, false, true, q->list, BYQ_MAX_INDICES, &err);
 	if (q->n_list < 0)
 		return byq_fail(r, &err);
+	q->names = osp_arena_calloc(a, ((size_t)q->n_list + 1) * sizeof(*q->names));
+	q->uuids = osp_arena_calloc(a, ((size_t)q->n_list + 1) * sizeof(*q->uuids));
+	if (q->names == NULL || q->uuids == NULL) {
+		osp_err_set(&err, 500, "out_of_memory_error", "no memory for the request");
+		return byq_fail(r, &err);
+	}
+	for (int i = 0; i < q->n_list; i++) {
+		snprintf(q->names[i], sizeof(q->names[i]), "%s", q->list[i]->name);
+		snprintf(q->uuids[i], sizeof(q->uuids[i]), "%s", q->list[i]->uuid);
+	}
 	for (int i = 0; q->dest && i < q->n_list; i++) {
 		if (strcmp(q->list[i]->name, q->dest) == 0) {
 			osp_err_set(&err, 400, "action_request_validation_exception",

@@ -325,6 +325,9 @@ sg_done(dp_bgio_task_t *t)
 {
 	snap_get_t *g = (snap_get_t *)t;
 	dp_rest_req_t *r = g->r;
+	/* g lives in the request's arena, which the reply releases: free the
+	 * task's own arena through this copy of its handle. */
+	osp_arena_t held = g->arena;
 	osp_buf_t out;
 	osp_jw_t w;
 
@@ -341,6 +344,7 @@ sg_done(dp_bgio_task_t *t)
 	if (g->rc != 0) {
 		if (g->err.status == 0)
 			osp_err_set(&g->err, 500, "repository_exception", "[%s] %s", g->repo, strerror(-g->rc));
+		held = g->arena;
 		dp_rest_reply_err(r, &g->err);
 		goto cleanup;
 	}
@@ -359,10 +363,12 @@ sg_done(dp_bgio_task_t *t)
 			if (dp_snap_submit(&g->task, &g->err) == 0)
 				return;
 		}
+		held = g->arena;
 		dp_cat_reply(&g->cat);
 		goto cleanup;
 	}
 	if (g->kind == SG_DELETE || g->kind == SG_CLONE) {
+		held = g->arena;
 		dp_rest_reply_ack(r, true);
 		goto cleanup;
 	}
@@ -382,9 +388,10 @@ sg_done(dp_bgio_task_t *t)
 		osp_jw_kv_int(&w, "remaining", 0);
 	}
 	osp_jw_obj_end(&w);
+	held = g->arena;
 	dp_rest_reply(r, 200, &out);
 cleanup:
-	osp_arena_free(&g->arena);
+	osp_arena_free(&held);
 }
 
 /* In-progress snapshots ("_current"): answered from memory. */

@@ -14,6 +14,7 @@
 #include <limits.h>
 
 #include "osprey/arena.h"
+#include "osprey/cluster.h"
 #include "osprey/err.h"
 #include "osprey/query.h"
 #include "osprey/storage.h"
@@ -25,6 +26,10 @@ typedef struct dp_job_open {
 	dp_shard_ref_t *ref;
 	st_shard_config_t cfg;
 	char path[PATH_MAX];
+	/* Own copies: the dp_index_t may be freed by a newer cluster state
+	 * (index deleted) before the worker runs the job. */
+	char index_name[OSP_INDEX_NAME_MAX + 1];
+	char index_uuid[OSP_UUID_LEN + 1];
 	char *mapping;               /* malloc'd copy, freed by done */
 	osp_err_t err;
 } dp_job_open_t;

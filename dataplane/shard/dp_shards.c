@@ -210,8 +210,10 @@ shards_open(dp_index_t *idx, uint32_t s, const osp_index_t *meta)
 	j->cfg.analysis_len = an.len;
 	osp_buf_free(&an);
 	j->cfg.path = j->path;
-	j->cfg.index_name = idx->name;
-	j->cfg.index_uuid = idx->uuid;
+	snprintf(j->index_name, sizeof(j->index_name), "%s", idx->name);
+	snprintf(j->index_uuid, sizeof(j->index_uuid), "%s", idx->uuid);
+	j->cfg.index_name = j->index_name;
+	j->cfg.index_uuid = j->index_uuid;
 	j->cfg.shard_id = s;
 	j->cfg.primary_term = meta->primary_terms ? meta->primary_terms[s] : 1;
 	j->cfg.mapping_json = j->mapping;
@@ -232,6 +234,9 @@ shards_close(dp_index_t *idx, uint32_t s, bool remove)
 		return;
 	idx->shards[s] = NULL;
 	ref->state = DP_SHARD_CLOSING;
+	/* idx may be freed right after (index deleted): completions of jobs
+	 * still in flight on this ref see NULL instead of a dangling index. */
+	ref->index = NULL;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
 		/* Leak the ref rather than free what a worker may still use. */
