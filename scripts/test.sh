@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh - install what is missing, build, and run every test suite:
 #   build/       gcc, -O2 -g: unit, integration, conformance, clients, crash
-#   build-asan/  gcc with AddressSanitizer + UndefinedBehaviorSanitizer: unit
+#   build-asan/  gcc with AddressSanitizer + UndefinedBehaviorSanitizer: unit, and
+#                the REST conformance suite against a sanitized node
 #   build-fuzz/  clang with libFuzzer: short runs of every fuzz target
 # Prints meson's summaries, then one closing line "N passed, N failed, N skipped".
 # Exit status is non-zero when anything failed.
@@ -32,7 +33,7 @@ build build || exit 1
 suite build --no-suite fuzz
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	suite build-asan --suite unit
+	suite build-asan --suite unit --suite conformance
 CC=clang build build-fuzz -Dfuzz=true -Db_lundef=false || exit 1
 suite build-fuzz --suite fuzz
 
