@@ -41,6 +41,7 @@
 #include "dp_net.h"
 #include "net_dpdk.h"
 #include "net_dpdk_port.h"
+#include "net_dpdk_tw.h"
 
 #define DN_BURST        32
 #define DN_RECV_HOLD    (512 * 1024)  /* queued output above which the window closes */
@@ -406,6 +407,7 @@ dn_input(dp_net_t *n, const dp_dpdk_pkt_t *pkt)
 		dp_dpdk_port_free(pkt->mbuf);
 		return;
 	}
+	dn_tw_check((const uint8_t *)pkt->data, pkt->len);
 	if (n->netif.input(p, &n->netif) != ERR_OK)
 		pbuf_free(p);
 }

@@ -14,6 +14,7 @@ net_tap inside the server namespace (skipped with one line without
 /dev/net/tun). dpdk_net.py deletes the namespaces; processes are stopped by
 PID. Skips (exit 77) with one line when namespaces are not permitted.
 """
+import errno
 import http.client
 import json
 import os
@@ -164,6 +165,40 @@ class DpdkAfPacketTest(unittest.TestCase):
         s.close()
         self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
         self.assertEqual(get(self.node.host, self.node.port, '/')[0], 200)
+
+    def test_4b_client_port_reused_after_server_close(self):
+        # Connection: close leaves lwIP's side in TIME-WAIT; a client that
+        # reconnects from the same port at once (Linux reuses a port it closed
+        # passively) must be served, not left in connect until TIME-WAIT ends.
+        def once(port):
+            for _ in range(100):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.settimeout(10)
+                s.bind(('', port))
+                try:
+                    s.connect((self.node.host, self.node.port))
+                    break
+                except OSError as e:    # our side's LAST-ACK not over yet
+                    s.close()
+                    if e.errno != errno.EADDRNOTAVAIL:
+                        raise
+                    time.sleep(0.05)
+            s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+            data = b''
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            port = s.getsockname()[1]
+            s.close()
+            return data, port
+        data, port = once(0)
+        self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
+        for _ in range(8):      # each SYN carries a fresh random sequence number
+            data, _ = once(port)
+            self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
 
     def test_5_pipelined_client_not_reading(self):
         # 20000 pipelined requests, replies unread for 2 s: the server's queued
