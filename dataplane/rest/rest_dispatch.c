@@ -135,6 +135,21 @@ dp_rest_dispatch(dp_sconn_t *c, dp_http_req_t *req)
 		return;
 	}
 	dp_usage_count(r->match.handler);
+	if (strcmp(req->path, "/") != 0) {
+		const osp_cluster_t *cs = dp_shards_state();
+
+		if (cs == NULL || cs->version == 0) {
+			/* Started, no cluster state from control yet: as Elasticsearch
+			 * before state recovery, everything but GET / is blocked (an
+			 * existing index would otherwise read as missing). */
+			osp_err_t err;
+
+			osp_err_set(&err, 503, "cluster_block_exception",
+				    "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];");
+			dp_rest_reply_err(r, &err);
+			return;
+		}
+	}
 	rest_handlers[r->match.handler](r);
 }
 

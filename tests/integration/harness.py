@@ -143,6 +143,7 @@ class Node:
             try:
                 with urllib.request.urlopen(self.url + '/', timeout=2) as r:
                     if r.status == 200:
+                        self._wait_state()
                         return
             except urllib.error.HTTPError:
                 pass
@@ -152,6 +153,22 @@ class Node:
                 raise NodeError('node did not answer GET / with 200 within %.0f s' % self.startup_timeout)
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
+
+    def _wait_state(self, limit=10.0):
+        """Until the dataplane has its first cluster state (before it, every
+        API but GET / answers 503 state-not-recovered); a node whose control
+        never comes up is still returned after limit seconds."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url + '/_cluster/health', timeout=2):
+                    return
+            except urllib.error.HTTPError as e:
+                if e.code != 503:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
