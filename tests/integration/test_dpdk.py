@@ -59,6 +59,20 @@ def call(conn, method, path, body=None, ndjson=False):
     return r.status, (json.loads(raw) if raw else None)
 
 
+def get_close(s):
+    """GET / with Connection: close on socket s; everything until the server
+    closes, then s is closed."""
+    s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    data = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
 class DpdkAfPacketTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -154,15 +168,7 @@ class DpdkAfPacketTest(unittest.TestCase):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
             s.close()
         # Connection: close is answered and then closed by the server.
-        s = socket.create_connection((self.node.host, self.node.port), timeout=5)
-        s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
+        data = get_close(socket.create_connection((self.node.host, self.node.port), timeout=5))
         self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
         self.assertEqual(get(self.node.host, self.node.port, '/')[0], 200)
 
@@ -184,19 +190,11 @@ class DpdkAfPacketTest(unittest.TestCase):
                     if e.errno != errno.EADDRNOTAVAIL:
                         raise
                     time.sleep(0.05)
-            s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-            data = b''
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
             port = s.getsockname()[1]
-            s.close()
-            return data, port
+            return get_close(s), port
         data, port = once(0)
         self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
-        for _ in range(8):      # each SYN carries a fresh random sequence number
+        for _ in range(8):      # the same 4-tuple again and again
             data, _ = once(port)
             self.assertTrue(data.startswith(b'HTTP/1.1 200'), data[:64])
 
