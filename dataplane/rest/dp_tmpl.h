@@ -35,8 +35,6 @@ uint32_t dp_tmpl_list(const char *type, const char *expr, osp_arena_t *a,
 /* Parse a stored body into a (NULL if it does not parse). */
 osp_json_t *dp_tmpl_parse(const osp_custom_t *t, osp_arena_t *a);
 
-/* Simple wildcard match as Elasticsearch's Regex.simpleMatch ('*' only). */
-bool dp_tmpl_glob(const char *pattern, const char *s);
 /* True when some name matches both wildcard patterns. */
 bool dp_tmpl_glob_overlap(const char *a, const char *b);
 /* True when index matches one of the patterns (a JSON array of strings). */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../shard/dp_shards.h"
+#include "dp_customs.h"
 #include "dp_dstream.h"
 #include "dp_fanout.h"
 #include "dp_tmpl.h"
@@ -263,7 +264,7 @@ ds_select(dp_rest_req_t *r, const char *expr, const osp_custom_t ***out, uint32_
 			size_t l = strcspn(p, ",");
 
 			snprintf(one, sizeof(one), "%.*s", (int)l, p);
-			hit = strcmp(one, "_all") == 0 || dp_tmpl_glob(one, ds[i].name);
+			hit = strcmp(one, "_all") == 0 || dp_customs_glob(one, ds[i].name);
 			p += l + (p[l] == ',');
 		}
 		if (hit)

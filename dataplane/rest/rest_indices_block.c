@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dp_customs.h"
 #include "osprey/chan.h"
 #include "../server/dp_ctl.h"
 #include "../shard/dp_shards.h"
@@ -200,7 +201,7 @@ resolve_hit(const char *expr, const char *name, bool hidden, bool is_open,
 			continue;
 		if (is_open ? !o->open : !o->closed)
 			continue;
-		if (strcmp(one, "_all") == 0 || dp_tmpl_glob(one, name))
+		if (strcmp(one, "_all") == 0 || dp_customs_glob(one, name))
 			return true;
 	}
 	return false;

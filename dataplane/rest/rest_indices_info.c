@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dp_customs.h"
 #include "osprey/cluster.h"
 #include "../shard/dp_shards.h"
 #include "dp_indices_ext.h"
@@ -318,7 +319,7 @@ field_walk(osp_jw_t *w, const osp_json_t *props, const char *prefix, const char 
 			size_t l = strcspn(p, ",");
 
 			snprintf(one, sizeof(one), "%.*s", (int)l, p);
-			hit = strcmp(one, "_all") == 0 || dp_tmpl_glob(one, full);
+			hit = strcmp(one, "_all") == 0 || dp_customs_glob(one, full);
 			p += l + (p[l] == ',');
 		}
 		if (hit) {

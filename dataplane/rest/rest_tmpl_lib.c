@@ -19,6 +19,7 @@
 #include "osprey/cluster.h"
 #include "../server/dp_ctl.h"
 #include "dp_rest.h"
+#include "dp_customs.h"
 #include "dp_tmpl.h"
 
 #define TMPL_BUILTIN_VERSION (-2)   /* osp_custom_t.version of built-ins */
@@ -98,31 +99,6 @@ dp_tmpl_is_builtin(const osp_custom_t *t)
 	return t && t->version == TMPL_BUILTIN_VERSION;
 }
 
-bool
-dp_tmpl_glob(const char *p, const char *s)
-{
-	/* iterative '*' matching with one backtrack point */
-	const char *star = NULL, *ss = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			ss = s;
-		} else if (*p == *s) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++ss;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 /* Is there a string both patterns match? budget bounds the search. */
 static bool
 glob_meet(const char *a, const char *b, int *budget)
@@ -152,7 +128,7 @@ bool
 dp_tmpl_patterns_match(const osp_json_t *patterns, const char *index)
 {
 	OSP_JSON_FOREACH(p, patterns) {
-		if (osp_json_is(p, OSP_JSON_STRING) && dp_tmpl_glob(p->u.str, index))
+		if (osp_json_is(p, OSP_JSON_STRING) && dp_customs_glob(p->u.str, index))
 			return true;
 	}
 	return false;
@@ -171,7 +147,7 @@ expr_matches(const char *expr, const char *name)
 		if (n < sizeof(one)) {
 			memcpy(one, p, n);
 			one[n] = '\0';
-			if (dp_tmpl_glob(one, name))
+			if (dp_customs_glob(one, name))
 				return true;
 		}
 		p += n + (p[n] == ',');
